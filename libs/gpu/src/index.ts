@@ -1,0 +1,3 @@
+export * from './reservation.ts';
+export * from './nvidia-smi.ts';
+export * from './budget.ts';

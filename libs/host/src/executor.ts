@@ -1,0 +1,26 @@
+// The one interface both transports implement: run an argv or a script on a host.
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface RunOptions {
+  /** Written to the command's stdin (how secrets travel). */
+  input?: string;
+  /** Return a non-zero result instead of throwing. */
+  allowFailure?: boolean;
+  timeoutMs?: number;
+  /** Text to show instead of the command in errors and logs. */
+  display?: string;
+}
+
+export interface Executor {
+  /** Host name used in messages. */
+  readonly host: string;
+  /** Runs an argv list (quoted for the remote shell where there is one). */
+  run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
+  /** Runs a POSIX sh script. */
+  sh(script: string, options?: RunOptions): Promise<CommandResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,5 @@
+export * from './shell.ts';
+export * from './executor.ts';
+export * from './local-executor.ts';
+export * from './ssh-args.ts';
+export * from './ssh-executor.ts';

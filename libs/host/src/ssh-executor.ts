@@ -1,0 +1,71 @@
+// The SSH transport: the system OpenSSH client through execa, one reused connection per host.
+import { mkdirSync } from 'node:fs';
+import { CommandError, ProductionGuardError, type HostSpec } from '@homelab/model';
+import { execa } from 'execa';
+import type { CommandResult, Executor, RunOptions } from './executor.ts';
+import { join } from './shell.ts';
+import { sshArgs, sshExitArgs, type SshOptions } from './ssh-args.ts';
+
+/** A command over SSH failed; exit code 255 means the connection itself failed. */
+export class SshError extends CommandError {}
+
+export const defaultControlDir = `/tmp/homelab-ssh-${process.getuid?.() ?? 0}`;
+
+// True when the caller said production hosts may be reached.
+export function productionAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.HOMELAB_ALLOW_PRODUCTION === '1' || env.HOMELAB_ALLOW_PRODUCTION === 'true';
+}
+
+export class SshExecutor implements Executor {
+  readonly host: string;
+  readonly #spec: HostSpec;
+  readonly #options: SshOptions;
+  readonly #prefix: string;
+
+  constructor(spec: HostSpec, options: Partial<SshOptions> & { allowProduction?: boolean } = {}) {
+    if (spec.production && !(options.allowProduction ?? productionAllowed())) throw new ProductionGuardError(spec.inventory, spec.name);
+    this.host = spec.name;
+    this.#spec = spec;
+    this.#options = { controlDir: defaultControlDir, ...options };
+    mkdirSync(this.#options.controlDir, { recursive: true, mode: 0o700 });
+    // Lab hosts run their own dockerd: every remote command sees that host's socket.
+    this.#prefix = spec.dockerHost ? `export DOCKER_HOST=${join([spec.dockerHost])}; ` : '';
+  }
+
+  run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+    return this.sh(join(argv), { display: options.display ?? join(argv), ...options });
+  }
+
+  async sh(script: string, options: RunOptions = {}): Promise<CommandResult> {
+    const result = await execa('ssh', [...sshArgs(this.#spec, this.#options), '--', this.#prefix + script], {
+      input: options.input,
+      stdin: options.input === undefined ? 'ignore' : 'pipe',
+      reject: false,
+      timeout: options.timeoutMs,
+      stripFinalNewline: false,
+    });
+    const out = { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode: result.exitCode ?? (result.timedOut ? 124 : 255) };
+    if (out.exitCode !== 0 && !options.allowFailure) {
+      throw new SshError({
+        host: `${this.#spec.name} (${this.#spec.ssh.user}@${this.#spec.address}:${this.#spec.ssh.port})`,
+        command: options.display ?? script,
+        exitCode: out.exitCode,
+        stderr: result.timedOut ? `timed out after ${options.timeoutMs} ms` : out.stderr,
+        hint: out.exitCode === 255 ? connectionHint(this.#spec, out.stderr) : undefined,
+      });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await execa('ssh', sshExitArgs(this.#spec, this.#options), { reject: false, stdin: 'ignore' });
+  }
+}
+
+function connectionHint(host: HostSpec, stderr: string): string {
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(stderr)) {
+    return `the host key of ${host.address} is not the one in ${host.ssh.knownHosts}: verify the host, then add its key there (the lab writes it with \`homelab lab up\`)`;
+  }
+  if (/Permission denied/i.test(stderr)) return `the key ${host.ssh.identityFile} is not authorised for ${host.ssh.user}@${host.address}: add its public key to authorized_keys`;
+  return `is ${host.name} (${host.address}:${host.ssh.port}) up and running sshd? Check with \`ssh -p ${host.ssh.port} ${host.ssh.user}@${host.address}\``;
+}

@@ -1,0 +1,91 @@
+// The schema of an inventory: inventories/<env>/inventory.yaml plus one <host>/host.yaml per host.
+import { z } from 'zod';
+
+const sshSchema = z
+  .object({
+    user: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    identityFile: z.string().min(1).optional().describe('private key; ~ and paths relative to the inventory are resolved'),
+  })
+  .strict();
+
+const pathsSchema = z
+  .object({
+    data: z.string().startsWith('/').optional().describe('bulk data, e.g. the ZFS pool data01'),
+    config: z.string().startsWith('/').optional().describe('per-service configuration and state'),
+  })
+  .strict();
+
+export const hostGpuSchema = z
+  .object({
+    model: z.string().min(1),
+    vramMiB: z.number().int().positive(),
+    count: z.number().int().positive().default(1),
+  })
+  .strict();
+
+const settingsShape = {
+  ssh: sshSchema.optional(),
+  deployRoot: z.string().startsWith('/').optional().describe('where releases live on the host'),
+  paths: pathsSchema.optional(),
+  uid: z.number().int().min(0).optional(),
+  gid: z.number().int().min(0).optional(),
+  timezone: z.string().min(1).optional(),
+  logDriver: z.enum(['journald', 'json-file', 'local']).optional().describe('journald where the host runs systemd'),
+  dockerHost: z.string().min(1).optional().describe('DOCKER_HOST for commands on the host (lab hosts have their own dockerd)'),
+};
+
+export const inventorySchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    production: z.boolean().default(false).describe('connecting needs HOMELAB_ALLOW_PRODUCTION=1 or --allow-production'),
+    knownHosts: z.string().default('known_hosts').describe('known_hosts file, relative to the inventory'),
+    defaults: z.object(settingsShape).strict().prefault({}),
+    images: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('upstream image -> image to run instead (a local build or a registry mirror)'),
+  })
+  .strict();
+
+export const hostSchema = z
+  .object({
+    address: z.union([z.ipv4(), z.ipv6(), z.string().regex(/^[a-z0-9.-]+$/)]),
+    description: z.string().default(''),
+    docker: z.boolean().default(true).describe('false for hosts that run no containers (Proxmox nodes)'),
+    gpu: hostGpuSchema.optional(),
+    ...settingsShape,
+  })
+  .strict();
+
+export type InventoryFile = z.output<typeof inventorySchema>;
+export type HostFile = z.output<typeof hostSchema>;
+
+/** A host with every setting resolved: no undefined below this line. */
+export interface HostSpec {
+  name: string;
+  inventory: string;
+  production: boolean;
+  address: string;
+  description: string;
+  docker: boolean;
+  gpu: { model: string; vramMiB: number; count: number } | undefined;
+  ssh: { user: string; port: number; identityFile: string; knownHosts: string };
+  deployRoot: string;
+  paths: { data: string; config: string };
+  uid: number;
+  gid: number;
+  timezone: string;
+  logDriver: 'journald' | 'json-file' | 'local';
+  dockerHost: string | undefined;
+  /** The file this host came from, for error messages. */
+  file: string;
+}
+
+export interface Inventory {
+  name: string;
+  production: boolean;
+  dir: string;
+  images: Record<string, string>;
+  hosts: Record<string, HostSpec>;
+}

@@ -1,0 +1,150 @@
+// Reads services and inventories from the workspace on disk; every problem names its file.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseDocument } from 'yaml';
+import { composeSchema, type ComposeFile } from './compose.ts';
+import { isServiceDefinition } from './define-service.ts';
+import { ConfigError, type ConfigIssue } from './errors.ts';
+import { hostSchema, inventorySchema, type HostSpec, type Inventory } from './inventory-schema.ts';
+import { normalizeHost, normalizeInventory } from './normalize-inventory.ts';
+import { parseWith } from './parse.ts';
+import { serviceSchema, type ServiceSpec } from './service-schema.ts';
+
+export interface LoadedService {
+  name: string;
+  /** Absolute path of packages/<name>. */
+  dir: string;
+  spec: ServiceSpec;
+  compose: ComposeFile;
+  composeText: string;
+  version: string;
+  /** Absolute path of secrets.vault.yaml, when the service has one. */
+  secretsFile: string | undefined;
+  files: { service: string; compose: string };
+}
+
+// Walks up from `start` to the directory holding nx.json.
+export function findWorkspaceRoot(start = process.cwd()): string {
+  let dir = start;
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new ConfigError([{ file: start, path: '', message: 'not inside the homelab workspace (no nx.json above)', hint: 'run from the repository' }]);
+    dir = parent;
+  }
+  return dir;
+}
+
+// Names of every service package: packages/*/service.ts.
+export function listServices(root: string): string[] {
+  const dir = join(root, 'packages');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => existsSync(join(dir, name, 'service.ts')))
+    .sort();
+}
+
+// Parses a YAML file into a plain value; syntax errors become issues with line numbers.
+export function readYaml(file: string, display: string): { value: unknown; issues: ConfigIssue[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { value: undefined, issues: [{ file: display, path: '', message: 'file is missing or unreadable', hint: `create ${display}` }] };
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      value: undefined,
+      issues: doc.errors.map((e) => ({ file: display, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`, hint: 'fix the YAML syntax at the line shown' })),
+    };
+  }
+  return { value: doc.toJS(), issues: [] };
+}
+
+// Loads packages/<name>: service.ts (through a fresh import), compose.yaml and the package version.
+export async function loadService(root: string, name: string): Promise<LoadedService> {
+  const dir = join(root, 'packages', name);
+  const serviceFile = join(dir, 'service.ts');
+  const composeFile = join(dir, 'compose.yaml');
+  const rel = (p: string) => relative(root, p);
+  const issues: ConfigIssue[] = [];
+  if (!existsSync(serviceFile)) throw new ConfigError([{ file: rel(serviceFile), path: '', message: `no service named "${name}"`, hint: `one of: ${listServices(root).join(', ')}` }]);
+
+  let spec: ServiceSpec | undefined;
+  try {
+    const url = `${pathToFileURL(serviceFile).href}?mtime=${statSync(serviceFile).mtimeMs}`;
+    const mod = (await import(url)) as { default?: unknown };
+    if (!isServiceDefinition(mod.default)) {
+      issues.push({ file: rel(serviceFile), path: 'default', message: 'the default export is not a defineService({...}) result', hint: "end the file with `export default defineService({ ... })`" });
+    } else {
+      const parsed = parseWith(serviceSchema, mod.default.input, rel(serviceFile));
+      if (parsed.ok) spec = parsed.value;
+      else issues.push(...parsed.issues);
+    }
+  } catch (error) {
+    issues.push({ file: rel(serviceFile), path: '', message: `cannot be loaded: ${(error as Error).message.split('\n')[0]}`, hint: 'fix the TypeScript error' });
+  }
+
+  const yaml = readYaml(composeFile, rel(composeFile));
+  issues.push(...yaml.issues);
+  let compose: ComposeFile | undefined;
+  if (yaml.issues.length === 0) {
+    const parsed = parseWith(composeSchema, yaml.value, rel(composeFile));
+    // Keep the file's own key order (the schema only checks; it changes no value).
+    if (parsed.ok) compose = yaml.value as ComposeFile;
+    else issues.push(...parsed.issues);
+  }
+  const pkg = readYaml(join(dir, 'package.json'), rel(join(dir, 'package.json')));
+  issues.push(...pkg.issues);
+  if (issues.length > 0 || !spec || !compose) throw new ConfigError(issues);
+
+  const secretsFile = join(dir, 'secrets.vault.yaml');
+  return {
+    name,
+    dir,
+    spec,
+    compose,
+    composeText: readFileSync(composeFile, 'utf8'),
+    version: String((pkg.value as { version?: unknown }).version ?? '0.0.0'),
+    secretsFile: existsSync(secretsFile) ? secretsFile : undefined,
+    files: { service: rel(serviceFile), compose: rel(composeFile) },
+  };
+}
+
+export function inventoryNames(root: string): string[] {
+  const dir = join(root, 'inventories');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => existsSync(join(dir, n, 'inventory.yaml'))).sort();
+}
+
+// Loads inventories/<env>: inventory.yaml and every <host>/host.yaml, normalized.
+export function loadInventory(root: string, env: string): Inventory {
+  const dir = join(root, 'inventories', env);
+  const rel = (p: string) => relative(root, p);
+  const invFile = join(dir, 'inventory.yaml');
+  if (!existsSync(invFile)) {
+    throw new ConfigError([{ file: rel(invFile), path: '', message: `no inventory named "${env}"`, hint: `one of: ${inventoryNames(root).join(', ') || '(none)'}` }]);
+  }
+  const raw = readYaml(invFile, rel(invFile));
+  if (raw.issues.length) throw new ConfigError(raw.issues);
+  const inv = parseWith(inventorySchema, raw.value, rel(invFile));
+  if (!inv.ok) throw new ConfigError(inv.issues);
+
+  const issues: ConfigIssue[] = [];
+  const hosts: Record<string, HostSpec> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const hostFile = join(dir, name, 'host.yaml');
+    if (!existsSync(hostFile)) continue;
+    const y = readYaml(hostFile, rel(hostFile));
+    if (y.issues.length) {
+      issues.push(...y.issues);
+      continue;
+    }
+    const host = parseWith(hostSchema, y.value, rel(hostFile));
+    if (!host.ok) issues.push(...host.issues);
+    else hosts[name] = normalizeHost(name, host.value, inv.value, dir, rel(hostFile));
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return normalizeInventory(inv.value, hosts, dir);
+}

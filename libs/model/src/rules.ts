@@ -1,0 +1,133 @@
+// Rules over a parsed service and the inventory it is placed in. Each returns issues; none throws.
+import { parseImage, publishedPorts, variableRefs, type ComposeFile } from './compose.ts';
+import type { ConfigIssue } from './errors.ts';
+import type { Inventory } from './inventory-schema.ts';
+import type { LoadedService } from './load.ts';
+
+/** Variables render fills from the host; a compose file may use them freely. */
+export const hostVariables = ['DATA_ROOT', 'CONFIG_ROOT', 'PUID', 'PGID', 'TZ', 'HOST_ADDRESS'] as const;
+
+export const webProxyNetwork = 'web_proxy';
+
+export type Rule = (service: LoadedService, inventory: Inventory, all: LoadedService[]) => ConfigIssue[];
+
+// Images must carry a released tag or a digest: never `latest`, never none.
+export const imagesPinned: Rule = (svc) =>
+  Object.entries(svc.compose.services).flatMap(([name, def]) => {
+    const ref = parseImage(def.image);
+    if (ref.digest) return [];
+    if (ref.tag && ref.tag !== 'latest' && !/^\$\{/.test(ref.tag)) return [];
+    return [
+      {
+        file: svc.files.compose,
+        path: `services.${name}.image`,
+        message: ref.tag ? `image "${def.image}" uses the "latest" tag` : `image "${def.image}" has no tag (it means "latest")`,
+        hint: `pin a released version, e.g. ${ref.repository}:1.2.3, so deploys are repeatable and Renovate can propose updates`,
+      },
+    ];
+  });
+
+// Every container needs a compose healthcheck so Docker and the deploy gate can see it is ready.
+export const healthchecksPresent: Rule = (svc) =>
+  Object.entries(svc.compose.services).flatMap(([name, def]) =>
+    def.healthcheck?.test && !def.healthcheck.disable
+      ? []
+      : [{ file: svc.files.compose, path: `services.${name}.healthcheck`, message: 'no healthcheck', hint: 'add healthcheck.test that asks the application itself, e.g. ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"]' }],
+  );
+
+// The service must sit on a host of the inventory that runs Docker.
+export const hostExists: Rule = (svc, inv) => {
+  const host = inv.hosts[svc.spec.host];
+  if (!host) return [{ file: svc.files.service, path: 'host', message: `host "${svc.spec.host}" is not in inventory "${inv.name}"`, hint: `use one of: ${Object.keys(inv.hosts).join(', ')}` }];
+  if (!host.docker) return [{ file: svc.files.service, path: 'host', message: `host "${svc.spec.host}" runs no Docker (${host.file}: docker: false)`, hint: 'place the service on a Docker host such as ocean' }];
+  return [];
+};
+
+// A GPU service only goes to a host that has a GPU.
+export const gpuHost: Rule = (svc, inv) => {
+  const host = inv.hosts[svc.spec.host];
+  if (!svc.spec.gpu || !host || host.gpu) return [];
+  return [{ file: svc.files.service, path: 'gpu', message: `needs a GPU but host "${host.name}" has none (${host.file} has no gpu)`, hint: 'place it on a GPU host (ocean has the RTX 3090) or drop the gpu block' }];
+};
+
+// Two services on one host must not publish the same host port (nor one service twice).
+export const noPortClash: Rule = (svc, inv, all) => {
+  const issues: ConfigIssue[] = [];
+  const mine = publishedPorts(svc.compose);
+  const seen = new Map<string, string>();
+  for (const p of mine) {
+    const key = `${p.port}/${p.protocol}`;
+    const other = seen.get(key);
+    if (other) issues.push({ file: svc.files.compose, path: `services.${p.service}.ports`, message: `host port ${key} is published twice (also by ${other})`, hint: 'publish each host port once' });
+    seen.set(key, p.service);
+  }
+  for (const other of all) {
+    if (other.name === svc.name || other.spec.host !== svc.spec.host || !inv.hosts[svc.spec.host]) continue;
+    const theirs = new Set(publishedPorts(other.compose).map((p) => `${p.port}/${p.protocol}`));
+    for (const p of mine) {
+      if (theirs.has(`${p.port}/${p.protocol}`) && overlaps(p.hostIp, publishedPorts(other.compose), p.port, p.protocol)) {
+        issues.push({ file: svc.files.compose, path: `services.${p.service}.ports`, message: `host port ${p.port}/${p.protocol} on ${svc.spec.host} is also published by service "${other.name}" (${other.files.compose})`, hint: 'pick a free host port, or reach the service through the web_proxy network instead of a published port' });
+      }
+    }
+  }
+  return issues;
+};
+
+function overlaps(hostIp: string, others: ReturnType<typeof publishedPorts>, port: number, protocol: string): boolean {
+  return others.some((o) => o.port === port && o.protocol === protocol && (o.hostIp === hostIp || o.hostIp === '0.0.0.0' || hostIp === '0.0.0.0'));
+}
+
+// Compose services named by service.ts (exposure, gpu, container probes) must exist.
+export const namedComposeServicesExist: Rule = (svc) => {
+  const names = Object.keys(svc.compose.services);
+  const check = (name: string, path: string): ConfigIssue[] =>
+    names.includes(name) ? [] : [{ file: svc.files.service, path, message: `compose service "${name}" does not exist in ${svc.files.compose}`, hint: `use one of: ${names.join(', ')}` }];
+  const issues: ConfigIssue[] = [];
+  if (svc.spec.exposure) issues.push(...check(svc.spec.exposure.service ?? svc.name, 'exposure.service'));
+  if (svc.spec.gpu) issues.push(...check(svc.spec.gpu.service ?? svc.name, 'gpu.service'));
+  svc.spec.health.probes.forEach((p, i) => {
+    if (p.type === 'container') issues.push(...check(p.service, `health.probes.${i}.service`));
+  });
+  return issues;
+};
+
+// Every ${VAR} in compose is a host variable, a declared secret, or has a default.
+export const variablesDeclared: Rule = (svc) =>
+  variableRefs(svc.composeText)
+    .filter((ref) => !ref.hasDefault && !(hostVariables as readonly string[]).includes(ref.name) && !svc.spec.secrets.includes(ref.name))
+    .map((ref) => ({
+      file: svc.files.compose,
+      path: '',
+      message: `\${${ref.name}} is neither a host variable (${hostVariables.join(', ')}) nor a secret named in ${svc.files.service}`,
+      hint: `add "${ref.name}" to secrets in ${svc.files.service}, or give it a default: \${${ref.name}:-value}`,
+    }));
+
+// The source compose must not define web_proxy itself: it is the host's shared external network.
+export const webProxyNotRedefined: Rule = (svc) => {
+  const net = svc.compose.networks?.[webProxyNetwork];
+  if (!net || (net as { external?: unknown }).external === true) return [];
+  return [{ file: svc.files.compose, path: `networks.${webProxyNetwork}`, message: 'web_proxy is defined as a private network', hint: 'remove it (render attaches exposed services to the shared external web_proxy network) or mark it external: true' }];
+};
+
+// Dependencies name real services.
+export const dependenciesExist: Rule = (svc, _inv, all) =>
+  svc.spec.dependsOn
+    .filter((d) => !all.some((s) => s.name === d))
+    .map((d) => ({ file: svc.files.service, path: 'dependsOn', message: `depends on unknown service "${d}"`, hint: 'name a package under packages/' }));
+
+export const serviceRules: Rule[] = [imagesPinned, healthchecksPresent, hostExists, gpuHost, noPortClash, namedComposeServicesExist, variablesDeclared, webProxyNotRedefined, dependenciesExist];
+
+// Runs every rule on one service.
+export function checkService(svc: LoadedService, inventory: Inventory, all: LoadedService[]): ConfigIssue[] {
+  return serviceRules.flatMap((rule) => rule(svc, inventory, all));
+}
+
+// On rendered output: an exposed service must be attached to the external web_proxy network.
+export function exposedOnWebProxy(svc: LoadedService, rendered: ComposeFile, file: string): ConfigIssue[] {
+  if (!svc.spec.exposure) return [];
+  const name = svc.spec.exposure.service ?? svc.name;
+  const nets = rendered.services[name]?.networks;
+  const attached = Array.isArray(nets) ? nets.includes(webProxyNetwork) : nets !== undefined && webProxyNetwork in nets;
+  const external = (rendered.networks?.[webProxyNetwork] as { external?: unknown } | null | undefined)?.external === true;
+  return attached && external ? [] : [{ file, path: `services.${name}.networks`, message: 'exposed service is not on the external web_proxy network', hint: 'the proxy reaches services only over web_proxy' }];
+}

@@ -1,0 +1,107 @@
+// The schema behind defineService(): what compose cannot say about a service.
+import { z } from 'zod';
+
+const name = z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lower-case letters, digits and dashes');
+
+export const accessPolicySchema = z
+  .enum(['admin', 'plex-users', 'public', 'none'])
+  .describe('Cloudflare Zero Trust Access policy in front of the public domain');
+
+export const exposureSchema = z
+  .object({
+    service: name.optional().describe('compose service behind the proxy; defaults to the package name'),
+    port: z.number().int().min(1).max(65535).describe('container port the reverse proxy forwards to'),
+    domain: z
+      .string()
+      .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a domain such as plex.terrac.com')
+      .optional()
+      .describe('public domain published through the Cloudflare tunnel'),
+    internalUrl: z.url().optional().describe('URL on the LAN, as in the roadmap service table'),
+    access: accessPolicySchema.default('admin'),
+  })
+  .strict();
+
+export const gpuSchema = z
+  .object({
+    service: name.optional().describe('compose service that uses the GPU; defaults to the package name'),
+    vramMiB: z.number().int().positive().describe('VRAM this service needs at peak, in MiB'),
+    devices: z
+      .union([z.literal('all'), z.array(z.union([z.number().int().min(0), z.string().regex(/^GPU-[0-9a-f-]+$/)])).min(1)])
+      .default('all')
+      .describe('all GPUs, or GPU indexes, or GPU UUIDs'),
+    capabilities: z
+      .array(z.enum(['compute', 'utility', 'video', 'graphics', 'display', 'compat32']))
+      .min(1)
+      .default(['compute', 'utility']),
+    ldLibraryPathFix: z
+      .boolean()
+      .default(false)
+      .describe('Plex: prepend the NVIDIA driver libraries to LD_LIBRARY_PATH so hardware transcoding finds them'),
+  })
+  .strict();
+
+const httpProbeSchema = z
+  .object({
+    type: z.literal('http'),
+    port: z.number().int().min(1).max(65535).describe('host port published by the service'),
+    path: z.string().startsWith('/').default('/'),
+    scheme: z.enum(['http', 'https']).default('http'),
+    expectStatus: z.array(z.number().int()).min(1).default([200]),
+    expectBody: z.string().optional().describe('regular expression the body must match'),
+    expectJson: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .describe('dotted JSON paths and the values they must hold, e.g. { "database": "ok" }'),
+  })
+  .strict();
+
+const tcpProbeSchema = z.object({ type: z.literal('tcp'), port: z.number().int().min(1).max(65535) }).strict();
+
+const containerProbeSchema = z
+  .object({ type: z.literal('container'), service: name.describe('compose service whose healthcheck must say healthy') })
+  .strict();
+
+export const probeSchema = z.discriminatedUnion('type', [httpProbeSchema, tcpProbeSchema, containerProbeSchema]);
+
+export const healthSchema = z
+  .object({
+    probes: z.array(probeSchema).min(1).describe('every probe must pass'),
+    timeoutSeconds: z.number().positive().default(120).describe('deadline for the service to become healthy'),
+    intervalSeconds: z.number().positive().default(1).describe('first wait between tries; it grows each time'),
+  })
+  .strict();
+
+export const backupSchema = z
+  .object({
+    volumes: z.array(z.string().min(1)).min(1).describe('named volumes or data paths to back up'),
+    schedule: z.string().default('daily'),
+    keep: z.object({ daily: z.number().int().min(0).default(7), weekly: z.number().int().min(0).default(4) }).prefault({}),
+  })
+  .strict();
+
+export const serviceSchema = z
+  .object({
+    description: z.string().min(1),
+    host: name.describe('inventory host the service runs on'),
+    category: z.enum(['infrastructure', 'media', 'ai', 'monitoring', 'cloud', 'automation', 'lab']).default('infrastructure'),
+    exposure: exposureSchema.optional(),
+    gpu: gpuSchema.optional(),
+    secrets: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are environment variable names, e.g. DB_PASSWORD'))
+      .default([])
+      .describe('secrets the compose file references as ${NAME}; values come from secrets.vault.yaml'),
+    puid: z.boolean().default(false).describe('set PUID/PGID from the host uid/gid (linuxserver.io images)'),
+    health: healthSchema,
+    backups: backupSchema.optional(),
+    dependsOn: z.array(name).default([]).describe('services that must run first, on any host'),
+  })
+  .strict();
+
+/** What a service.ts writes. */
+export type ServiceInput = z.input<typeof serviceSchema>;
+/** A parsed service with every default filled in. */
+export type ServiceSpec = z.output<typeof serviceSchema>;
+export type Probe = z.output<typeof probeSchema>;
+export type HealthSpec = z.output<typeof healthSchema>;
+export type GpuSpec = z.output<typeof gpuSchema>;
+export type Exposure = z.output<typeof exposureSchema>;

@@ -1,0 +1,104 @@
+// Pure: the service's compose file with the host's values filled in.
+import { gpuComposeFragment } from '@homelab/gpu';
+import { webProxyNetwork, type ComposeFile, type HostSpec, type LoadedService } from '@homelab/model';
+import { stringify } from 'yaml';
+
+export interface RenderTarget {
+  host: HostSpec;
+  /** Inventory-wide upstream -> local image map. */
+  images: Record<string, string>;
+}
+
+// The values behind ${DATA_ROOT}, ${CONFIG_ROOT}, ${PUID}, ${PGID}, ${TZ} and ${HOST_ADDRESS}.
+export function hostValues(service: string, host: HostSpec): Record<string, string> {
+  return {
+    DATA_ROOT: host.paths.data,
+    CONFIG_ROOT: `${host.paths.config}/${service}`,
+    PUID: String(host.uid),
+    PGID: String(host.gid),
+    TZ: host.timezone,
+    HOST_ADDRESS: host.address,
+  };
+}
+
+// Replaces host variables (also ${NAME:-default} forms) in every string; secrets stay as ${NAME} for .env.
+function substitute<T>(value: T, vars: Record<string, string>): T {
+  if (typeof value === 'string') {
+    return value.replace(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+][^}]*)?\}/g, (all, name: string) => vars[name] ?? all) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, vars)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)])) as T;
+  }
+  return value;
+}
+
+function environmentRecord(env: unknown): Record<string, string | number | boolean | null> {
+  if (Array.isArray(env)) {
+    return Object.fromEntries(
+      env.map((entry: string) => {
+        const i = entry.indexOf('=');
+        return i < 0 ? [entry, null] : [entry.slice(0, i), entry.slice(i + 1)];
+      }),
+    );
+  }
+  return { ...((env as Record<string, string | number | boolean | null> | undefined) ?? {}) };
+}
+
+function loggingFor(service: string, host: HostSpec): Record<string, unknown> {
+  if (host.logDriver === 'journald') return { driver: 'journald', options: { tag: `${service}/{{.Name}}` } };
+  return { driver: host.logDriver, options: { 'max-size': '10m', 'max-file': '3' } };
+}
+
+// Builds the rendered compose object: image overrides, logging, restart, TZ/PUID/PGID, GPU, web_proxy.
+export function renderComposeObject(svc: LoadedService, target: RenderTarget): ComposeFile {
+  const { host, images } = target;
+  const source = substitute(svc.compose, hostValues(svc.name, host));
+  const exposed = svc.spec.exposure ? (svc.spec.exposure.service ?? svc.name) : undefined;
+  const gpuService = svc.spec.gpu ? (svc.spec.gpu.service ?? svc.name) : undefined;
+  const services: ComposeFile['services'] = {};
+
+  for (const [name, def] of Object.entries(source.services)) {
+    const out: Record<string, unknown> = { ...def, image: images[def.image] ?? def.image };
+    const env = environmentRecord(def.environment);
+    env.TZ ??= host.timezone;
+    if (svc.spec.puid) {
+      env.PUID ??= String(host.uid);
+      env.PGID ??= String(host.gid);
+    }
+    if (name === gpuService && svc.spec.gpu) {
+      const gpu = gpuComposeFragment(svc.spec.gpu);
+      Object.assign(env, gpu.environment);
+      const deploy = { ...(def.deploy ?? {}) } as Record<string, any>;
+      deploy.resources = { ...(deploy.resources ?? {}), reservations: { ...(deploy.resources?.reservations ?? {}), devices: gpu.devices } };
+      out.deploy = deploy;
+    }
+    out.environment = env;
+    out.restart = def.restart ?? 'unless-stopped';
+    out.logging = def.logging ?? loggingFor(svc.name, host);
+    out.labels = { ...labelsRecord(def.labels), 'homelab.service': svc.name, 'homelab.host': host.name };
+    if (name === exposed) {
+      const nets = def.networks;
+      out.networks = Array.isArray(nets)
+        ? [...new Set([...nets, webProxyNetwork])]
+        : { ...(nets ?? { default: null }), [webProxyNetwork]: null };
+    }
+    services[name] = out as ComposeFile['services'][string];
+  }
+
+  const rendered: ComposeFile = { name: svc.name, ...source, services };
+  rendered.name = svc.name;
+  if (exposed) rendered.networks = { ...(source.networks ?? {}), [webProxyNetwork]: { external: true, name: webProxyNetwork } };
+  return rendered;
+}
+
+function labelsRecord(labels: unknown): Record<string, string> {
+  if (Array.isArray(labels)) return Object.fromEntries(labels.map((l: string) => [l.split('=')[0], l.split('=').slice(1).join('=')]));
+  return { ...((labels as Record<string, string> | undefined) ?? {}) };
+}
+
+// The rendered compose as YAML text, with a header saying where it came from.
+export function renderCompose(svc: LoadedService, target: RenderTarget): string {
+  const header = `# Rendered by homelab from packages/${svc.name}/compose.yaml for host ${target.host.name} (inventory ${target.host.inventory}).\n# Do not edit on the host: the next deploy replaces it.\n`;
+  return header + stringify(renderComposeObject(svc, target), { lineWidth: 0, nullStr: '' });
+}

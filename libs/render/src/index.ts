@@ -1,0 +1,4 @@
+export * from './compose.ts';
+export * from './env-file.ts';
+export * from './systemd-unit.ts';
+export * from './release.ts';

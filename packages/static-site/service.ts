@@ -1,0 +1,16 @@
+import { defineService } from '@homelab/model';
+
+export default defineService({
+  description: 'A static HTTP server on a locally built busybox image: the smallest real service the lab runs',
+  host: 'ocean',
+  category: 'lab',
+  exposure: { port: 8088, access: 'public' },
+  health: {
+    probes: [
+      { type: 'http', port: 8088, path: '/health', expectBody: '^ok ' },
+      { type: 'container', service: 'static-site' },
+    ],
+    timeoutSeconds: 60,
+  },
+  backups: { volumes: ['site'] },
+});

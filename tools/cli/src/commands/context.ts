@@ -1,0 +1,10 @@
+// What every command gets: parsed flags and where to print.
+export interface CommandContext {
+  args: string[];
+  inventory: string;
+  json: boolean;
+  allowProduction: boolean;
+  flags: Record<string, string | boolean | undefined>;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}

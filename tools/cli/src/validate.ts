@@ -1,0 +1,50 @@
+// validate: schema, rules, VRAM budget and `docker compose config` on the rendered output.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vramBudget, vramBudgetIssues } from '@homelab/gpu';
+import type { Executor } from '@homelab/host';
+import { checkService, exposedOnWebProxy, composeSchema, type ConfigIssue, type Inventory, type LoadedService } from '@homelab/model';
+import { renderComposeObject, renderRelease } from '@homelab/render';
+
+// Stand-in values so Compose can interpolate secrets; validate never reads the vault.
+export function placeholderSecrets(svc: LoadedService): Record<string, string> {
+  return Object.fromEntries(svc.spec.secrets.map((name) => [name, `placeholder-${name.toLowerCase()}`]));
+}
+
+// Pure checks: rules on the source, the rendered compose, and the GPU budget of its host.
+export function staticIssues(svc: LoadedService, inventory: Inventory, all: LoadedService[]): ConfigIssue[] {
+  const issues = checkService(svc, inventory, all);
+  const host = inventory.hosts[svc.spec.host];
+  if (!host || issues.length) return issues;
+  const rendered = composeSchema.parse(renderComposeObject(svc, { host, images: inventory.images }));
+  issues.push(...exposedOnWebProxy(svc, rendered, `${svc.files.compose} (rendered for ${host.name})`));
+  const demands = all
+    .filter((s) => s.spec.host === host.name && s.spec.gpu)
+    .map((s) => ({ service: s.name, vramMiB: s.spec.gpu!.vramMiB, file: s.files.service }));
+  if (svc.spec.gpu) issues.push(...vramBudgetIssues(vramBudget(host, demands), host.file));
+  return issues;
+}
+
+// Runs the real Compose v2 CLI on the rendered files; its complaint becomes an issue naming the source file.
+export async function composeConfigIssues(svc: LoadedService, inventory: Inventory, local: Executor): Promise<ConfigIssue[]> {
+  const host = inventory.hosts[svc.spec.host];
+  if (!host) return [];
+  const release = renderRelease(svc, { host, images: inventory.images }, placeholderSecrets(svc));
+  const dir = mkdtempSync(join(tmpdir(), `homelab-validate-${svc.name}-`));
+  try {
+    writeFileSync(join(dir, 'compose.yaml'), release.compose);
+    writeFileSync(join(dir, '.env'), release.env, { mode: 0o600 });
+    const result = await local.run(['docker', 'compose', '--project-directory', dir, '-f', join(dir, 'compose.yaml'), '--env-file', join(dir, '.env'), 'config', '--quiet'], { allowFailure: true });
+    if (result.exitCode === 0) return [];
+    return [{ file: svc.files.compose, path: '', message: `docker compose config rejects the rendered file: ${result.stderr.trim().replaceAll(dir, '<release>')}`, hint: 'fix the compose file so that it follows the Compose specification' }];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function validateService(svc: LoadedService, inventory: Inventory, all: LoadedService[], local: Executor): Promise<ConfigIssue[]> {
+  const issues = staticIssues(svc, inventory, all);
+  if (issues.length) return issues;
+  return composeConfigIssues(svc, inventory, local);
+}

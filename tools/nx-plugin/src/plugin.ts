@@ -1,0 +1,109 @@
+// The local Nx plugin: a project per service (packages/*/service.ts), per inventory host, per inventory,
+// and edges service -> host -> inventory so that `nx affected` follows placement.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  DependencyType,
+  createNodesFromFiles,
+  type CreateDependencies,
+  type CreateNodesV2,
+  type RawProjectGraphDependency,
+} from '@nx/devkit';
+import { createServiceTargets } from './targets.ts';
+
+export interface HomelabPluginOptions {
+  /** Folder holding one folder per inventory. */
+  inventoriesDir?: string;
+}
+
+export function hostProjectName(inventory: string, host: string): string {
+  return `host-${inventory}-${host}`;
+}
+
+export function inventoryProjectName(inventory: string): string {
+  return `inventory-${inventory}`;
+}
+
+function inventories(workspaceRoot: string, dir: string): string[] {
+  const root = join(workspaceRoot, dir);
+  if (!existsSync(root)) return [];
+  return readdirSync(root).filter((n) => existsSync(join(root, n, 'inventory.yaml'))).sort();
+}
+
+export const createNodesV2: CreateNodesV2<HomelabPluginOptions> = [
+  '{packages/*/service.ts,inventories/*/inventory.yaml,inventories/*/*/host.yaml}',
+  (files, options, context) =>
+    createNodesFromFiles(
+      (file) => {
+        const root = dirname(file);
+        const invDir = options?.inventoriesDir ?? 'inventories';
+        if (basename(file) === 'service.ts') {
+          const name = basename(root);
+          return {
+            projects: {
+              [root]: {
+                name,
+                root,
+                projectType: 'application',
+                tags: ['type:service'],
+                targets: createServiceTargets(name, { inventories: inventories(context.workspaceRoot, invDir) }),
+              },
+            },
+          };
+        }
+        if (basename(file) === 'inventory.yaml') {
+          const inventory = basename(root);
+          return { projects: { [root]: { name: inventoryProjectName(inventory), root, tags: ['type:inventory'], targets: {} } } };
+        }
+        const inventory = basename(dirname(root));
+        return {
+          projects: { [root]: { name: hostProjectName(inventory, basename(root)), root, tags: ['type:host', `inventory:${inventory}`], targets: {} } },
+        };
+      },
+      files,
+      options,
+      context,
+    ),
+];
+
+// The host a service.ts places its service on, read by importing the file (fresh on every change).
+async function serviceHost(file: string): Promise<string | undefined> {
+  const url = `${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`;
+  const mod = (await import(url)) as { default?: { input?: { host?: unknown } } };
+  const host = mod.default?.input?.host;
+  return typeof host === 'string' ? host : undefined;
+}
+
+export const createDependencies: CreateDependencies<HomelabPluginOptions> = async (options, context) => {
+  const deps: RawProjectGraphDependency[] = [];
+  const projects = context.projects;
+  const byName = new Set(Object.keys(projects));
+  const invDir = options?.inventoriesDir ?? 'inventories';
+  const invs = inventories(context.workspaceRoot, invDir);
+
+  for (const inventory of invs) {
+    for (const host of readdirSync(join(context.workspaceRoot, invDir, inventory))) {
+      const hostProject = hostProjectName(inventory, host);
+      if (!byName.has(hostProject)) continue;
+      deps.push({ source: hostProject, target: inventoryProjectName(inventory), type: DependencyType.static, sourceFile: `${invDir}/${inventory}/${host}/host.yaml` });
+    }
+  }
+  for (const project of Object.values(projects)) {
+    const root = project.root;
+    const file = join(context.workspaceRoot, root, 'service.ts');
+    if (!root.startsWith('packages/') || !existsSync(file) || !project.name) continue;
+    let host: string | undefined;
+    try {
+      host = await serviceHost(file);
+    } catch {
+      continue; // a broken service.ts is reported by its validate target, not by the graph
+    }
+    if (!host) continue;
+    for (const inventory of invs) {
+      const target = hostProjectName(inventory, host);
+      if (byName.has(target)) deps.push({ source: project.name, target, type: DependencyType.static, sourceFile: `${root}/service.ts` });
+    }
+  }
+  return deps;
+};

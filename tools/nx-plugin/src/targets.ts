@@ -1,0 +1,43 @@
+// Pure: the targets of one service project, from its name and the inventories that exist.
+import type { TargetConfiguration } from '@nx/devkit';
+
+const cli = 'tsx tools/cli/src/main.ts';
+
+export interface ServiceTargetOptions {
+  inventories: string[];
+}
+
+function perInventory(command: (inventory: string) => string, inventories: string[], defaultInventory: string, description: string, extra: Partial<TargetConfiguration> = {}): TargetConfiguration {
+  return {
+    executor: 'nx:run-commands',
+    options: { command: command(defaultInventory), cwd: '{workspaceRoot}' },
+    configurations: Object.fromEntries(inventories.map((inv) => [inv, { command: command(inv) }])),
+    metadata: { description, technologies: ['docker'] },
+    ...extra,
+  };
+}
+
+// validate defaults to production (rendered and checked, never contacted); the rest default to the lab.
+export function createServiceTargets(service: string, options: ServiceTargetOptions): Record<string, TargetConfiguration> {
+  const inv = options.inventories;
+  const deployDefault = inv.includes('lab') ? 'lab' : (inv[0] ?? 'lab');
+  const validateDefault = inv.includes('production') ? 'production' : deployDefault;
+  return {
+    validate: perInventory((i) => `${cli} validate ${service} --inventory ${i}`, inv, validateDefault, 'Check service.ts and compose.yaml: schema, rules, VRAM budget, docker compose config on the rendered files', {
+      cache: true,
+      inputs: ['default', '^default', '{workspaceRoot}/inventories/**/*', { externalDependencies: ['zod', 'yaml'] }, { runtime: 'docker compose version --short' }],
+      outputs: [],
+    }),
+    plan: perInventory((i) => `${cli} plan ${service} --inventory ${i}`, inv, deployDefault, 'Show what a deploy would change on the host (secrets masked)', { dependsOn: ['validate'] }),
+    deploy: perInventory((i) => `${cli} deploy ${service} --inventory ${i}`, inv, deployDefault, 'Deploy the service to its host: stage, swap, up, health gate, rollback on failure', { dependsOn: ['validate'] }),
+    health: perInventory((i) => `${cli} health ${service} --inventory ${i}`, inv, deployDefault, "Run the service's health test against its host"),
+    rollback: perInventory((i) => `${cli} rollback ${service} --inventory ${i}`, inv, deployDefault, 'Bring back the previous release'),
+    test: {
+      executor: 'nx:run-commands',
+      options: { command: `vitest run --dir packages/${service}`, cwd: '{workspaceRoot}' },
+      cache: true,
+      inputs: ['default', '^default'],
+      metadata: { description: "Run the service's own vitest tests", technologies: ['vitest'] },
+    },
+  };
+}

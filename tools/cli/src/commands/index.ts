@@ -2,6 +2,7 @@
 import type { CommandContext } from './context.ts';
 import { renderCommand } from './render.ts';
 import { validateCommand } from './validate.ts';
+import { labCommand } from './lab.ts';
 
 export interface Command {
   summary: string;
@@ -10,6 +11,7 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   validate: { summary: 'validate [service...]        schema, rules, VRAM budget, docker compose config', run: validateCommand },
+  lab: { summary: 'lab up|down|status           the local lab hosts (network namespaces with sshd and dockerd)', run: labCommand },
   render: { summary: 'render <service...>          print the rendered compose, .env (masked) and unit', run: renderCommand },
 };
 

@@ -1,0 +1,102 @@
+// Brings one lab host up (namespace, veth, sshd, dockerd) or down; every step checks before it acts.
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { $ } from 'zx';
+import { dockerdArgs, sshdConfig, type LabHost } from './layout.ts';
+
+function alive(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+async function ensureNetwork(h: LabHost): Promise<void> {
+  const exists = (await $`ip netns list`.quiet()).stdout.split('\n').some((l) => l.split(' ')[0] === h.netns);
+  if (!exists) await $`ip netns add ${h.netns}`;
+  const outside = (await $`ip link show ${h.vethOutside}`.quiet().nothrow()).exitCode === 0;
+  const inside = (await $`ip netns exec ${h.netns} ip link show ${h.vethInside}`.quiet().nothrow()).exitCode === 0;
+  if (!outside || !inside) {
+    await $`ip link del ${h.vethOutside}`.quiet().nothrow();
+    await $`ip link add ${h.vethOutside} type veth peer name ${h.vethInside}`;
+    await $`ip link set ${h.vethInside} netns ${h.netns}`;
+  }
+  await $`ip addr replace ${h.gateway}/24 dev ${h.vethOutside}`;
+  await $`ip link set ${h.vethOutside} up`;
+  await $`ip netns exec ${h.netns} ip addr replace ${h.address}/24 dev ${h.vethInside}`;
+  await $`ip netns exec ${h.netns} ip link set ${h.vethInside} up`;
+  await $`ip netns exec ${h.netns} ip link set lo up`;
+  await $`ip netns exec ${h.netns} ip route replace default via ${h.gateway}`;
+}
+
+async function ensureSshd(h: LabHost, clientPublicKey: string): Promise<void> {
+  const key = `${h.stateDir}/ssh_host_ed25519_key`;
+  if (!existsSync(key)) await $`ssh-keygen -q -t ed25519 -N ${''} -C ${`lab-${h.name}`} -f ${key}`;
+  writeFileSync(`${h.stateDir}/authorized_keys`, clientPublicKey, { mode: 0o600 });
+  writeFileSync(`${h.stateDir}/sshd_config`, sshdConfig(h));
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  if (alive(`${h.runDir}/sshd.pid`)) return;
+  await $`nsenter --net=/run/netns/${h.netns} /usr/sbin/sshd -f ${h.stateDir}/sshd_config`;
+}
+
+async function dockerReady(h: LabHost): Promise<boolean> {
+  return (await $({ env: { ...process.env, DOCKER_HOST: `unix://${h.dockerSocket}` } })`docker info --format {{.ServerVersion}}`.quiet().nothrow()).exitCode === 0;
+}
+
+async function ensureDockerd(h: LabHost): Promise<void> {
+  if (alive(`${h.runDir}/dockerd.pid`) && (await dockerReady(h))) return;
+  rmSync(`${h.runDir}/dockerd.pid`, { force: true });
+  rmSync(h.dockerSocket, { force: true });
+  const log = openSync(`${h.stateDir}/dockerd.log`, 'a');
+  const child = spawn('nsenter', [`--net=/run/netns/${h.netns}`, 'dockerd', ...dockerdArgs(h)], { detached: true, stdio: ['ignore', log, log] });
+  child.unref();
+  closeSync(log);
+  for (let i = 0; i < 120; i++) {
+    if (await dockerReady(h)) return;
+    if (child.exitCode !== null) break;
+    await sleep(250);
+  }
+  throw new Error(`lab host ${h.name}: dockerd did not start; see ${h.stateDir}/dockerd.log`);
+}
+
+// Creates or repairs one lab host; safe to run again after its processes were killed.
+export async function hostUp(h: LabHost, clientPublicKey: string): Promise<void> {
+  mkdirSync(h.runDir, { recursive: true });
+  mkdirSync(h.stateDir, { recursive: true });
+  await ensureNetwork(h);
+  await ensureSshd(h, clientPublicKey);
+  await ensureDockerd(h);
+}
+
+async function stop(pidFile: string): Promise<void> {
+  const pid = alive(pidFile);
+  if (!pid) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 80 && alive(pidFile); i++) await sleep(250);
+  if (alive(pidFile)) process.kill(pid, 'SIGKILL');
+}
+
+// Stops the host's processes and removes everything `hostUp` made.
+export async function hostDown(h: LabHost): Promise<void> {
+  await $({ env: { ...process.env, DOCKER_HOST: `unix://${h.dockerSocket}` } })`sh -c ${'ids=$(docker ps -aq) && [ -n "$ids" ] && docker rm -f $ids'}`.quiet().nothrow();
+  await stop(`${h.runDir}/dockerd.pid`);
+  await stop(`${h.runDir}/sshd.pid`);
+  await $`ip link del ${h.vethOutside}`.quiet().nothrow();
+  await $`ip netns del ${h.netns}`.quiet().nothrow();
+  // Mounts that dockerd left behind must go before its data can be removed.
+  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${h.stateDir}/`) || m.startsWith(`${h.runDir}/`));
+  for (const m of mounts.sort().reverse()) await $`umount -l ${m}`.quiet().nothrow();
+  rmSync(h.runDir, { recursive: true, force: true });
+  rmSync(h.stateDir, { recursive: true, force: true });
+}
+
+export async function hostStatus(h: LabHost): Promise<{ host: string; address: string; netns: boolean; sshd: boolean; dockerd: boolean }> {
+  const netns = (await $`ip netns list`.quiet()).stdout.split('\n').some((l) => l.split(' ')[0] === h.netns);
+  return { host: h.name, address: h.address, netns, sshd: alive(`${h.runDir}/sshd.pid`) !== undefined, dockerd: alive(`${h.runDir}/dockerd.pid`) !== undefined && (await dockerReady(h)) };
+}

@@ -15,6 +15,8 @@ export async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       'allow-production': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      wait: { type: 'boolean' },
+      'lock-wait': { type: 'string' },
     },
   });
   const [name, ...args] = positionals;

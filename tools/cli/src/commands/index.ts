@@ -3,6 +3,10 @@ import type { CommandContext } from './context.ts';
 import { renderCommand } from './render.ts';
 import { validateCommand } from './validate.ts';
 import { labCommand } from './lab.ts';
+import { manyCommand } from './deploy.ts';
+import { healthCommand, statusCommand } from './status.ts';
+import { lockCommand } from './lock.ts';
+import { upCommand } from './up.ts';
 
 export interface Command {
   summary: string;
@@ -10,6 +14,13 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  up: { summary: 'up                           the main job: lab up, deploy the lab-runnable services, show status', run: upCommand },
+  plan: { summary: 'plan [service...]            what a deploy would change (secrets masked)', run: manyCommand('plan') },
+  deploy: { summary: 'deploy [service...]          health-gated deploy with automatic rollback', run: manyCommand('deploy') },
+  rollback: { summary: 'rollback [service...]        bring back the previous healthy release', run: manyCommand('rollback') },
+  health: { summary: 'health [service...]          run health tests now (--wait: poll to the deadline)', run: healthCommand },
+  status: { summary: 'status [host...] [--json]    what runs where: version, health, deploy time', run: statusCommand },
+  lock: { summary: 'lock status|release [host]   show or clear the host lock', run: lockCommand },
   validate: { summary: 'validate [service...]        schema, rules, VRAM budget, docker compose config', run: validateCommand },
   lab: { summary: 'lab up|down|status           the local lab hosts (network namespaces with sshd and dockerd)', run: labCommand },
   render: { summary: 'render <service...>          print the rendered compose, .env (masked) and unit', run: renderCommand },

@@ -1,0 +1,196 @@
+// Apply: stage a release, swap `current`, bring it up, gate on health, roll back when it fails.
+import type { Executor } from '@homelab/host';
+import { HostLock } from '@homelab/host';
+import { runHealthTest, type HealthReport, type PollOptions, type ProbeTarget } from '@homelab/health';
+import { HomelabError, webProxyNetwork, type HostSpec, type LoadedService } from '@homelab/model';
+import { renderRelease, type RenderedRelease } from '@homelab/render';
+import { keepReleases, releaseId, servicePaths, type ServicePaths } from './layout.ts';
+import { maskSecrets } from './mask.ts';
+import { planRelease, type Plan } from './plan.ts';
+import { probeTarget } from './probe-target.ts';
+import { secretFingerprint, withHistory, type DeployState, type ReleaseRecord } from './record.ts';
+import * as remote from './remote.ts';
+import { parseRemoteState, type RemoteState } from './remote-state.ts';
+
+export type DeployOutcome = 'deployed' | 'unchanged' | 'planned' | 'rolled back' | 'failed';
+
+export interface DeployResult {
+  service: string;
+  host: string;
+  result: DeployOutcome;
+  version: string;
+  seconds: number;
+  release: string | undefined;
+  message: string | undefined;
+  plan: Plan | undefined;
+}
+
+export interface DeployInput {
+  svc: LoadedService;
+  host: HostSpec;
+  images: Record<string, string>;
+  secrets: Record<string, string>;
+  executor: Executor;
+  gitSha: string;
+  /** The host runs systemd: install and enable the unit. */
+  systemd: boolean;
+  lockWaitMs: number;
+  log: (message: string) => void;
+  now?: () => Date;
+  target?: ProbeTarget;
+  poll?: Partial<PollOptions>;
+  /** Only plan; change nothing. */
+  dryRun?: boolean;
+}
+
+export interface Prepared {
+  release: RenderedRelease;
+  record: ReleaseRecord;
+  paths: ServicePaths;
+  remote: RemoteState;
+  plan: Plan;
+}
+
+// Renders the release and reads the host: everything a plan needs, nothing changed.
+export async function prepare(input: DeployInput): Promise<Prepared> {
+  const { svc, host, executor } = input;
+  const release = renderRelease(svc, { host, images: input.images }, input.secrets);
+  const paths = servicePaths(host.deployRoot, svc.name);
+  const now = (input.now ?? (() => new Date()))();
+  const record: ReleaseRecord = {
+    service: svc.name,
+    host: host.name,
+    inventory: host.inventory,
+    id: releaseId(release.hash, now),
+    version: svc.version,
+    gitSha: input.gitSha,
+    hash: release.hash,
+    createdAt: now.toISOString(),
+    secrets: Object.fromEntries(svc.spec.secrets.map((n) => [n, secretFingerprint(svc.name, input.secrets[n] ?? '')])),
+  };
+  const out = await executor.sh(remote.readStateScript(paths, svc.name), { display: `read the deployed state of ${svc.name}` });
+  const state = parseRemoteState(out.stdout);
+  return { release, record, paths, remote: state, plan: planRelease(release, record, state, Object.values(input.secrets)) };
+}
+
+async function stage(input: DeployInput, p: Prepared): Promise<void> {
+  const dir = `${p.paths.release(p.record.id)}.partial`;
+  const files: Array<[string, string, '0600' | '0644']> = [
+    ['compose.yaml', p.release.compose, '0644'],
+    ['.env', p.release.env, '0600'],
+    [p.release.unitName, p.release.unit, '0644'],
+    ['release.json', `${JSON.stringify(p.record, null, 2)}\n`, '0644'],
+  ];
+  for (const [name, content, mode] of files) {
+    await input.executor.sh(remote.writeFileScript(dir, name, mode), { input: content, display: `write ${dir}/${name}` });
+  }
+  await input.executor.sh(remote.finalizeScript(p.paths, p.record.id), { display: `finalize release ${p.record.id}` });
+}
+
+async function up(executor: Executor, dir: string): Promise<void> {
+  await executor.sh(remote.composeUpScript(dir), { display: `docker compose up -d --remove-orphans (in ${dir})` });
+}
+
+function health(input: DeployInput): Promise<HealthReport> {
+  const target = input.target ?? probeTarget(input.host, input.executor, input.svc.name);
+  return runHealthTest(input.svc.spec.health, target, input.poll);
+}
+
+async function writeState(executor: Executor, p: ServicePaths, state: DeployState | undefined): Promise<void> {
+  if (state) await executor.sh(remote.writeStateScript(p), { input: `${JSON.stringify(state, null, 2)}\n`, display: `write ${p.state}` });
+}
+
+// Release dirs to delete: all but the newest `keep` and the ones in use.
+export function releasesToPrune(releases: string[], inUse: string[], keep = keepReleases): string[] {
+  const complete = releases.filter((r) => !r.endsWith('.partial')).sort();
+  const kept = new Set([...complete.slice(-keep), ...inUse]);
+  return releases.filter((r) => !kept.has(r));
+}
+
+// Deploys one service to its host under the host lock; never throws for a deploy failure, it reports it.
+export async function deployService(input: DeployInput): Promise<DeployResult> {
+  const started = Date.now();
+  const { svc, host, executor, log } = input;
+  const secretValues = Object.values(input.secrets);
+  const result = (outcome: DeployOutcome, extra: Partial<DeployResult> = {}): DeployResult => ({
+    service: svc.name,
+    host: host.name,
+    result: outcome,
+    version: svc.version,
+    seconds: (Date.now() - started) / 1000,
+    release: undefined,
+    message: undefined,
+    plan: undefined,
+    ...extra,
+    ...(extra.message ? { message: maskSecrets(extra.message, secretValues) } : {}),
+  });
+
+  const lock = new HostLock(executor, host.deployRoot);
+  try {
+    if (!input.dryRun) {
+      await lock.acquire({ command: `deploy ${svc.name}`, waitMs: input.lockWaitMs, onWait: (h) => log(`waiting for the host lock held by ${h?.holder ?? 'unknown'} (${h?.command ?? '?'})`) });
+    }
+    const p = await prepare(input);
+    if (p.plan.action === 'unchanged' || input.dryRun) {
+      return result(p.plan.action === 'unchanged' ? 'unchanged' : 'planned', { plan: p.plan, release: p.plan.previous?.id, message: p.plan.reasons.join('; ') || undefined });
+    }
+    log(`${p.plan.action}: ${p.plan.reasons.join('; ')}`);
+    try {
+      if (svc.spec.exposure) await executor.sh(remote.ensureNetworkScript(webProxyNetwork), { display: `docker network create ${webProxyNetwork}` });
+      log(`staging release ${p.record.id}`);
+      await stage(input, p);
+      await executor.sh(remote.swapScript(p.paths, p.record.id), { display: `point current at ${p.record.id}` });
+      log('starting containers');
+      await up(executor, p.paths.current);
+      log('waiting for the health test');
+      const report = await health(input);
+      if (!report.healthy) throw new UnhealthyError(svc.name, host.name, report);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return await recover(input, p, why, result);
+    }
+    const deployedAt = new Date().toISOString();
+    const state = withHistory(p.remote.state, { id: p.record.id, version: p.record.version, gitSha: p.record.gitSha, at: deployedAt, result: 'deployed' }, { ...p.record, deployedAt });
+    await writeState(executor, p.paths, state);
+    if (input.systemd) await executor.sh(remote.installUnitScript(p.release.unitName), { input: p.release.unit, display: `install ${p.release.unitName}` });
+    const prune = releasesToPrune([...p.remote.releases, p.record.id], [p.record.id, p.plan.previous?.id ?? '']);
+    await executor.sh(remote.pruneScript(p.paths, prune), { display: 'prune old releases' });
+    return result('deployed', { plan: p.plan, release: p.record.id, message: p.plan.reasons.join('; ') });
+  } catch (error) {
+    return result('failed', { message: error instanceof Error ? error.message : String(error) });
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
+}
+
+export class UnhealthyError extends HomelabError {
+  constructor(service: string, host: string, report: HealthReport) {
+    super(`${service} on ${host} failed its health test after ${report.seconds.toFixed(1)}s (${report.attempts} tries): ${report.detail.join('; ')}`, {
+      hint: `see its logs on the host: docker compose -p ${service} logs --tail 50`,
+    });
+  }
+}
+
+// After a failed release: bring back the last healthy one, or stop the stack on a first deploy.
+async function recover(input: DeployInput, p: Prepared, why: string, result: (o: DeployOutcome, e?: Partial<DeployResult>) => DeployResult): Promise<DeployResult> {
+  const { executor, log } = input;
+  const previous = p.plan.previous;
+  const at = new Date().toISOString();
+  try {
+    if (!previous) {
+      log('first release failed: stopping it');
+      await executor.sh(`${remote.composeDownScript(p.paths.current)} ; ${remote.removeCurrentScript(p.paths)}`, { display: 'stop the failed release', allowFailure: true });
+      return result('failed', { plan: p.plan, release: p.record.id, message: `${why}\n  the failed release was stopped; nothing else ran on the host for this service` });
+    }
+    log(`rolling back to ${previous.id}`);
+    await executor.sh(remote.swapScript(p.paths, previous.id), { display: `point current at ${previous.id}` });
+    await up(executor, p.paths.current);
+    const report = await health(input);
+    const state = withHistory(p.remote.state, { id: p.record.id, version: p.record.version, gitSha: p.record.gitSha, at, result: 'rolled back', message: maskSecrets(why, Object.values(input.secrets)) }, undefined);
+    await writeState(executor, p.paths, state);
+    const after = report.healthy ? `rolled back to ${previous.id} (version ${previous.version}), which is healthy` : `rolled back to ${previous.id}, which is NOT healthy either: ${report.detail.join('; ')}`;
+    return result('rolled back', { plan: p.plan, release: previous.id, message: `${why}\n  ${after}` });
+  } catch (error) {
+    return result('failed', { plan: p.plan, message: `${why}\n  and the rollback failed too: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}

@@ -1,0 +1,82 @@
+// Many services at once: hosts in parallel, one service at a time per host, a host that is down fails fast.
+import { gatherFacts, type Executor, type HostFacts } from '@homelab/host';
+import type { HostSpec, Inventory, LoadedService } from '@homelab/model';
+import { deployService, type DeployInput, type DeployResult } from './apply.ts';
+import { rollbackService } from './rollback.ts';
+
+export type Action = 'deploy' | 'plan' | 'rollback';
+
+export interface ManyOptions {
+  action: Action;
+  services: LoadedService[];
+  inventory: Inventory;
+  executorFor: (host: HostSpec) => Executor;
+  secretsFor: (svc: LoadedService) => Promise<Record<string, string>>;
+  gitSha: string;
+  lockWaitMs: number;
+  log: (service: string, host: string, message: string) => void;
+  poll?: DeployInput['poll'];
+}
+
+// Pure: services grouped by host, in the order given; services whose host is unknown get undefined.
+export function groupByHost(services: LoadedService[], inventory: Inventory): Map<string, LoadedService[]> {
+  const groups = new Map<string, LoadedService[]>();
+  for (const svc of services) groups.set(svc.spec.host, [...(groups.get(svc.spec.host) ?? []), svc]);
+  return groups;
+}
+
+function failed(svc: LoadedService, host: string, message: string, seconds = 0): DeployResult {
+  return { service: svc.name, host, result: 'failed', version: svc.version, seconds, release: undefined, message, plan: undefined };
+}
+
+async function runHost(host: HostSpec, services: LoadedService[], options: ManyOptions): Promise<DeployResult[]> {
+  const started = Date.now();
+  const executor = options.executorFor(host);
+  let facts: HostFacts;
+  try {
+    facts = await gatherFacts(executor, host.deployRoot);
+    if (!facts.docker) throw new Error(`Docker is not running on ${host.name}: install docker (docker.io or docker-ce) and start it`);
+    if (!facts.compose) throw new Error(`the Docker Compose v2 plugin is missing on ${host.name}: install docker-compose-plugin`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return services.map((svc) => failed(svc, host.name, message, (Date.now() - started) / 1000));
+  }
+  const results: DeployResult[] = [];
+  try {
+    for (const svc of services) {
+      const log = (m: string) => options.log(svc.name, host.name, m);
+      const base = { svc, host, executor, gitSha: options.gitSha, systemd: facts.systemd, lockWaitMs: options.lockWaitMs, log, poll: options.poll };
+      try {
+        if (options.action === 'rollback') results.push(await rollbackService(base));
+        else results.push(await deployService({ ...base, images: options.inventory.images, secrets: await options.secretsFor(svc), dryRun: options.action === 'plan' }));
+      } catch (error) {
+        results.push(failed(svc, host.name, error instanceof Error ? error.message : String(error)));
+      }
+      options.log(svc.name, host.name, `${results.at(-1)!.result}`);
+    }
+  } finally {
+    await executor.close();
+  }
+  return results;
+}
+
+export async function runMany(options: ManyOptions): Promise<DeployResult[]> {
+  const groups = groupByHost(options.services, options.inventory);
+  const perHost = await Promise.all(
+    [...groups].map(([hostName, services]) => {
+      const host = options.inventory.hosts[hostName];
+      if (!host) return Promise.resolve(services.map((s) => failed(s, hostName, `host "${hostName}" is not in inventory ${options.inventory.name}`)));
+      return runHost(host, services, options);
+    }),
+  );
+  const order = new Map(options.services.map((s, i) => [s.name, i]));
+  return perHost.flat().sort((a, b) => (order.get(a.service) ?? 0) - (order.get(b.service) ?? 0));
+}
+
+// Pure: the closing table.
+export function resultsTable(results: DeployResult[]): string {
+  const rows = [['service', 'host', 'result', 'version', 'seconds'], ...results.map((r) => [r.service, r.host, r.result, r.version, r.seconds.toFixed(1)])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}

@@ -1,0 +1,41 @@
+// Pure: reads what readStateScript printed.
+import type { DeployState } from './record.ts';
+
+export interface RemoteState {
+  exists: boolean;
+  state: DeployState | undefined;
+  /** Target of the `current` link, e.g. releases/20261126T070102Z-1a2b3c4d. */
+  current: string | undefined;
+  currentCompose: string | undefined;
+  releases: string[];
+  running: number;
+}
+
+function section(output: string, name: string): string | undefined {
+  const start = output.indexOf(`--${name}--\n`);
+  if (start < 0) return undefined;
+  const body = output.slice(start + name.length + 5);
+  const next = body.search(/^--[a-z]+--$/m);
+  return next < 0 ? body : body.slice(0, next);
+}
+
+export function parseRemoteState(output: string): RemoteState {
+  if (output.startsWith('--none--')) return { exists: false, state: undefined, current: undefined, currentCompose: undefined, releases: [], running: 0 };
+  const stateText = section(output, 'state')?.trim();
+  let state: DeployState | undefined;
+  try {
+    state = stateText ? (JSON.parse(stateText) as DeployState) : undefined;
+  } catch {
+    state = undefined; // a torn state file reads as "never deployed healthy": the plan redeploys
+  }
+  const current = section(output, 'current')?.trim() || undefined;
+  const compose = section(output, 'compose');
+  return {
+    exists: true,
+    state,
+    current,
+    currentCompose: compose && compose.trim() ? compose : undefined,
+    releases: (section(output, 'releases') ?? '').split('\n').map((l) => l.trim()).filter(Boolean).sort(),
+    running: Number((section(output, 'running') ?? '0').trim()) || 0,
+  };
+}

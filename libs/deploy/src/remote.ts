@@ -1,0 +1,72 @@
+// Pure: the shell scripts a deploy runs on the host, each built from its inputs only.
+import { quote } from '@homelab/host';
+import type { ServicePaths } from './layout.ts';
+
+const q = quote;
+
+// Prints everything a plan needs about the deployed service, section by section.
+export function readStateScript(p: ServicePaths, project: string): string {
+  return [
+    `if [ ! -d ${q(p.root)} ]; then echo '--none--'; exit 0; fi`,
+    `echo '--state--'; cat ${q(p.state)} 2>/dev/null; echo`,
+    `echo '--current--'; readlink ${q(p.current)} 2>/dev/null`,
+    `echo '--compose--'; cat ${q(p.current)}/compose.yaml 2>/dev/null`,
+    `echo '--releases--'; ls -1 ${q(p.releases)} 2>/dev/null`,
+    `echo '--running--'; docker ps -q --filter label=com.docker.compose.project=${q(project)} --filter status=running | wc -l`,
+  ].join('\n');
+}
+
+// Writes stdin to a file of a staged release; .env is created 0600 before any byte is written.
+export function writeFileScript(dir: string, name: string, mode: '0600' | '0644'): string {
+  return `mkdir -p ${q(dir)} && umask ${mode === '0600' ? '077' : '022'} && cat > ${q(`${dir}/${name}`)} && chmod ${mode} ${q(`${dir}/${name}`)}`;
+}
+
+// A staged release becomes complete with one rename.
+export function finalizeScript(p: ServicePaths, id: string): string {
+  return `rm -rf ${q(p.release(id))} && mv -T ${q(`${p.release(id)}.partial`)} ${q(p.release(id))}`;
+}
+
+// Atomically points `current` at a release (rename of a fresh link over the old one).
+export function swapScript(p: ServicePaths, id: string): string {
+  return `cd ${q(p.root)} && ln -sfn ${q(`releases/${id}`)} current.tmp && mv -T current.tmp current`;
+}
+
+export function composeUpScript(dir: string): string {
+  return `cd ${q(dir)} && docker compose up -d --remove-orphans 2>&1`;
+}
+
+export function composeDownScript(dir: string): string {
+  return `cd ${q(dir)} && docker compose down --remove-orphans 2>&1`;
+}
+
+export function removeCurrentScript(p: ServicePaths): string {
+  return `rm -f ${q(p.current)}`;
+}
+
+export function ensureNetworkScript(network: string): string {
+  return `docker network inspect ${q(network)} >/dev/null 2>&1 || docker network create ${q(network)} >/dev/null`;
+}
+
+export function writeStateScript(p: ServicePaths): string {
+  return `cat > ${q(`${p.state}.tmp`)} && mv -f ${q(`${p.state}.tmp`)} ${q(p.state)}`;
+}
+
+export function pruneScript(p: ServicePaths, remove: string[]): string {
+  if (remove.length === 0) return 'true';
+  return `cd ${q(p.releases)} && rm -rf ${remove.map(q).join(' ')}`;
+}
+
+// Installs and enables the unit; the stack is already up, so it is not started again.
+export function installUnitScript(unitName: string): string {
+  const path = `/etc/systemd/system/${unitName}`;
+  return `cat > ${q(`${path}.tmp`)} && mv -f ${q(`${path}.tmp`)} ${q(path)} && systemctl daemon-reload && systemctl enable ${q(unitName)} >/dev/null 2>&1`;
+}
+
+// `<state> <health>` per container of one compose service.
+export function containerStatesScript(project: string, service: string): string {
+  return `ids=$(docker ps -aq --filter label=com.docker.compose.project=${q(project)} --filter label=com.docker.compose.service=${q(service)}); [ -z "$ids" ] || docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' $ids`;
+}
+
+export function containerStartTimesScript(project: string): string {
+  return `ids=$(docker ps -aq --filter label=com.docker.compose.project=${q(project)}); [ -z "$ids" ] || docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}} {{.State.StartedAt}}' $ids`;
+}

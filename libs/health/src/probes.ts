@@ -1,0 +1,79 @@
+// One try of each probe kind; a failure throws NotReadyError saying what was seen.
+import { connect } from 'node:net';
+import type { Probe } from '@homelab/model';
+import { NotReadyError } from './errors.ts';
+
+/** How a probe reaches the service: the host's address, and a way to ask its Docker. */
+export interface ProbeTarget {
+  address: string;
+  /** Health of the compose service's containers, e.g. ["healthy"] or ["starting", "running"]. */
+  containerStates: (service: string) => Promise<string[]>;
+  fetch?: typeof fetch;
+}
+
+function jsonPath(value: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), value);
+}
+
+// Checks status, body pattern and JSON fields of an HTTP answer.
+export async function httpProbe(probe: Extract<Probe, { type: 'http' }>, target: ProbeTarget, timeoutMs = 5000): Promise<string> {
+  const host = target.address.includes(':') ? `[${target.address}]` : target.address;
+  const url = `${probe.scheme}://${host}:${probe.port}${probe.path}`;
+  let response: Response;
+  try {
+    response = await (target.fetch ?? fetch)(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    throw new NotReadyError(`GET ${url}: ${cause}`);
+  }
+  const body = await response.text();
+  if (!probe.expectStatus.includes(response.status)) throw new NotReadyError(`GET ${url}: status ${response.status}, expected ${probe.expectStatus.join(' or ')}`);
+  if (probe.expectBody && !new RegExp(probe.expectBody).test(body)) throw new NotReadyError(`GET ${url}: body does not match /${probe.expectBody}/ (got ${JSON.stringify(body.slice(0, 120))})`);
+  if (probe.expectJson) {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new NotReadyError(`GET ${url}: body is not JSON (got ${JSON.stringify(body.slice(0, 120))})`);
+    }
+    for (const [path, expected] of Object.entries(probe.expectJson)) {
+      const actual = jsonPath(json, path);
+      if (actual !== expected) throw new NotReadyError(`GET ${url}: ${path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+    }
+  }
+  return `GET ${url}: ${response.status}`;
+}
+
+export function tcpProbe(probe: Extract<Probe, { type: 'tcp' }>, target: ProbeTarget, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: target.address, port: probe.port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(`tcp ${target.address}:${probe.port} open`);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new NotReadyError(`tcp ${target.address}:${probe.port}: timed out`));
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => reject(new NotReadyError(`tcp ${target.address}:${probe.port}: ${e.code ?? e.message}`)));
+  });
+}
+
+export async function containerProbe(probe: Extract<Probe, { type: 'container' }>, target: ProbeTarget): Promise<string> {
+  const states = await target.containerStates(probe.service);
+  if (states.length === 0) throw new NotReadyError(`container ${probe.service}: not running`);
+  const bad = states.filter((s) => s !== 'healthy');
+  if (bad.length) throw new NotReadyError(`container ${probe.service}: ${bad.join(', ')}`);
+  return `container ${probe.service}: healthy`;
+}
+
+export function runProbe(probe: Probe, target: ProbeTarget): Promise<string> {
+  switch (probe.type) {
+    case 'http':
+      return httpProbe(probe, target);
+    case 'tcp':
+      return tcpProbe(probe, target);
+    case 'container':
+      return containerProbe(probe, target);
+  }
+}

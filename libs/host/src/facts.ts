@@ -1,0 +1,43 @@
+// Host facts from one SSH round trip: Docker and Compose versions, systemd, NVIDIA GPUs, free disk.
+import { nvidiaSmiQuery, parseNvidiaSmi, type GpuFact } from '@homelab/gpu';
+import type { Executor } from './executor.ts';
+import { join, quote } from './shell.ts';
+
+export interface HostFacts {
+  docker: string | undefined;
+  compose: string | undefined;
+  /** True where systemd is PID 1 (/run/systemd/system exists). */
+  systemd: boolean;
+  gpus: GpuFact[];
+  freeDiskMiB: number | undefined;
+}
+
+// Pure: the script that prints the facts, one `key=value` line each, GPUs between markers.
+export function factsScript(deployRoot: string): string {
+  return [
+    `echo "docker=$(docker version --format '{{.Server.Version}}' 2>/dev/null)"`,
+    `echo "compose=$(docker compose version --short 2>/dev/null)"`,
+    `if [ -d /run/systemd/system ]; then echo systemd=yes; else echo systemd=no; fi`,
+    `if command -v nvidia-smi >/dev/null 2>&1; then echo '--gpus--'; ${join(['nvidia-smi', ...nvidiaSmiQuery])} 2>/dev/null; echo '--end--'; fi`,
+    `d=${quote(deployRoot)}; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; echo "disk=$(df -Pk "$d" | awk 'NR==2 {print $4}')"`,
+  ].join('\n');
+}
+
+// Pure: reads what factsScript printed.
+export function parseFacts(output: string, host: string): HostFacts {
+  const value = (key: string) => output.match(new RegExp(`^${key}=(.*)$`, 'm'))?.[1]?.trim() || undefined;
+  const gpuBlock = output.match(/^--gpus--\n([\s\S]*?)^--end--$/m)?.[1] ?? '';
+  const disk = value('disk');
+  return {
+    docker: value('docker'),
+    compose: value('compose'),
+    systemd: value('systemd') === 'yes',
+    gpus: parseNvidiaSmi(gpuBlock, host),
+    freeDiskMiB: disk ? Math.floor(Number(disk) / 1024) : undefined,
+  };
+}
+
+export async function gatherFacts(executor: Executor, deployRoot: string): Promise<HostFacts> {
+  const result = await executor.sh(factsScript(deployRoot), { display: 'gather host facts' });
+  return parseFacts(result.stdout, executor.host);
+}

@@ -1,0 +1,57 @@
+// `homelab status [--json]` and `homelab health <service...>`.
+import { hostStatus, probeTarget, type StatusRow } from '@homelab/deploy';
+import { runHealthTest } from '@homelab/health';
+import { executorFactory } from '../session.ts';
+import { loadWorkspace, selectServices } from '../workspace.ts';
+import type { CommandContext } from './context.ts';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export async function statusCommand(ctx: CommandContext): Promise<number> {
+  const { workspace } = await loadWorkspace(ctx.inventory);
+  const executorFor = executorFactory(ctx, workspace.inventory);
+  const hosts = Object.values(workspace.inventory.hosts).filter((h) => h.docker && (ctx.args.length === 0 || ctx.args.includes(h.name)));
+  const rows: StatusRow[] = [];
+  const down: string[] = [];
+  await Promise.all(
+    hosts.map(async (host) => {
+      const executor = executorFor(host);
+      try {
+        rows.push(...(await hostStatus(host, executor, workspace.services)));
+      } catch (error) {
+        down.push(`${host.name}: ${(error as Error).message.split('\n')[0]}`);
+      } finally {
+        await executor.close();
+      }
+    }),
+  );
+  rows.sort((a, b) => a.host.localeCompare(b.host) || a.service.localeCompare(b.service));
+  if (ctx.json) ctx.out(JSON.stringify({ inventory: workspace.inventory.name, services: rows, unreachable: down }, null, 2));
+  else {
+    ctx.out(table([['service', 'host', 'version', 'health', 'containers', 'deployed', 'release', 'git'], ...rows.map((r) => [r.service, r.host, r.version ?? '-', r.health, r.containers, r.deployedAt ?? '-', r.release ?? '-', r.gitSha ?? '-'])]));
+    for (const d of down) ctx.err(`✖ unreachable: ${d}`);
+  }
+  return down.length === 0 && rows.every((r) => r.health === 'healthy') ? 0 : 1;
+}
+
+export async function healthCommand(ctx: CommandContext): Promise<number> {
+  const { workspace, issues } = await loadWorkspace(ctx.inventory);
+  const executorFor = executorFactory(ctx, workspace.inventory);
+  let failed = 0;
+  for (const svc of selectServices(workspace, ctx.args, issues)) {
+    const host = workspace.inventory.hosts[svc.spec.host];
+    if (!host) continue;
+    const executor = executorFor(host);
+    try {
+      const report = await runHealthTest(svc.spec.health, probeTarget(host, executor, svc.name), ctx.flags.wait ? {} : { timeoutMs: 0 });
+      ctx.out(`${report.healthy ? '✔' : '✖'} ${svc.name} on ${host.name}: ${report.detail.join('; ')}`);
+      if (!report.healthy) failed++;
+    } finally {
+      await executor.close();
+    }
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,23 @@
+// `homelab up`: the main job on the embedded default: lab up, deploy every lab-runnable service, status.
+import { labUp } from '@homelab/lab';
+import { findWorkspaceRoot } from '@homelab/model';
+import { labRunnable } from '../lab-runnable.ts';
+import { loadWorkspace } from '../workspace.ts';
+import type { CommandContext } from './context.ts';
+import { manyCommand } from './deploy.ts';
+import { statusCommand } from './status.ts';
+
+export async function upCommand(ctx: CommandContext): Promise<number> {
+  const root = findWorkspaceRoot();
+  ctx.out('==> bringing up the lab');
+  await labUp(root, ctx.out);
+  const { workspace } = await loadWorkspace('lab', root);
+  const runnable = workspace.services.filter((s) => labRunnable(s, workspace.inventory).ok);
+  const skipped = workspace.services.filter((s) => !labRunnable(s, workspace.inventory).ok);
+  ctx.out(`==> deploying ${runnable.length} lab-runnable service(s): ${runnable.map((s) => s.name).join(', ')}`);
+  if (skipped.length) ctx.out(`    (not runnable in the lab: ${skipped.map((s) => `${s.name} [${labRunnable(s, workspace.inventory).why}]`).join(', ')})`);
+  const deployed = await manyCommand('deploy')({ ...ctx, inventory: 'lab', args: runnable.map((s) => s.name) });
+  ctx.out('==> status');
+  const status = await statusCommand({ ...ctx, inventory: 'lab', args: [] });
+  return deployed || status;
+}

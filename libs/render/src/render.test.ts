@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { host, service } from '@homelab/model/testing';
+import { renderCompose, renderEnvFile, renderRelease, renderSystemdUnit } from './index.ts';
+
+const ocean = host('ocean', { gpu: { model: 'NVIDIA GeForce RTX 3090', vramMiB: 24576, count: 1 }, uid: 1001, gid: 1002, timezone: 'Europe/Amsterdam' });
+
+const plex = service(
+  'plex',
+  {
+    exposure: { port: 32400, domain: 'plex.terrac.com', access: 'plex-users' },
+    gpu: { vramMiB: 2048, capabilities: ['compute', 'video', 'utility'], ldLibraryPathFix: true },
+    secrets: ['PLEX_CLAIM'],
+    puid: true,
+  },
+  {
+    services: {
+      plex: {
+        image: 'plexinc/pms-docker:1.41.3.9314-a0bfb8370',
+        ports: ['32400:32400'],
+        environment: ['PLEX_CLAIM=${PLEX_CLAIM}', 'ADVERTISE_IP=http://${HOST_ADDRESS}:32400/'],
+        volumes: ['${CONFIG_ROOT}/config:/config', '${DATA_ROOT}/media:/data:ro'],
+        healthcheck: { test: ['CMD', 'curl', '-fsS', 'http://127.0.0.1:32400/identity'] },
+      },
+    },
+  },
+);
+
+describe('render', () => {
+  it('fills in host values, GPU, logging, restart, PUID/PGID and web_proxy', () => {
+    expect(renderCompose(plex, { host: ocean, images: {} })).toMatchInlineSnapshot(`
+      "# Rendered by homelab from packages/plex/compose.yaml for host ocean (inventory test).
+      # Do not edit on the host: the next deploy replaces it.
+      name: plex
+      services:
+        plex:
+          image: plexinc/pms-docker:1.41.3.9314-a0bfb8370
+          ports:
+            - 32400:32400
+          environment:
+            PLEX_CLAIM: \${PLEX_CLAIM}
+            ADVERTISE_IP: http://10.0.0.2:32400/
+            TZ: Europe/Amsterdam
+            PUID: "1001"
+            PGID: "1002"
+            NVIDIA_VISIBLE_DEVICES: all
+            NVIDIA_DRIVER_CAPABILITIES: compute,video,utility
+            LD_LIBRARY_PATH: /usr/lib/x86_64-linux-gnu:/usr/local/nvidia/lib:/usr/local/nvidia/lib64
+          volumes:
+            - /opt/appdata/plex/config:/config
+            - /data01/media:/data:ro
+          healthcheck:
+            test:
+              - CMD
+              - curl
+              - -fsS
+              - http://127.0.0.1:32400/identity
+          deploy:
+            resources:
+              reservations:
+                devices:
+                  - driver: nvidia
+                    capabilities:
+                      - gpu
+                      - compute
+                      - video
+                      - utility
+                    count: all
+          restart: unless-stopped
+          logging:
+            driver: journald
+            options:
+              tag: plex/{{.Name}}
+          labels:
+            homelab.service: plex
+            homelab.host: ocean
+          networks:
+            default:
+            web_proxy:
+      networks:
+        web_proxy:
+          external: true
+          name: web_proxy
+      "
+    `);
+  });
+
+  it('applies image overrides and the host log driver', () => {
+    const out = renderCompose(plex, { host: { ...ocean, logDriver: 'local' }, images: { 'plexinc/pms-docker:1.41.3.9314-a0bfb8370': 'mirror.lan/plex:1.41.3' } });
+    expect(out).toContain('image: mirror.lan/plex:1.41.3');
+    expect(out).toContain('driver: local');
+    expect(out).not.toContain('journald');
+  });
+
+  it('selects GPUs by index or UUID', () => {
+    const svc = service('llm', { gpu: { vramMiB: 12000, devices: [1, 'GPU-2b7c1a9e-0000-4d4f-9a0e-1234567890ab'] } });
+    const out = renderCompose(svc, { host: ocean, images: {} });
+    expect(out).toContain('device_ids:\n                - "1"\n                - GPU-2b7c1a9e-0000-4d4f-9a0e-1234567890ab');
+    expect(out).toContain('NVIDIA_VISIBLE_DEVICES: 1,GPU-2b7c1a9e-0000-4d4f-9a0e-1234567890ab');
+  });
+
+  it('is deterministic: same input, same bytes and hash', () => {
+    const a = renderRelease(plex, { host: ocean, images: {} }, { PLEX_CLAIM: 'claim-abc' });
+    const b = renderRelease(plex, { host: ocean, images: {} }, { PLEX_CLAIM: 'claim-abc' });
+    expect(a).toEqual(b);
+    expect(renderRelease(plex, { host: ocean, images: {} }, { PLEX_CLAIM: 'claim-xyz' }).hash).not.toBe(a.hash);
+    expect(a.compose).not.toContain('claim-abc');
+  });
+
+  it('writes secrets into .env only, quoted literally', () => {
+    expect(renderEnvFile(['A', 'B', 'C'], { A: 'plain', B: "it's $HOME", C: 'two\nlines' })).toMatchInlineSnapshot(`
+      "# Secrets of this release. Mode 0600; written by homelab over the SSH session, never on a command line.
+      A='plain'
+      B="it's \\$HOME"
+      C="two\\nlines"
+      "
+    `);
+  });
+
+  it('renders a systemd unit that runs the current release', () => {
+    expect(renderSystemdUnit(plex, ocean)).toMatchInlineSnapshot(`
+      "[Unit]
+      Description=homelab plex: plex service
+      Requires=docker.service
+      After=docker.service network-online.target
+      Wants=network-online.target
+
+      [Service]
+      Type=oneshot
+      RemainAfterExit=yes
+      WorkingDirectory=/opt/homelab/plex/current
+      ExecStart=/usr/bin/docker compose up -d --remove-orphans
+      ExecStop=/usr/bin/docker compose down
+      TimeoutStartSec=300
+
+      [Install]
+      WantedBy=multi-user.target
+      "
+    `);
+  });
+});

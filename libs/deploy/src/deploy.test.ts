@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { host, service } from '@homelab/model/testing';
+import { renderRelease } from '@homelab/render';
+import { deployService, releasesToPrune, type DeployInput } from './apply.ts';
+import { releaseId, servicePaths } from './layout.ts';
+import { maskSecrets } from './mask.ts';
+import { resultsTable } from './many.ts';
+import { planRelease } from './plan.ts';
+import { secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';
+import { parseRemoteState, type RemoteState } from './remote-state.ts';
+import { FakeExecutor } from './testing.ts';
+
+const ocean = host('ocean', { deployRoot: '/opt/homelab' });
+const svc = service('app', { secrets: ['DB_PASSWORD'] }, {
+  services: { app: { image: 'example/app:1.0.0', ports: ['8080:80'], environment: { DB_PASSWORD: '${DB_PASSWORD}' }, healthcheck: { test: ['CMD', 'true'] } } },
+});
+const secrets = { DB_PASSWORD: 's3cret-value' };
+const release = renderRelease(svc, { host: ocean, images: {} }, secrets);
+const now = new Date('2026-11-26T07:00:00Z');
+
+function record(id: string, hash = release.hash, secretValue = secrets.DB_PASSWORD): ReleaseRecord {
+  return { service: 'app', host: 'ocean', inventory: 'test', id, version: '1.0.0', gitSha: 'abc', hash, createdAt: now.toISOString(), secrets: { DB_PASSWORD: secretFingerprint('app', secretValue) } };
+}
+function stateOf(id: string, hash?: string, secretValue?: string): DeployState {
+  return { current: { ...record(id, hash, secretValue), deployedAt: now.toISOString() }, history: [{ id, version: '1.0.0', gitSha: 'abc', at: now.toISOString(), result: 'deployed' }] };
+}
+function remote(state: DeployState | undefined, extra: Partial<RemoteState> = {}): RemoteState {
+  return { exists: true, state, current: state ? `releases/${state.current.id}` : undefined, currentCompose: state ? release.compose : undefined, releases: state ? [state.current.id] : [], running: state ? 1 : 0, ...extra };
+}
+function stateOutput(r: RemoteState): string {
+  return `--state--\n${r.state ? JSON.stringify(r.state) : ''}\n--current--\n${r.current ?? ''}\n--compose--\n${r.currentCompose ?? ''}--releases--\n${r.releases.join('\n')}\n--running--\n${r.running}\n`;
+}
+
+describe('plan', () => {
+  const desired = record(releaseId(release.hash, now));
+
+  it('says new on a first deploy, with the whole compose as the diff', () => {
+    const plan = planRelease(release, desired, remote(undefined, { exists: false }));
+    expect(plan).toMatchObject({ action: 'new', reasons: ['first deploy'], previous: undefined });
+    expect(plan.diff).toContain('+    image: example/app:1.0.0');
+  });
+
+  it('says unchanged when hash, current link and running containers agree', () => {
+    expect(planRelease(release, desired, remote(stateOf('r1'))).action).toBe('unchanged');
+  });
+
+  it('names a changed secret without its value', () => {
+    const plan = planRelease(release, desired, remote(stateOf('r1', 'old-hash', 'old-password')), Object.values(secrets));
+    expect(plan.action).toBe('changed');
+    expect(plan.reasons).toEqual(['secrets changed']);
+    expect(plan.diff).toBe('~ secret DB_PASSWORD (changed, value masked)\n');
+    expect(plan.diff).not.toContain('s3cret');
+  });
+
+  it('redeploys after an interrupted deploy or when nothing runs', () => {
+    expect(planRelease(release, desired, remote(stateOf('r1'), { current: 'releases/r2' })).reasons[0]).toContain('an earlier deploy was interrupted');
+    expect(planRelease(release, desired, remote(stateOf('r1'), { running: 0 })).reasons).toEqual(['no container of the service is running']);
+  });
+
+  it('parses what the host printed', () => {
+    const r = remote(stateOf('r1'), { releases: ['r0', 'r1', 'r2.partial'], running: 2 });
+    expect(parseRemoteState(stateOutput(r))).toEqual(r);
+    expect(parseRemoteState('--none--\n')).toMatchObject({ exists: false, state: undefined, running: 0 });
+  });
+});
+
+describe('apply with a faked executor', () => {
+  // `healthy` says, from the calls made so far, whether the service answers now.
+  const base = (executor: FakeExecutor, healthy: () => boolean): DeployInput => {
+    return {
+      svc: { ...svc, spec: { ...svc.spec, health: { ...svc.spec.health, timeoutSeconds: 0.05, intervalSeconds: 0.01 } } },
+      host: ocean,
+      images: {},
+      secrets,
+      executor,
+      gitSha: 'abc',
+      systemd: false,
+      lockWaitMs: 0,
+      log: () => {},
+      now: () => now,
+      target: { address: '10.0.0.2', containerStates: async () => [], fetch: (async () => new Response('ok', { status: healthy() ? 200 : 503 })) as typeof fetch },
+    };
+  };
+
+  it('unchanged: reads the host, changes nothing, releases the lock', async () => {
+    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1')))]]);
+    const result = await deployService(base(ex, () => true));
+    expect(result.result).toBe('unchanged');
+    expect(ex.steps().map((s) => s.split(' ').slice(0, 3).join(' '))).toEqual(['mkdir -p /opt/homelab', 'if [ !', 'if grep -q']);
+  });
+
+  it('a healthy change: stage (.env 0600 via stdin), swap, up, record state, prune', async () => {
+    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1', 'old')))]]);
+    const result = await deployService(base(ex, () => true));
+    expect(result).toMatchObject({ result: 'deployed', release: '20261126T070000Z-' + release.hash.slice(0, 8) });
+    const p = servicePaths('/opt/homelab', 'app');
+    const dir = `${p.release(result.release!)}.partial`;
+    const env = ex.calls.find((c) => c.script.includes('/.env'))!;
+    expect(env.script).toBe(`mkdir -p ${dir} && umask 077 && cat > ${dir}/.env && chmod 0600 ${dir}/.env`);
+    expect(env.input).toContain("DB_PASSWORD='s3cret-value'");
+    expect(ex.calls.every((c) => !c.script.includes('s3cret'))).toBe(true);
+    const order = ex.steps().filter((s) => /mv -T|docker compose up|state\.json\.tmp|^cd \/opt\/homelab\/app\/releases && rm/.test(s));
+    expect(order).toHaveLength(4);
+    expect(order[0]).toContain('mv -T');
+    expect(order[1]).toContain('current.tmp');
+    expect(order[2]).toContain('docker compose up -d --remove-orphans');
+    expect(order[3]).toContain('state.json.tmp');
+  });
+
+  it('an unhealthy change rolls back to the last healthy release and says why', async () => {
+    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1', 'old')))]]);
+    const result = await deployService(base(ex, () => ex.calls.some((c) => c.script.includes('releases/r1 current.tmp'))));
+    expect(result.result).toBe('rolled back');
+    expect(result.message).toMatch(/failed its health test[\s\S]*status 503[\s\S]*rolled back to r1 \(version 1\.0\.0\), which is healthy/);
+    expect(ex.steps().filter((s) => s.includes('current.tmp')).map((s) => s.match(/releases\/([^ ]+) current\.tmp/)?.[1])).toEqual([expect.stringMatching(/^20261126T070000Z-/), 'r1']);
+    const state = JSON.parse(ex.calls.findLast((c) => c.script.includes('state.json.tmp'))!.input!) as DeployState;
+    expect(state.current.id).toBe('r1');
+    expect(state.history[0]).toMatchObject({ result: 'rolled back' });
+  });
+
+  it('a failing first deploy stops the release and removes current', async () => {
+    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, '--none--\n'], [/docker compose up/, { exitCode: 1, stderr: 'no such image' }]]);
+    const result = await deployService(base(ex, () => true));
+    expect(result.result).toBe('failed');
+    expect(result.message).toContain('no such image');
+    expect(ex.steps().some((s) => s.includes('docker compose down') && s.includes('rm -f /opt/homelab/app/current'))).toBe(true);
+  });
+
+  it('masks secret values in messages', async () => {
+    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, '--none--\n'], [/docker compose up/, { exitCode: 1, stderr: 'bad value s3cret-value' }]]);
+    const result = await deployService(base(ex, () => true));
+    expect(result.message).toContain('bad value ********');
+    expect(result.message).not.toContain('s3cret');
+  });
+});
+
+describe('helpers', () => {
+  it('keeps the newest five releases and the ones in use', () => {
+    const all = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8.partial'];
+    expect(releasesToPrune(all, ['r7', 'r1'])).toEqual(['r2', 'r8.partial']);
+  });
+
+  it('masks the longest secret first', () => {
+    expect(maskSecrets('a=abcdef b=abc', ['abc', 'abcdef'])).toBe('a=******** b=********');
+  });
+
+  it('prints the results table', () => {
+    expect(resultsTable([{ service: 'plex', host: 'ocean', result: 'deployed', version: '1.2.0', seconds: 12.34, release: 'r', message: undefined, plan: undefined }])).toBe(
+      'service  host   result    version  seconds\n-------  -----  --------  -------  -------\nplex     ocean  deployed  1.2.0    12.3',
+    );
+  });
+});

@@ -1,0 +1,109 @@
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { host } from '@homelab/model/testing';
+import { combine, join, quote } from './shell.ts';
+import { sshArgs } from './ssh-args.ts';
+import { factsScript, parseFacts } from './facts.ts';
+import { acquireScript, HostLock, isStale, LockHeldError, parseLockOutput, releaseScript } from './lock.ts';
+import type { CommandResult, Executor, RunOptions } from './executor.ts';
+import { SshExecutor } from './ssh-executor.ts';
+
+describe('shell', () => {
+  it('quotes only what needs quoting', () => {
+    expect(quote('/opt/homelab/x')).toBe('/opt/homelab/x');
+    expect(quote('')).toBe("''");
+    expect(quote("it's $HOME")).toBe(`'it'\\''s $HOME'`);
+    expect(join(['docker', 'compose', 'up', '-d'])).toBe('docker compose up -d');
+    expect(combine(['mkdir', '-p', 'a b'], ['rm', '-rf', 'c'])).toBe("mkdir -p 'a b' && rm -rf c");
+  });
+});
+
+describe('ssh args', () => {
+  it('checks host keys strictly against the inventory file and shares one connection', () => {
+    const args = sshArgs(host('ocean', { address: '10.231.0.2', ssh: { user: 'root', port: 2222, identityFile: '/k/id', knownHosts: '/inv/known_hosts' } }), { controlDir: '/tmp/c' });
+    const opts = args.filter((_, i) => args[i - 1] === '-o');
+    expect(opts).toEqual(expect.arrayContaining(['BatchMode=yes', 'StrictHostKeyChecking=yes', 'UserKnownHostsFile=/inv/known_hosts', 'ControlMaster=auto', 'ControlPersist=60']));
+    expect(opts.find((o) => o.startsWith('ControlPath='))).toMatch(/^ControlPath=\/tmp\/c\/[0-9a-f]{16}$/);
+    expect(args.slice(-7)).toEqual(['-i', '/k/id', '-p', '2222', '-l', 'root', '10.231.0.2']);
+  });
+
+  it('refuses a production host unless allowed', () => {
+    const prod = host('ocean', { production: true, inventory: 'production', address: '192.168.1.143' });
+    expect(() => new SshExecutor(prod, { allowProduction: false })).toThrow(/refusing to connect to ocean of inventory "production"[\s\S]*HOMELAB_ALLOW_PRODUCTION=1/);
+    expect(() => new SshExecutor(prod, { allowProduction: true, controlDir: '/tmp/homelab-ssh-test' })).not.toThrow();
+  });
+});
+
+describe('facts', () => {
+  it('reads docker, compose, systemd, GPUs and disk', () => {
+    const out = 'docker=20.10.24\ncompose=2.26.1\nsystemd=yes\n--gpus--\n0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 13000, 550.120\n--end--\ndisk=1048576\n';
+    expect(parseFacts(out, 'ocean')).toEqual({
+      docker: '20.10.24',
+      compose: '2.26.1',
+      systemd: true,
+      gpus: [{ index: 0, uuid: 'GPU-5f6e7d8c-1111-2222-3333-444455556666', name: 'NVIDIA GeForce RTX 3090', memoryTotalMiB: 24576, memoryUsedMiB: 13000, driverVersion: '550.120' }],
+      freeDiskMiB: 1024,
+    });
+    expect(parseFacts('docker=\ncompose=\nsystemd=no\ndisk=\n', 'x')).toEqual({ docker: undefined, compose: undefined, systemd: false, gpus: [], freeDiskMiB: undefined });
+    expect(factsScript('/opt/homelab')).toContain("d=/opt/homelab; while [ ! -d \"$d\" ]");
+  });
+});
+
+class ScriptedExecutor implements Executor {
+  readonly host = 'ocean';
+  readonly calls: Array<{ script: string; input?: string }> = [];
+  readonly answer: (script: string, input?: string) => string;
+  constructor(answer: (script: string, input?: string) => string) {
+    this.answer = answer;
+  }
+  async run(argv: readonly string[], o: RunOptions = {}) {
+    return this.sh(join(argv), o);
+  }
+  async sh(script: string, o: RunOptions = {}): Promise<CommandResult> {
+    this.calls.push({ script, input: o.input });
+    return { stdout: this.answer(script, o.input), stderr: '', exitCode: 0 };
+  }
+  async close() {}
+}
+
+describe('host lock', () => {
+  const holder = { token: 't1', holder: 'ci@runner', hostname: 'runner', pid: 4242, command: 'deploy plex', startedAt: '2026-11-26T07:00:00.000Z' };
+
+  it('builds mkdir-based acquire and token-checked release scripts', () => {
+    expect(acquireScript('/opt/homelab')).toMatch(/^mkdir -p \/opt\/homelab && if mkdir \/opt\/homelab\/\.homelab\.lock 2>\/dev\/null; then cat > \/opt\/homelab\/\.homelab\.lock\/holder\.json/);
+    expect(releaseScript('/opt/homelab', 'abc')).toBe(`if grep -q '"token":"abc"' /opt/homelab/.homelab.lock/holder.json 2>/dev/null; then rm -rf /opt/homelab/.homelab.lock; fi`);
+  });
+
+  it('parses the holder and decides staleness', () => {
+    const state = parseLockOutput(`HELD\nage=12\n${JSON.stringify(holder)}`);
+    expect(state).toEqual({ held: true, holder, ageSeconds: 12 });
+    expect(isStale(state, 3600, 'elsewhere')).toBe(false);
+    expect(isStale({ ...state, ageSeconds: 4000 }, 3600, 'elsewhere')).toBe(true);
+    expect(isStale({ ...state, holder: { ...holder, pid: process.pid } }, 3600, 'runner')).toBe(false);
+    expect(isStale({ ...state, holder: { ...holder, pid: 999_999_999 } }, 3600, 'runner')).toBe(true);
+    expect(isStale({ held: true, holder: undefined, ageSeconds: 40 }, 3600)).toBe(true);
+    expect(parseLockOutput('FREE\n').held).toBe(false);
+  });
+
+  it('fails naming the holder when it cannot wait', async () => {
+    const ex = new ScriptedExecutor(() => `HELD\nage=3\n${JSON.stringify(holder)}`);
+    const error = await new HostLock(ex, '/opt/homelab').acquire({ command: 'deploy x', waitMs: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockHeldError);
+    expect((error as Error).message).toContain('ocean is locked by ci@runner (pid 4242, "deploy plex", since 2026-11-26T07:00:00.000Z)');
+  });
+
+  it('clears a stale lock whose local holder process is gone, then takes it', async () => {
+    let tries = 0;
+    const ex = new ScriptedExecutor((script) => {
+      if (script.startsWith('mkdir -p')) return tries++ === 0 ? `HELD\nage=5\n${JSON.stringify({ ...holder, hostname: hostname(), pid: 999_999_999 })}` : 'ACQUIRED\n';
+      return '';
+    });
+    const lock = new HostLock(ex, '/opt/homelab');
+    await lock.acquire({ command: 'deploy x', waitMs: 0 });
+    expect(ex.calls.map((c) => c.script.split(' ')[0])).toEqual(['mkdir', 'rm', 'mkdir']);
+    const written = JSON.parse(ex.calls[2]!.input!) as { command: string; pid: number };
+    expect(written).toMatchObject({ command: 'deploy x', pid: process.pid });
+    await lock.release();
+    expect(ex.calls[3]!.script).toContain(`"token":"${(JSON.parse(ex.calls[2]!.input!) as { token: string }).token}"`);
+  });
+});

@@ -31,8 +31,9 @@ export function swapScript(p: ServicePaths, id: string): string {
   return `cd ${q(p.root)} && ln -sfn ${q(`releases/${id}`)} current.tmp && mv -T current.tmp current`;
 }
 
+// nohup: a dropped SSH session must not stop Compose half-way; it finishes and the host runs a whole release.
 export function composeUpScript(dir: string): string {
-  return `cd ${q(dir)} && docker compose up -d --remove-orphans 2>&1`;
+  return `cd ${q(dir)} && { nohup docker compose up -d --remove-orphans > .compose-up.log 2>&1; rc=$?; cat .compose-up.log >&2; exit $rc; }`;
 }
 
 export function composeDownScript(dir: string): string {

@@ -38,6 +38,7 @@ export function parseFacts(output: string, host: string): HostFacts {
 }
 
 export async function gatherFacts(executor: Executor, deployRoot: string): Promise<HostFacts> {
-  const result = await executor.sh(factsScript(deployRoot), { display: 'gather host facts' });
+  // The first command to a host: bounded, so a host that is down fails in seconds instead of hanging.
+  const result = await executor.sh(factsScript(deployRoot), { display: 'gather host facts', timeoutMs: 12_000 });
   return parseFacts(result.stdout, executor.host);
 }

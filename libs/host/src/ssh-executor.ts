@@ -45,19 +45,25 @@ export class SshExecutor implements Executor {
       stripFinalNewline: false,
     });
     const out = { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode: result.exitCode ?? (result.timedOut ? 124 : 255) };
+    if (result.timedOut) await this.closeMaster(); // a hung shared connection must not serve the next command
     if (out.exitCode !== 0 && !options.allowFailure) {
       throw new SshError({
         host: `${this.#spec.name} (${this.#spec.ssh.user}@${this.#spec.address}:${this.#spec.ssh.port})`,
         command: options.display ?? script,
         exitCode: out.exitCode,
         stderr: result.timedOut ? `timed out after ${options.timeoutMs} ms` : out.stderr,
-        hint: out.exitCode === 255 ? connectionHint(this.#spec, out.stderr) : undefined,
+        hint: out.exitCode === 255 || result.timedOut ? connectionHint(this.#spec, out.stderr) : undefined,
       });
     }
     return out;
   }
 
-  async close(): Promise<void> {
+  // The shared connection may serve other homelab processes (parallel Nx tasks): it is left to
+  // expire after ControlPersist seconds instead of being closed under them.
+  async close(): Promise<void> {}
+
+  /** Ends the shared connection now (lab down, or after a host stopped answering). */
+  async closeMaster(): Promise<void> {
     await execa('ssh', sshExitArgs(this.#spec, this.#options), { reject: false, stdin: 'ignore' });
   }
 }

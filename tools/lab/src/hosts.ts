@@ -1,17 +1,20 @@
 // Brings one lab host up (namespace, veth, sshd, dockerd) or down; every step checks before it acts.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { $ } from 'zx';
 import { dockerdArgs, sshdConfig, type LabHost } from './layout.ts';
 
-function alive(pidFile: string): number | undefined {
+// The pid in `pidFile` when that process runs `command` and is not a zombie (killed but not reaped).
+function alive(pidFile: string, command: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   if (!pid) return undefined;
   try {
-    process.kill(pid, 0);
-    return pid;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return state !== 'Z' && state !== 'X' && cmdline.includes(command) ? pid : undefined;
   } catch {
     return undefined;
   }
@@ -38,10 +41,13 @@ async function ensureNetwork(h: LabHost): Promise<void> {
 async function ensureSshd(h: LabHost, clientPublicKey: string): Promise<void> {
   const key = `${h.stateDir}/ssh_host_ed25519_key`;
   if (!existsSync(key)) await $`ssh-keygen -q -t ed25519 -N ${''} -C ${`lab-${h.name}`} -f ${key}`;
-  writeFileSync(`${h.stateDir}/authorized_keys`, clientPublicKey, { mode: 0o600 });
+  // Several checkouts may share the lab: each adds its client key.
+  const authorized = `${h.stateDir}/authorized_keys`;
+  const keys = existsSync(authorized) ? readFileSync(authorized, 'utf8') : '';
+  if (!keys.split('\n').includes(clientPublicKey.trim())) writeFileSync(authorized, `${keys}${clientPublicKey.trim()}\n`, { mode: 0o600 });
   writeFileSync(`${h.stateDir}/sshd_config`, sshdConfig(h));
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  if (alive(`${h.runDir}/sshd.pid`)) return;
+  if (alive(`${h.runDir}/sshd.pid`, 'sshd')) return;
   await $`nsenter --net=/run/netns/${h.netns} /usr/sbin/sshd -f ${h.stateDir}/sshd_config`;
 }
 
@@ -49,15 +55,40 @@ async function dockerReady(h: LabHost): Promise<boolean> {
   return (await $({ env: { ...process.env, DOCKER_HOST: `unix://${h.dockerSocket}` } })`docker info --format {{.ServerVersion}}`.quiet().nothrow()).exitCode === 0;
 }
 
+// Processes a killed dockerd left behind (its containerd and shims) hold its state: they go first.
+async function killStragglers(h: LabHost): Promise<void> {
+  const marker = `${h.runDir}/exec`;
+  const pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
+    } catch {
+      return false;
+    }
+  });
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  if (pids.length) await sleep(500);
+}
+
 async function ensureDockerd(h: LabHost): Promise<void> {
-  if (alive(`${h.runDir}/dockerd.pid`) && (await dockerReady(h))) return;
+  if (alive(`${h.runDir}/dockerd.pid`, 'dockerd') && (await dockerReady(h))) return;
+  const old = alive(`${h.runDir}/dockerd.pid`, 'dockerd');
+  if (old) process.kill(old, 'SIGKILL'); // running but not answering
+  await killStragglers(h);
+  // A pid file naming a dead (or zombie) containerd makes the new dockerd wait for it in vain.
+  rmSync(`${h.runDir}/exec/containerd/containerd.pid`, { force: true });
   rmSync(`${h.runDir}/dockerd.pid`, { force: true });
   rmSync(h.dockerSocket, { force: true });
   const log = openSync(`${h.stateDir}/dockerd.log`, 'a');
   const child = spawn('nsenter', [`--net=/run/netns/${h.netns}`, 'dockerd', ...dockerdArgs(h)], { detached: true, stdio: ['ignore', log, log] });
   child.unref();
   closeSync(log);
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 240; i++) {
     if (await dockerReady(h)) return;
     if (child.exitCode !== null) break;
     await sleep(250);
@@ -74,19 +105,19 @@ export async function hostUp(h: LabHost, clientPublicKey: string): Promise<void>
   await ensureDockerd(h);
 }
 
-async function stop(pidFile: string): Promise<void> {
-  const pid = alive(pidFile);
+async function stop(pidFile: string, command: string): Promise<void> {
+  const pid = alive(pidFile, command);
   if (!pid) return;
   process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 80 && alive(pidFile); i++) await sleep(250);
-  if (alive(pidFile)) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 80 && alive(pidFile, command); i++) await sleep(250);
+  if (alive(pidFile, command)) process.kill(pid, 'SIGKILL');
 }
 
 // Stops the host's processes and removes everything `hostUp` made.
 export async function hostDown(h: LabHost): Promise<void> {
   await $({ env: { ...process.env, DOCKER_HOST: `unix://${h.dockerSocket}` } })`sh -c ${'ids=$(docker ps -aq) && [ -n "$ids" ] && docker rm -f $ids'}`.quiet().nothrow();
-  await stop(`${h.runDir}/dockerd.pid`);
-  await stop(`${h.runDir}/sshd.pid`);
+  await stop(`${h.runDir}/dockerd.pid`, 'dockerd');
+  await stop(`${h.runDir}/sshd.pid`, 'sshd');
   await $`ip link del ${h.vethOutside}`.quiet().nothrow();
   await $`ip netns del ${h.netns}`.quiet().nothrow();
   // Mounts that dockerd left behind must go before its data can be removed.
@@ -98,5 +129,5 @@ export async function hostDown(h: LabHost): Promise<void> {
 
 export async function hostStatus(h: LabHost): Promise<{ host: string; address: string; netns: boolean; sshd: boolean; dockerd: boolean }> {
   const netns = (await $`ip netns list`.quiet()).stdout.split('\n').some((l) => l.split(' ')[0] === h.netns);
-  return { host: h.name, address: h.address, netns, sshd: alive(`${h.runDir}/sshd.pid`) !== undefined, dockerd: alive(`${h.runDir}/dockerd.pid`) !== undefined && (await dockerReady(h)) };
+  return { host: h.name, address: h.address, netns, sshd: alive(`${h.runDir}/sshd.pid`, 'sshd') !== undefined, dockerd: alive(`${h.runDir}/dockerd.pid`, 'dockerd') !== undefined && (await dockerReady(h)) };
 }

@@ -66,7 +66,7 @@ export async function labUp(root: string, log: Log): Promise<Inventory> {
 export async function labDown(root: string, log: Log): Promise<void> {
   const inventory = labInventory(root);
   for (const spec of Object.values(inventory.hosts)) {
-    await new SshExecutor(spec).close().catch(() => undefined);
+    await new SshExecutor(spec).closeMaster().catch(() => undefined);
     await hostDown(labHost(spec.name, spec.address));
     log(`lab host ${spec.name} removed`);
   }

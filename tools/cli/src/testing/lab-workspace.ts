@@ -1,0 +1,111 @@
+// Lab test helpers: a throw-away workspace whose inventory points at the real lab hosts with their
+// own deploy roots, small busybox services, and a way to run the real CLI against it.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { loadInventory, type Inventory } from '@homelab/model';
+import { repoRoot, serviceTs, tempWorkspace } from '@homelab/model/testing';
+import { labUp } from '@homelab/lab';
+
+export interface TestService {
+  name: string;
+  host: 'ocean' | 'dns01';
+  port: number;
+  /** Served at /health after "ok "; changing it makes a new release. */
+  title: string;
+  /** false: /health answers with a wrong body, so the health test fails. */
+  healthy?: boolean;
+}
+
+export function serviceFiles(s: TestService): Record<string, string> {
+  const body = s.healthy === false ? 'broken' : 'ok';
+  return {
+    [`packages/${s.name}/package.json`]: JSON.stringify({ name: `@homelab/${s.name}`, version: '1.0.0', private: true }),
+    [`packages/${s.name}/service.ts`]: serviceTs({
+      description: `lab test service ${s.name}`,
+      host: s.host,
+      health: { probes: [{ type: 'http', port: s.port, path: '/health', expectBody: '^ok ' }, { type: 'container', service: 'web' }], timeoutSeconds: s.healthy === false ? 6 : 60, intervalSeconds: 0.5 },
+    }),
+    [`packages/${s.name}/compose.yaml`]: [
+      'services:',
+      '  web:',
+      '    image: lab/busybox:1.35.0',
+      '    init: true',
+      `    command: ["sh", "-c", "mkdir -p /www/data && printf '${body} %s\\\\n' \\"$$TITLE\\" > /www/health && exec httpd -f -p 80 -h /www"]`,
+      '    environment:',
+      `      TITLE: "${s.title}"`,
+      `    ports: ["${s.port}:80"]`,
+      '    volumes: ["data:/www/data"]',
+      '    healthcheck:',
+      '      test: ["CMD", "wget", "-qO-", "http://127.0.0.1/health"]',
+      '      interval: 1s',
+      '      timeout: 2s',
+      '      retries: 20',
+      'volumes:',
+      '  data: {}',
+      '',
+    ].join('\n'),
+  };
+}
+
+export interface LabWorkspace {
+  root: string;
+  inventory: Inventory;
+  prefix: string;
+  write: (s: TestService) => void;
+  cli: (args: string[], options?: { lockWait?: number }) => ResultPromise<{ cwd: string; reject: false; all: true; detached: true }>;
+  docker: (host: string, args: string[]) => Promise<string>;
+  cleanup: () => Promise<void>;
+}
+
+// Brings the lab up (idempotent) and makes a workspace with its own deploy roots on the lab hosts.
+export async function labWorkspace(): Promise<LabWorkspace> {
+  const real = await labUp(repoRoot, () => {});
+  const id = randomBytes(3).toString('hex');
+  const files: Record<string, string> = {
+    'inventories/lab/inventory.yaml': [
+      'name: lab',
+      `knownHosts: ${real.hosts.ocean!.ssh.knownHosts}`,
+      'defaults:',
+      '  ssh:',
+      `    identityFile: ${real.hosts.ocean!.ssh.identityFile}`,
+      '  logDriver: local',
+      '',
+    ].join('\n'),
+  };
+  for (const h of Object.values(real.hosts)) {
+    files[`inventories/lab/${h.name}/host.yaml`] = [`address: ${h.address}`, `dockerHost: ${h.dockerHost}`, `deployRoot: /var/lib/lab/${h.name}/test-${id}`, ''].join('\n');
+  }
+  const root = tempWorkspace(files, 'homelab-lab-');
+  const inventory = loadInventory(root, 'lab');
+  const projects = new Set<string>();
+  const docker = async (host: string, args: string[]) =>
+    (await execa('docker', args, { env: { DOCKER_HOST: inventory.hosts[host]!.dockerHost! }, reject: false })).stdout;
+  return {
+    root,
+    inventory,
+    prefix: `t${id}`,
+    write(s) {
+      projects.add(`${s.host}:${s.name}`);
+      for (const [path, content] of Object.entries(serviceFiles(s))) {
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), content);
+      }
+    },
+    cli(args, options = {}) {
+      return execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args, '--inventory', 'lab', '--lock-wait', String(options.lockWait ?? 120)], { cwd: root, reject: false, all: true, detached: true });
+    },
+    docker,
+    async cleanup() {
+      for (const p of projects) {
+        const [host, name] = p.split(':') as [string, string];
+        const ids = (await docker(host, ['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`])).split('\n').filter(Boolean);
+        if (ids.length) await docker(host, ['rm', '-f', ...ids]);
+        await docker(host, ['volume', 'rm', '-f', `${name}_data`]);
+      }
+      for (const h of Object.values(inventory.hosts)) rmSync(h.deployRoot, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

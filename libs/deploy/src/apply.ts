@@ -73,18 +73,16 @@ export async function prepare(input: DeployInput): Promise<Prepared> {
   return { release, record, paths, remote: state, plan: planRelease(release, record, state, Object.values(input.secrets)) };
 }
 
+// Uploads every file of the release in one round trip; the contents travel on stdin only.
 async function stage(input: DeployInput, p: Prepared): Promise<void> {
-  const dir = `${p.paths.release(p.record.id)}.partial`;
   const files: Array<[string, string, '0600' | '0644']> = [
     ['compose.yaml', p.release.compose, '0644'],
     ['.env', p.release.env, '0600'],
     [p.release.unitName, p.release.unit, '0644'],
     ['release.json', `${JSON.stringify(p.record, null, 2)}\n`, '0644'],
   ];
-  for (const [name, content, mode] of files) {
-    await input.executor.sh(remote.writeFileScript(dir, name, mode), { input: content, display: `write ${dir}/${name}` });
-  }
-  await input.executor.sh(remote.finalizeScript(p.paths, p.record.id), { display: `finalize release ${p.record.id}` });
+  const script = remote.stageScript(p.paths, p.record.id, files.map(([name, content, mode]) => ({ name, bytes: Buffer.byteLength(content), mode })));
+  await input.executor.sh(script, { input: files.map(([, content]) => content).join(''), display: `stage release ${p.record.id}` });
 }
 
 async function up(executor: Executor, dir: string): Promise<void> {

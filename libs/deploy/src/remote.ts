@@ -16,14 +16,24 @@ export function readStateScript(p: ServicePaths, project: string): string {
   ].join('\n');
 }
 
-// Writes stdin to a file of a staged release; .env is created 0600 before any byte is written.
-export function writeFileScript(dir: string, name: string, mode: '0600' | '0644'): string {
-  return `mkdir -p ${q(dir)} && umask ${mode === '0600' ? '077' : '022'} && cat > ${q(`${dir}/${name}`)} && chmod ${mode} ${q(`${dir}/${name}`)}`;
+export interface StagedFile {
+  name: string;
+  /** Length in bytes of its content on stdin. */
+  bytes: number;
+  mode: '0600' | '0644';
 }
 
-// A staged release becomes complete with one rename.
-export function finalizeScript(p: ServicePaths, id: string): string {
-  return `rm -rf ${q(p.release(id))} && mv -T ${q(`${p.release(id)}.partial`)} ${q(p.release(id))}`;
+// Reads the files' contents, one after another, from stdin (secrets never touch the command line)
+// into releases/<id>.partial, then makes the release complete with one rename. Files with mode 0600
+// are created under umask 077, so no byte is ever readable by others.
+export function stageScript(p: ServicePaths, id: string, files: StagedFile[]): string {
+  const partial = `${p.release(id)}.partial`;
+  const writes = files.map((f) => {
+    const path = q(`${partial}/${f.name}`);
+    const body = f.bytes === 0 ? `: > ${path}` : `dd of=${path} bs=${f.bytes} count=1 iflag=fullblock status=none`;
+    return `(umask ${f.mode === '0600' ? '077' : '022'} && ${body}) && chmod ${f.mode} ${path}`;
+  });
+  return [`rm -rf ${q(partial)} && mkdir -p ${q(partial)}`, ...writes, `rm -rf ${q(p.release(id))} && mv -T ${q(partial)} ${q(p.release(id))}`].join(' && ');
 }
 
 // Atomically points `current` at a release (rename of a fresh link over the old one).

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPath, defaultControlDir } from '@homelab/host';
-import { labWorkspace, type LabWorkspace, type TestService } from './testing/lab-workspace.ts';
+import { labWorkspace, type LabWorkspace, type TestService } from '@homelab/lab/testing';
 
 let lab: LabWorkspace;
 beforeAll(async () => {

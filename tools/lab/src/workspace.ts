@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { loadInventory, type Inventory } from '@homelab/model';
 import { repoRoot, serviceTs, tempWorkspace } from '@homelab/model/testing';
-import { labUp } from '@homelab/lab';
+import { labUp } from './lab.ts';
 
 export interface TestService {
   name: string;

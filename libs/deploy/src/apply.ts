@@ -80,6 +80,7 @@ async function stage(input: DeployInput, p: Prepared): Promise<void> {
     ['.env', p.release.env, '0600'],
     [p.release.unitName, p.release.unit, '0644'],
     ['release.json', `${JSON.stringify(p.record, null, 2)}\n`, '0644'],
+    ...Object.entries(p.release.files).map(([name, content]): [string, string, '0644'] => [name, content, '0644']),
   ];
   const script = remote.stageScript(p.paths, p.record.id, files.map(([name, content, mode]) => ({ name, bytes: Buffer.byteLength(content), mode })));
   await input.executor.sh(script, { input: files.map(([, content]) => content).join(''), display: `stage release ${p.record.id}` });
@@ -137,6 +138,7 @@ export async function deployService(input: DeployInput): Promise<DeployResult> {
       if (svc.spec.exposure) await executor.sh(remote.ensureNetworkScript(webProxyNetwork), { display: `docker network create ${webProxyNetwork}` });
       log(`staging release ${p.record.id}`);
       await stage(input, p);
+      await executor.sh(remote.ensureDirsScript(p.release.dirs, host.uid, host.gid), { display: 'create data directories' });
       await executor.sh(remote.swapScript(p.paths, p.record.id), { display: `point current at ${p.record.id}` });
       log('starting containers');
       await up(executor, p.paths.current);

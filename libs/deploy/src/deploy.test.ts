@@ -9,6 +9,7 @@ import { planRelease } from './plan.ts';
 import { secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';
 import { parseRemoteState, type RemoteState } from './remote-state.ts';
 import { FakeExecutor } from './testing.ts';
+import { ensureDirsScript, stageScript } from './remote.ts';
 
 const ocean = host('ocean', { deployRoot: '/opt/homelab' });
 const svc = service('app', { secrets: ['DB_PASSWORD'] }, {
@@ -108,6 +109,19 @@ describe('apply with a faked executor', () => {
     expect(order[3]).toContain('state.json.tmp');
   });
 
+  it('installs and enables the systemd unit only where the host runs systemd', async () => {
+    for (const systemd of [true, false]) {
+      const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, '--none--\n']]);
+      expect((await deployService({ ...base(ex, () => true), systemd })).result).toBe('deployed');
+      const unit = ex.calls.find((c) => c.script.includes('systemctl'));
+      if (!systemd) expect(unit).toBeUndefined();
+      else {
+        expect(unit!.script).toBe('cat > /etc/systemd/system/homelab-app.service.tmp && mv -f /etc/systemd/system/homelab-app.service.tmp /etc/systemd/system/homelab-app.service && systemctl daemon-reload && systemctl enable homelab-app.service >/dev/null 2>&1');
+        expect(unit!.input).toContain('WorkingDirectory=/opt/homelab/app/current');
+      }
+    }
+  });
+
   it('an unhealthy change rolls back to the last healthy release and says why', async () => {
     const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1', 'old')))]]);
     const result = await deployService(base(ex, () => ex.calls.some((c) => c.script.includes('releases/r1 current.tmp'))));
@@ -132,6 +146,27 @@ describe('apply with a faked executor', () => {
     const result = await deployService(base(ex, () => true));
     expect(result.message).toContain('bad value ********');
     expect(result.message).not.toContain('s3cret');
+  });
+});
+
+describe('remote scripts', () => {
+  it('stages nested files from one stdin stream and finishes with a rename', () => {
+    const script = stageScript(servicePaths('/opt/homelab', 'app'), 'r1', [
+      { name: 'compose.yaml', bytes: 10, mode: '0644' },
+      { name: '.env', bytes: 0, mode: '0600' },
+      { name: 'files/conf/app.yml', bytes: 5, mode: '0644' },
+    ]);
+    expect(script).toBe(
+      'rm -rf /opt/homelab/app/releases/r1.partial && mkdir -p /opt/homelab/app/releases/r1.partial /opt/homelab/app/releases/r1.partial/files/conf' +
+        ' && (umask 022 && dd of=/opt/homelab/app/releases/r1.partial/compose.yaml bs=10 count=1 iflag=fullblock status=none) && chmod 0644 /opt/homelab/app/releases/r1.partial/compose.yaml' +
+        ' && (umask 077 && : > /opt/homelab/app/releases/r1.partial/.env) && chmod 0600 /opt/homelab/app/releases/r1.partial/.env' +
+        ' && (umask 022 && dd of=/opt/homelab/app/releases/r1.partial/files/conf/app.yml bs=5 count=1 iflag=fullblock status=none) && chmod 0644 /opt/homelab/app/releases/r1.partial/files/conf/app.yml' +
+        ' && rm -rf /opt/homelab/app/releases/r1 && mv -T /opt/homelab/app/releases/r1.partial /opt/homelab/app/releases/r1',
+    );
+  });
+
+  it('creates only missing data directories, owned by the service user', () => {
+    expect(ensureDirsScript(['/data01/a b'], 1000, 1001)).toBe(`for d in '/data01/a b'; do [ -e "$d" ] || { mkdir -p "$d" && chown 1000:1001 "$d"; } || exit 1; done`);
   });
 });
 

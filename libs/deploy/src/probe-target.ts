@@ -1,8 +1,8 @@
 // How the health test reaches a deployed service: its host's address, and its containers over the executor.
 import type { Executor } from '@homelab/host';
 import type { HostSpec } from '@homelab/model';
-import type { ProbeTarget } from '@homelab/health';
-import { containerStatesScript } from './remote.ts';
+import { NotReadyError, type ProbeTarget } from '@homelab/health';
+import { containerHttpScript, containerStatesScript } from './remote.ts';
 
 // "running healthy" -> healthy; "running " (no healthcheck) -> healthy; "exited " -> exited.
 export function containerState(line: string): string {
@@ -11,12 +11,27 @@ export function containerState(line: string): string {
   return health || 'healthy';
 }
 
+// Reads what containerHttpScript printed: the last HTTP status line of the headers, and the body.
+export function parseContainerHttp(output: string, service: string, url: string): { status: number; body: string } {
+  if (output.startsWith('--none--')) throw new NotReadyError(`GET ${url} (in ${service}): no running container`);
+  const cut = output.indexOf('--body--\n');
+  const head = cut < 0 ? output : output.slice(0, cut);
+  const statuses = [...head.matchAll(/HTTP\/[\d.]+ (\d{3})/g)];
+  const status = Number(statuses.at(-1)?.[1] ?? 0);
+  if (!status) throw new NotReadyError(`GET ${url} (in ${service}): ${head.trim().split('\n').at(-1) ?? 'no answer'}`);
+  return { status, body: cut < 0 ? '' : output.slice(cut + 9) };
+}
+
 export function probeTarget(host: HostSpec, executor: Executor, project: string): ProbeTarget {
   return {
     address: host.address,
     containerStates: async (service) => {
       const out = await executor.sh(containerStatesScript(project, service), { display: `docker inspect ${project}/${service}` });
       return out.stdout.split('\n').filter((l) => l.trim()).map(containerState);
+    },
+    containerHttp: async (service, url) => {
+      const out = await executor.sh(containerHttpScript(project, service, url), { display: `GET ${url} in ${project}/${service}`, allowFailure: true });
+      return parseContainerHttp(out.stdout, service, url);
     },
   };
 }

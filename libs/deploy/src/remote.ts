@@ -28,12 +28,13 @@ export interface StagedFile {
 // are created under umask 077, so no byte is ever readable by others.
 export function stageScript(p: ServicePaths, id: string, files: StagedFile[]): string {
   const partial = `${p.release(id)}.partial`;
+  const dirs = [...new Set(files.filter((f) => f.name.includes('/')).map((f) => `${partial}/${f.name.slice(0, f.name.lastIndexOf('/'))}`))];
   const writes = files.map((f) => {
     const path = q(`${partial}/${f.name}`);
     const body = f.bytes === 0 ? `: > ${path}` : `dd of=${path} bs=${f.bytes} count=1 iflag=fullblock status=none`;
     return `(umask ${f.mode === '0600' ? '077' : '022'} && ${body}) && chmod ${f.mode} ${path}`;
   });
-  return [`rm -rf ${q(partial)} && mkdir -p ${q(partial)}`, ...writes, `rm -rf ${q(p.release(id))} && mv -T ${q(partial)} ${q(p.release(id))}`].join(' && ');
+  return [`rm -rf ${q(partial)} && mkdir -p ${[partial, ...dirs].map(q).join(' ')}`, ...writes, `rm -rf ${q(p.release(id))} && mv -T ${q(partial)} ${q(p.release(id))}`].join(' && ');
 }
 
 // Atomically points `current` at a release (rename of a fresh link over the old one).
@@ -80,4 +81,16 @@ export function containerStatesScript(project: string, service: string): string 
 
 export function containerStartTimesScript(project: string): string {
   return `ids=$(docker ps -aq --filter label=com.docker.compose.project=${q(project)}); [ -z "$ids" ] || docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}} {{.State.StartedAt}}' $ids`;
+}
+
+// GETs a URL from inside a compose service's container with its own wget; headers, then --body--, then the body.
+export function containerHttpScript(project: string, service: string, url: string): string {
+  const inner = `wget -S -q -T 5 -O /tmp/.homelab-probe ${q(url)} 2>&1; echo --body--; cat /tmp/.homelab-probe 2>/dev/null; rm -f /tmp/.homelab-probe`;
+  return `id=$(docker ps -q --filter label=com.docker.compose.project=${q(project)} --filter label=com.docker.compose.service=${q(service)} | head -n 1); if [ -z "$id" ]; then echo --none--; else docker exec "$id" sh -c ${q(inner)}; fi`;
+}
+
+// Creates missing bind-mount directories owned by the service's uid:gid; existing ones are left alone.
+export function ensureDirsScript(dirs: string[], uid: number, gid: number): string {
+  if (dirs.length === 0) return 'true';
+  return `for d in ${dirs.map(q).join(' ')}; do [ -e "$d" ] || { mkdir -p "$d" && chown ${uid}:${gid} "$d"; } || exit 1; done`;
 }

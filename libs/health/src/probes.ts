@@ -8,6 +8,8 @@ export interface ProbeTarget {
   address: string;
   /** Health of the compose service's containers, e.g. ["healthy"] or ["starting", "running"]. */
   containerStates: (service: string) => Promise<string[]>;
+  /** GET `url` from inside a compose service's container. */
+  containerHttp?: (service: string, url: string) => Promise<{ status: number; body: string }>;
   fetch?: typeof fetch;
 }
 
@@ -16,18 +18,26 @@ function jsonPath(value: unknown, path: string): unknown {
 }
 
 // Checks status, body pattern and JSON fields of an HTTP answer.
-export async function httpProbe(probe: Extract<Probe, { type: 'http' }>, target: ProbeTarget, timeoutMs = 5000): Promise<string> {
+async function get(probe: Extract<Probe, { type: 'http' }>, target: ProbeTarget, timeoutMs: number): Promise<{ url: string; status: number; body: string }> {
+  if (probe.container) {
+    const url = `${probe.scheme}://127.0.0.1:${probe.port}${probe.path}`;
+    if (!target.containerHttp) throw new Error('this probe target cannot reach into containers');
+    return { url: `${url} (in ${probe.container})`, ...(await target.containerHttp(probe.container, url)) };
+  }
   const host = target.address.includes(':') ? `[${target.address}]` : target.address;
   const url = `${probe.scheme}://${host}:${probe.port}${probe.path}`;
-  let response: Response;
   try {
-    response = await (target.fetch ?? fetch)(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const response = await (target.fetch ?? fetch)(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    return { url, status: response.status, body: await response.text() };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
     throw new NotReadyError(`GET ${url}: ${cause}`);
   }
-  const body = await response.text();
-  if (!probe.expectStatus.includes(response.status)) throw new NotReadyError(`GET ${url}: status ${response.status}, expected ${probe.expectStatus.join(' or ')}`);
+}
+
+export async function httpProbe(probe: Extract<Probe, { type: 'http' }>, target: ProbeTarget, timeoutMs = 5000): Promise<string> {
+  const { url, status, body } = await get(probe, target, timeoutMs);
+  if (!probe.expectStatus.includes(status)) throw new NotReadyError(`GET ${url}: status ${status}, expected ${probe.expectStatus.join(' or ')}`);
   if (probe.expectBody && !new RegExp(probe.expectBody).test(body)) throw new NotReadyError(`GET ${url}: body does not match /${probe.expectBody}/ (got ${JSON.stringify(body.slice(0, 120))})`);
   if (probe.expectJson) {
     let json: unknown;
@@ -41,7 +51,7 @@ export async function httpProbe(probe: Extract<Probe, { type: 'http' }>, target:
       if (actual !== expected) throw new NotReadyError(`GET ${url}: ${path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
     }
   }
-  return `GET ${url}: ${response.status}`;
+  return `GET ${url}: ${status}`;
 }
 
 export function tcpProbe(probe: Extract<Probe, { type: 'tcp' }>, target: ProbeTarget, timeoutMs = 3000): Promise<string> {

@@ -21,6 +21,8 @@ export interface LoadedService {
   version: string;
   /** Absolute path of secrets.vault.yaml, when the service has one. */
   secretsFile: string | undefined;
+  /** Configuration files under packages/<name>/files/, shipped in each release as ./files/<path>. */
+  configFiles: Record<string, string>;
   files: { service: string; compose: string };
 }
 
@@ -108,8 +110,21 @@ export async function loadService(root: string, name: string): Promise<LoadedSer
     composeText: readFileSync(composeFile, 'utf8'),
     version: String((pkg.value as { version?: unknown }).version ?? '0.0.0'),
     secretsFile: existsSync(secretsFile) ? secretsFile : undefined,
+    configFiles: readTree(join(dir, 'files')),
     files: { service: rel(serviceFile), compose: rel(composeFile) },
   };
+}
+
+// Every file under `dir`, by its path relative to `dir`, sorted so releases hash the same.
+function readTree(dir: string, prefix = ''): Record<string, string> {
+  if (!existsSync(dir)) return {};
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) Object.assign(out, readTree(join(dir, entry.name), rel));
+    else if (entry.isFile()) out[rel] = readFileSync(join(dir, entry.name), 'utf8');
+  }
+  return out;
 }
 
 export function inventoryNames(root: string): string[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { host, inventory, service, simpleCompose } from './testing/fixtures.ts';
-import { checkService, dependenciesExist, exposedOnWebProxy, gpuHost, healthchecksPresent, hostExists, imagesPinned, namedComposeServicesExist, noPortClash, variablesDeclared, webProxyNotRedefined } from './rules.ts';
+import { checkService, dependenciesExist, probesReachable, exposedOnWebProxy, gpuHost, healthchecksPresent, hostExists, imagesPinned, namedComposeServicesExist, noPortClash, variablesDeclared, webProxyNotRedefined } from './rules.ts';
 
 const inv = inventory([host('ocean', { gpu: { model: 'RTX 3090', vramMiB: 24576, count: 1 } }), host('dns01'), host('node005', { docker: false })]);
 
@@ -71,6 +71,11 @@ describe('rules', () => {
     const svc = service('web', {}, { ...simpleCompose('web'), networks: { web_proxy: { driver: 'bridge' } } });
     expect(webProxyNotRedefined(svc, inv, [])[0]?.path).toBe('networks.web_proxy');
     expect(webProxyNotRedefined(service('web', {}, { ...simpleCompose('web'), networks: { web_proxy: { external: true } } }), inv, [])).toEqual([]);
+  });
+
+  it('probesReachable wants network probes on published ports, container probes anywhere', () => {
+    expect(probesReachable(service('web', { health: { probes: [{ type: 'http', port: 9999 }] } }), inv, [])[0]).toMatchObject({ path: 'health.probes.0.port', message: 'port 9999 is not published by packages/web/compose.yaml, so the probe cannot reach it' });
+    expect(probesReachable(service('web', { health: { probes: [{ type: 'http', port: 3000, container: 'web' }, { type: 'tcp', port: 8080 }] } }), inv, [])).toEqual([]);
   });
 
   it('dependenciesExist names unknown services', () => {

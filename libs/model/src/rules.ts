@@ -87,8 +87,21 @@ export const namedComposeServicesExist: Rule = (svc) => {
   if (svc.spec.gpu) issues.push(...check(svc.spec.gpu.service ?? svc.name, 'gpu.service'));
   svc.spec.health.probes.forEach((p, i) => {
     if (p.type === 'container') issues.push(...check(p.service, `health.probes.${i}.service`));
+    if (p.type === 'http' && p.container) issues.push(...check(p.container, `health.probes.${i}.container`));
   });
   return issues;
+};
+
+// A probe over the network needs its port published on the host.
+export const probesReachable: Rule = (svc) => {
+  const published = new Set(publishedPorts(svc.compose).filter((p) => p.protocol === 'tcp').map((p) => p.port));
+  return svc.spec.health.probes.flatMap((p, i) =>
+    (p.type === 'http' && !p.container) || p.type === 'tcp'
+      ? published.has(p.port)
+        ? []
+        : [{ file: svc.files.service, path: `health.probes.${i}.port`, message: `port ${p.port} is not published by ${svc.files.compose}, so the probe cannot reach it`, hint: `publish it ("${p.port}:${p.port}") or probe from inside the container with container: "<compose service>"` }]
+      : [],
+  );
 };
 
 // Every ${VAR} in compose is a host variable, a declared secret, or has a default.
@@ -115,7 +128,7 @@ export const dependenciesExist: Rule = (svc, _inv, all) =>
     .filter((d) => !all.some((s) => s.name === d))
     .map((d) => ({ file: svc.files.service, path: 'dependsOn', message: `depends on unknown service "${d}"`, hint: 'name a package under packages/' }));
 
-export const serviceRules: Rule[] = [imagesPinned, healthchecksPresent, hostExists, gpuHost, noPortClash, namedComposeServicesExist, variablesDeclared, webProxyNotRedefined, dependenciesExist];
+export const serviceRules: Rule[] = [imagesPinned, healthchecksPresent, hostExists, gpuHost, noPortClash, namedComposeServicesExist, probesReachable, variablesDeclared, webProxyNotRedefined, dependenciesExist];
 
 // Runs every rule on one service.
 export function checkService(svc: LoadedService, inventory: Inventory, all: LoadedService[]): ConfigIssue[] {

@@ -43,7 +43,10 @@ export const gpuSchema = z
 const httpProbeSchema = z
   .object({
     type: z.literal('http'),
-    port: z.number().int().min(1).max(65535).describe('host port published by the service'),
+    port: z.number().int().min(1).max(65535).describe('published host port, or the container port with `container`'),
+    container: name
+      .optional()
+      .describe('ask from inside this compose service (wget in its container) instead of over the network: for services reached only through the proxy'),
     path: z.string().startsWith('/').default('/'),
     scheme: z.enum(['http', 'https']).default('http'),
     expectStatus: z.array(z.number().int()).min(1).default([200]),

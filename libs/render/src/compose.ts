@@ -102,3 +102,17 @@ export function renderCompose(svc: LoadedService, target: RenderTarget): string 
   const header = `# Rendered by homelab from packages/${svc.name}/compose.yaml for host ${target.host.name} (inventory ${target.host.inventory}).\n# Do not edit on the host: the next deploy replaces it.\n`;
   return header + stringify(renderComposeObject(svc, target), { lineWidth: 0, nullStr: '' });
 }
+
+// Host directories that bind mounts under the host's data and config paths need; deploy creates
+// the missing ones owned by the host's uid/gid (Docker would create them owned by root).
+export function bindDirectories(rendered: ComposeFile, host: HostSpec): string[] {
+  const roots = [host.paths.data, host.paths.config];
+  const dirs = new Set<string>();
+  for (const def of Object.values(rendered.services)) {
+    for (const v of ((def as { volumes?: unknown[] }).volumes ?? [])) {
+      const source = typeof v === 'string' ? v.split(':')[0] : (v as { type?: string; source?: string }).type === 'bind' ? (v as { source?: string }).source : undefined;
+      if (source && roots.some((r) => source === r || source.startsWith(`${r}/`))) dirs.add(source.replace(/\/+$/, ''));
+    }
+  }
+  return [...dirs].sort();
+}

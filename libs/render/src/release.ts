@@ -1,7 +1,7 @@
 // Pure: every file of one release and the hash that says whether anything changed.
 import { createHash } from 'node:crypto';
 import type { LoadedService } from '@homelab/model';
-import { renderCompose, type RenderTarget } from './compose.ts';
+import { bindDirectories, renderCompose, renderComposeObject, type RenderTarget } from './compose.ts';
 import { renderEnvFile } from './env-file.ts';
 import { renderSystemdUnit, unitName } from './systemd-unit.ts';
 
@@ -12,6 +12,10 @@ export interface RenderedRelease {
   env: string;
   unit: string;
   unitName: string;
+  /** Configuration files, by path inside the release (files/...). */
+  files: Record<string, string>;
+  /** Bind-mount directories under the host's data/config paths, created owned by uid:gid when missing. */
+  dirs: string[];
   /** sha256 over compose, .env and unit: equal hashes mean nothing to deploy. */
   hash: string;
 }
@@ -27,5 +31,8 @@ export function renderRelease(svc: LoadedService, target: RenderTarget, secrets:
   const compose = renderCompose(svc, target);
   const env = renderEnvFile(svc.spec.secrets, secrets);
   const unit = renderSystemdUnit(svc, target.host);
-  return { service: svc.name, host: target.host.name, compose, env, unit, unitName: unitName(svc.name), hash: releaseHash([compose, env, unit]) };
+  const files = Object.fromEntries(Object.entries(svc.configFiles).map(([path, content]) => [`files/${path}`, content]));
+  const hash = releaseHash([compose, env, unit, ...Object.entries(files).flat()]);
+  const dirs = bindDirectories(renderComposeObject(svc, target), target.host);
+  return { service: svc.name, host: target.host.name, compose, env, unit, unitName: unitName(svc.name), files, dirs, hash };
 }

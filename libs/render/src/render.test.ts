@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { host, service } from '@homelab/model/testing';
-import { renderCompose, renderEnvFile, renderRelease, renderSystemdUnit } from './index.ts';
+import { bindDirectories, renderCompose, renderComposeObject, renderEnvFile, renderRelease, renderSystemdUnit } from './index.ts';
 
 const ocean = host('ocean', { gpu: { model: 'NVIDIA GeForce RTX 3090', vramMiB: 24576, count: 1 }, uid: 1001, gid: 1002, timezone: 'Europe/Amsterdam' });
 
@@ -104,6 +104,17 @@ describe('render', () => {
     expect(a).toEqual(b);
     expect(renderRelease(plex, { host: ocean, images: {} }, { PLEX_CLAIM: 'claim-xyz' }).hash).not.toBe(a.hash);
     expect(a.compose).not.toContain('claim-abc');
+  });
+
+  it('lists bind-mount directories under the data and config paths only', () => {
+    expect(bindDirectories(renderComposeObject(plex, { host: ocean, images: {} }), ocean)).toEqual(['/data01/media', '/opt/appdata/plex/config']);
+  });
+
+  it('ships files/ with the release and hashes them', () => {
+    const withFile = { ...plex, configFiles: { 'conf/app.yml': 'a: 1\n' } };
+    const a = renderRelease(withFile, { host: ocean, images: {} }, {});
+    expect(a.files).toEqual({ 'files/conf/app.yml': 'a: 1\n' });
+    expect(renderRelease({ ...plex, configFiles: { 'conf/app.yml': 'a: 2\n' } }, { host: ocean, images: {} }, {}).hash).not.toBe(a.hash);
   });
 
   it('writes secrets into .env only, quoted literally', () => {

@@ -1,5 +1,6 @@
 // validate: schema, rules, VRAM budget and `docker compose config` on the rendered output.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vramBudget, vramBudgetIssues } from '@homelab/gpu';
@@ -35,6 +36,10 @@ export async function composeConfigIssues(svc: LoadedService, inventory: Invento
   try {
     writeFileSync(join(dir, 'compose.yaml'), release.compose);
     writeFileSync(join(dir, '.env'), release.env, { mode: 0o600 });
+    for (const [path, content] of Object.entries(release.files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
     const result = await local.run(['docker', 'compose', '--project-directory', dir, '-f', join(dir, 'compose.yaml'), '--env-file', join(dir, '.env'), 'config', '--quiet'], { allowFailure: true });
     if (result.exitCode === 0) return [];
     return [{ file: svc.files.compose, path: '', message: `docker compose config rejects the rendered file: ${result.stderr.trim().replaceAll(dir, '<release>')}`, hint: 'fix the compose file so that it follows the Compose specification' }];

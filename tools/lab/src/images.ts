@@ -8,14 +8,18 @@ import { $ } from 'zx';
 export interface LabImage {
   /** Image reference, e.g. lab/busybox:1.35.0. */
   ref: string;
-  /** Binaries copied in with their shared libraries. */
+  /** Binaries from this machine, copied in (to /bin/<name>) with their shared libraries. */
   binaries: string[];
+  entrypoint?: string[];
   /** Default command (CMD). */
   cmd?: string[];
 }
 
+// Each stands in for an upstream image through inventories/lab/inventory.yaml `images:`; the tag
+// is the Debian package's upstream version.
 export const labImages: LabImage[] = [
   { ref: 'lab/busybox:1.35.0', binaries: [], cmd: ['sh'] },
+  { ref: 'lab/prometheus:2.42.0', binaries: ['/usr/bin/prometheus'], entrypoint: ['/bin/prometheus'], cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus'] },
 ];
 
 async function sharedLibraries(binary: string): Promise<string[]> {
@@ -35,7 +39,10 @@ async function buildRootfs(image: LabImage, dir: string): Promise<string> {
   for (const applet of applets) if (applet !== 'busybox') symlinkSync('busybox', join(root, 'bin', applet));
   await $`sh -c ${`printf 'root:x:0:0:root:/root:/bin/sh\\nnobody:x:65534:65534:nobody:/:/bin/false\\n' > ${root}/etc/passwd; printf 'root:x:0:\\nnogroup:x:65534:\\n' > ${root}/etc/group`}`;
   for (const binary of image.binaries) {
-    for (const file of [binary, ...(await sharedLibraries(binary))]) {
+    const own = join(root, 'bin', binary.split('/').pop()!);
+    copyFileSync(binary, own);
+    chmodSync(own, 0o755);
+    for (const file of await sharedLibraries(binary)) {
       const target = join(root, file);
       if (existsSync(target)) continue;
       mkdirSync(dirname(target), { recursive: true });
@@ -57,7 +64,10 @@ export async function ensureImages(dockerSocket: string, log: (line: string) => 
     const dir = mkdtempSync(join(tmpdir(), 'homelab-image-'));
     try {
       const tar = await buildRootfs(image, dir);
-      const changes = image.cmd ? ['--change', `CMD ${JSON.stringify(image.cmd)}`] : [];
+      const changes = [
+        ...(image.entrypoint ? ['--change', `ENTRYPOINT ${JSON.stringify(image.entrypoint)}`] : []),
+        ...(image.cmd ? ['--change', `CMD ${JSON.stringify(image.cmd)}`] : []),
+      ];
       await $({ env })`docker import ${changes} ${tar} ${image.ref}`.quiet();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -64,6 +64,7 @@ export function service(name: string, input: Partial<ServiceInput> = {}, compose
     composeText,
     version: '1.0.0',
     secretsFile: undefined,
+    configFiles: {},
     files: { service: `packages/${name}/service.ts`, compose: `packages/${name}/compose.yaml` },
   };
 }

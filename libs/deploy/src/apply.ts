@@ -5,7 +5,7 @@ import { runHealthTest, type HealthReport, type PollOptions, type ProbeTarget } 
 import { HomelabError, webProxyNetwork, type HostSpec, type LoadedService } from '@homelab/model';
 import { renderRelease, type RenderedRelease } from '@homelab/render';
 import { keepReleases, releaseId, servicePaths, type ServicePaths } from './layout.ts';
-import { maskSecrets } from './mask.ts';
+import { maskSecrets } from '@homelab/model';
 import { planRelease, type Plan } from './plan.ts';
 import { probeTarget } from './probe-target.ts';
 import { secretFingerprint, withHistory, type DeployState, type ReleaseRecord } from './record.ts';

@@ -3,7 +3,7 @@ import { host, service } from '@homelab/model/testing';
 import { renderRelease } from '@homelab/render';
 import { deployService, releasesToPrune, type DeployInput } from './apply.ts';
 import { releaseId, servicePaths } from './layout.ts';
-import { maskSecrets } from './mask.ts';
+import { maskSecrets } from '@homelab/model';
 import { resultsTable } from './many.ts';
 import { planRelease } from './plan.ts';
 import { secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';

@@ -2,7 +2,7 @@ export * from './layout.ts';
 export * from './record.ts';
 export * from './remote.ts';
 export * from './remote-state.ts';
-export * from './mask.ts';
+
 export * from './plan.ts';
 export * from './probe-target.ts';
 export * from './apply.ts';

@@ -1,7 +1,7 @@
 // Pure: compare the desired release with what the host runs, and say why a deploy is needed.
 import { createTwoFilesPatch } from 'diff';
 import type { RenderedRelease } from '@homelab/render';
-import { maskSecrets } from './mask.ts';
+import { maskSecrets } from '@homelab/model';
 import type { ReleaseRecord } from './record.ts';
 import type { RemoteState } from './remote-state.ts';
 

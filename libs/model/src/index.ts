@@ -7,3 +7,4 @@ export * from './normalize-inventory.ts';
 export * from './compose.ts';
 export * from './load.ts';
 export * from './rules.ts';
+export * from './mask.ts';

@@ -5,3 +5,4 @@ export * from './vault.ts';
 export * from './passwords.ts';
 export * from './vars-file.ts';
 export * from './redact.ts';
+export * from './service-secrets.ts';

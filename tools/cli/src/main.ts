@@ -16,6 +16,13 @@ export async function main(argv: string[]): Promise<number> {
       'allow-production': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       wait: { type: 'boolean' },
+      'vault-id': { type: 'string', multiple: true },
+      'vault-password-file': { type: 'string', multiple: true },
+      'new-vault-id': { type: 'string' },
+      'new-vault-password-file': { type: 'string' },
+      'encrypt-vault-id': { type: 'string' },
+      output: { type: 'string' },
+      map: { type: 'string' },
       'lock-wait': { type: 'string' },
     },
   });

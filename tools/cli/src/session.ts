@@ -1,6 +1,7 @@
 // What commands that reach hosts share: executors (guarded for production), git sha, secrets, logging.
 import { LocalExecutor, SshExecutor, productionAllowed, type Executor } from '@homelab/host';
 import { ConfigError, ProductionGuardError, type HostSpec, type Inventory, type LoadedService } from '@homelab/model';
+import { readServiceSecrets, redactOutput, resolveVaultSecrets, terminalPrompt, type VaultSecret } from '@homelab/vault';
 import type { CommandContext } from './commands/context.ts';
 
 export function executorFactory(ctx: CommandContext, inventory: Inventory): (host: HostSpec) => Executor {
@@ -18,18 +19,39 @@ export async function gitSha(root: string, paths: string[] = []): Promise<string
   return `${head.stdout.trim()}${dirty.stdout.trim() ? '-dirty' : ''}`;
 }
 
-// Secret values for a service. The vault library (ansible-vault format) supplies them; until a
-// service has a secrets file, a service that names secrets cannot be deployed.
-export async function secretsFor(svc: LoadedService): Promise<Record<string, string>> {
-  if (svc.spec.secrets.length === 0) return {};
-  throw new ConfigError([
-    {
-      file: svc.files.service,
-      path: 'secrets',
-      message: `names secrets (${svc.spec.secrets.join(', ')}) but their values cannot be read yet`,
-      hint: svc.secretsFile ? 'vault decryption is not built yet (see the "Secrets" issue)' : `create packages/${svc.name}/secrets.vault.yaml`,
-    },
-  ]);
+function flagList(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
+}
+
+// Vault passwords from the flags, the environment or (on a terminal) a prompt.
+export function vaultSecrets(ctx: CommandContext): Promise<VaultSecret[]> {
+  return resolveVaultSecrets({ vaultIds: flagList(ctx.flags['vault-id']), passwordFiles: flagList(ctx.flags['vault-password-file']), prompt: terminalPrompt() });
+}
+
+// Vault passwords only when some were given (no prompt): for checks that can do without.
+export async function vaultSecretsIfGiven(ctx: CommandContext): Promise<VaultSecret[] | undefined> {
+  const given = flagList(ctx.flags['vault-id']).length || flagList(ctx.flags['vault-password-file']).length || process.env.ANSIBLE_VAULT_PASSWORD || process.env.ANSIBLE_VAULT_PASSWORD_FILE || process.env.ANSIBLE_VAULT_IDENTITY_LIST;
+  return given ? vaultSecrets(ctx) : undefined;
+}
+
+// Reads every service's secrets before any host is contacted, and masks their values in all output.
+export async function resolveAllSecrets(ctx: CommandContext, services: LoadedService[]): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  if (!services.some((s) => s.spec.secrets.length)) return out;
+  const vault = await vaultSecrets(ctx);
+  const issues = [];
+  for (const svc of services) {
+    try {
+      const values = readServiceSecrets(svc, vault);
+      redactOutput(Object.values(values));
+      out.set(svc.name, values);
+    } catch (error) {
+      if (error instanceof ConfigError) issues.push(...error.issues);
+      else throw error;
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return out;
 }
 
 export function progressLogger(ctx: CommandContext): (service: string, host: string, message: string) => void {

@@ -7,6 +7,7 @@ import { vramBudget, vramBudgetIssues } from '@homelab/gpu';
 import type { Executor } from '@homelab/host';
 import { checkService, exposedOnWebProxy, composeSchema, type ConfigIssue, type Inventory, type LoadedService } from '@homelab/model';
 import { renderComposeObject, renderRelease } from '@homelab/render';
+import { checkServiceSecrets, type VaultSecret } from '@homelab/vault';
 
 // Stand-in values so Compose can interpolate secrets; validate never reads the vault.
 export function placeholderSecrets(svc: LoadedService): Record<string, string> {
@@ -48,8 +49,16 @@ export async function composeConfigIssues(svc: LoadedService, inventory: Invento
   }
 }
 
-export async function validateService(svc: LoadedService, inventory: Inventory, all: LoadedService[], local: Executor): Promise<ConfigIssue[]> {
-  const issues = staticIssues(svc, inventory, all);
+export interface ValidateOptions {
+  /** Vault passwords, when available: then a whole-file secrets vault can be checked too. */
+  vault?: VaultSecret[];
+  onWarning?: (issue: ConfigIssue) => void;
+}
+
+export async function validateService(svc: LoadedService, inventory: Inventory, all: LoadedService[], local: Executor, options: ValidateOptions = {}): Promise<ConfigIssue[]> {
+  const secrets = checkServiceSecrets(svc, options.vault);
+  for (const w of secrets.warnings) options.onWarning?.(w);
+  const issues = [...staticIssues(svc, inventory, all), ...secrets.errors];
   if (issues.length) return issues;
   return composeConfigIssues(svc, inventory, local);
 }

@@ -3,7 +3,7 @@ import { resultsTable, runMany, type Action } from '@homelab/deploy';
 import { validateService } from '../validate.ts';
 import { LocalExecutor } from '@homelab/host';
 import { ConfigError } from '@homelab/model';
-import { executorFactory, gitSha, progressLogger, secretsFor } from '../session.ts';
+import { executorFactory, gitSha, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';
 import { loadWorkspace, selectServices } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
@@ -14,15 +14,18 @@ export function manyCommand(action: Action) {
     const executorFor = executorFactory(ctx, workspace.inventory);
     if (action !== 'rollback') {
       const local = new LocalExecutor({ env: process.env as Record<string, string> });
-      const problems = (await Promise.all(services.map((s) => validateService(s, workspace.inventory, workspace.services, local)))).flat();
+      const vault = await vaultSecretsIfGiven(ctx);
+      const problems = (await Promise.all(services.map((s) => validateService(s, workspace.inventory, workspace.services, local, { vault })))).flat();
       if (problems.length) throw new ConfigError(problems);
     }
+    // Nothing is deployed when a secret cannot be read: all are read before any host is contacted.
+    const secrets = action === 'rollback' ? new Map<string, Record<string, string>>() : await resolveAllSecrets(ctx, services);
     const results = await runMany({
       action,
       services,
       inventory: workspace.inventory,
       executorFor,
-      secretsFor,
+      secretsFor: async (svc) => secrets.get(svc.name) ?? {},
       gitSha: await gitSha(workspace.root, services.map((s) => `packages/${s.name}`)),
       lockWaitMs: Number(ctx.flags['lock-wait'] ?? process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600) * 1000,
       log: progressLogger(ctx),

@@ -1,0 +1,81 @@
+// Per-service secrets: packages/<service>/secrets.vault.yaml, KEY: !vault | ... (keys readable, values not).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { ConfigError, type ConfigIssue, type LoadedService } from '@homelab/model';
+import { formatVars, parseVars, decryptVars, Vaulted, vaultValue, type VarsFile } from './vars-file.ts';
+import { decryptText, encryptText, type VaultSecret } from './vault.ts';
+import { isVaulted } from './envelope.ts';
+
+export const secretsFileName = 'secrets.vault.yaml';
+export const secretsHeader = '# Secrets of this service: names in clear, values encrypted with ansible-vault (homelab vault set <service> <KEY>).\n';
+
+function relative(svc: LoadedService): string {
+  return `packages/${svc.name}/${secretsFileName}`;
+}
+
+// Names in the file (without a password for inline values; undefined for a whole-file vault).
+export function secretNames(file: string): string[] | undefined {
+  const vars = parseVars(readFileSync(file, 'utf8'), file);
+  return vars.wholeFile ? undefined : [...vars.entries.keys()];
+}
+
+// A secret missing from the secrets file is an error, an unused one a warning, a clear value an error.
+// A service without any secrets file yet (its values still in the old Ansible vault) is a warning
+// for validate, and an error at deploy time (readServiceSecrets): nothing deploys without its secrets.
+export function checkServiceSecrets(svc: LoadedService, secrets?: VaultSecret[]): { errors: ConfigIssue[]; warnings: ConfigIssue[] } {
+  const file = relative(svc);
+  const errors: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
+  if (!svc.secretsFile) {
+    if (svc.spec.secrets.length) warnings.push({ file: svc.files.service, path: 'secrets', message: `${file} does not exist yet, so ${svc.spec.secrets.join(', ')} cannot be deployed`, hint: `npx homelab vault import <ansible vars file> --map <mapping>, or: echo -n VALUE | npx homelab vault set ${svc.name} <KEY>` });
+    return { errors, warnings };
+  }
+  let vars: VarsFile;
+  try {
+    vars = parseVars(readFileSync(svc.secretsFile, 'utf8'), file, secrets);
+  } catch (error) {
+    return { errors: [{ file, path: '', message: (error as Error).message.replace(`${file}: `, ''), hint: 'fix or restore the secrets file' }], warnings };
+  }
+  if (vars.wholeFile && !secrets) {
+    warnings.push({ file, path: '', message: 'is encrypted as a whole, so its secret names cannot be checked without the vault password', hint: 'set ANSIBLE_VAULT_PASSWORD, or keep values inline (homelab vault set)' });
+    return { errors, warnings };
+  }
+  for (const name of svc.spec.secrets) {
+    if (!vars.entries.has(name)) errors.push({ file: svc.files.service, path: 'secrets', message: `secret ${name} is not in ${file}`, hint: `echo -n VALUE | npx homelab vault set ${svc.name} ${name}` });
+  }
+  for (const [name, value] of vars.entries) {
+    if (!svc.spec.secrets.includes(name)) warnings.push({ file, path: name, message: `secret ${name} is not used by the service`, hint: `name it in secrets of ${svc.files.service}, or remove it` });
+    else if (!vars.wholeFile && !(value instanceof Vaulted)) errors.push({ file, path: name, message: `secret ${name} is stored in clear text`, hint: `encrypt it: npx homelab vault set ${svc.name} ${name}` });
+  }
+  return { errors, warnings };
+}
+
+// The values of the secrets a service names; throws before anything is deployed when one cannot be read.
+export function readServiceSecrets(svc: LoadedService, secrets: VaultSecret[]): Record<string, string> {
+  if (svc.spec.secrets.length === 0) return {};
+  if (!svc.secretsFile) {
+    throw new ConfigError(svc.spec.secrets.map((name) => ({ file: svc.files.service, path: 'secrets', message: `secret ${name} has no value: ${relative(svc)} does not exist`, hint: `echo -n VALUE | npx homelab vault set ${svc.name} ${name}` })));
+  }
+  const { errors } = checkServiceSecrets(svc, secrets);
+  if (errors.length) throw new ConfigError(errors);
+  const values = decryptVars(parseVars(readFileSync(svc.secretsFile!, 'utf8'), relative(svc), secrets), secrets, relative(svc));
+  return Object.fromEntries(svc.spec.secrets.map((n) => [n, values[n]!]));
+}
+
+// Sets one secret (inline vaulted), keeping the others and their order; a whole-file vault stays whole.
+export function setSecret(file: string, key: string, value: string, secret: VaultSecret, secrets: VaultSecret[]): void {
+  if (existsSync(file) && isVaulted(readFileSync(file, 'utf8'))) {
+    const { plaintext, secret: used } = decryptText(readFileSync(file, 'utf8'), secrets, file);
+    const vars = parseVars(plaintext.toString('utf8'), file);
+    const clear = new Map(Object.entries(decryptVars(vars, secrets, file)));
+    clear.set(key, value);
+    const yaml = [...clear].map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`).join('');
+    writeFileSync(file, encryptText(yaml, used));
+    return;
+  }
+  const entries = new Map<string, Vaulted>();
+  if (existsSync(file)) {
+    for (const [k, v] of parseVars(readFileSync(file, 'utf8'), file).entries) entries.set(k, v instanceof Vaulted ? v : vaultValue(String(v ?? ''), secret));
+  }
+  entries.set(key, vaultValue(value, secret));
+  writeFileSync(file, formatVars(entries, secretsHeader));
+}

@@ -1,0 +1,170 @@
+// `homelab vault encrypt|decrypt|view|edit|rekey|set|import` with ansible-vault's flags.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parse } from 'yaml';
+import { ConfigError, findWorkspaceRoot, HomelabError } from '@homelab/model';
+import {
+  decryptText, decryptVars, encryptText, formatVars, isVaulted, parseVars, resolveVaultSecrets, secretsFileName, secretsHeader, setSecret, terminalPrompt, Vaulted, vaultValue, type VaultSecret,
+} from '@homelab/vault';
+import { vaultSecrets } from '../session.ts';
+import type { CommandContext } from './context.ts';
+
+function pick(secrets: VaultSecret[], id: unknown): VaultSecret {
+  if (typeof id !== 'string') return secrets[0]!;
+  const found = secrets.find((s) => s.id === id);
+  if (!found) throw new HomelabError(`--encrypt-vault-id ${id}: no vault secret with that id`, { hint: `give it with --vault-id ${id}@FILE` });
+  return found;
+}
+
+function readText(file: string): string {
+  if (!existsSync(file)) throw new HomelabError(`${file}: no such file`, { hint: 'check the path' });
+  return readFileSync(file, 'utf8');
+}
+
+// Clear YAML of a vars file with inline vaulted values (for view and edit).
+function clearVars(text: string, file: string, secrets: VaultSecret[]): string {
+  const values = decryptVars(parseVars(text, file), secrets, file);
+  return Object.entries(values).map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`).join('');
+}
+
+// Re-vaults edited values; unchanged ones keep their ciphertext so the git diff shows only what changed.
+function revault(edited: string, before: string, file: string, secrets: VaultSecret[], secret: VaultSecret): string {
+  const old = parseVars(before, file);
+  const oldClear = decryptVars(old, secrets, file);
+  const next = (parse(edited) ?? {}) as Record<string, unknown>;
+  const out = new Map<string, Vaulted>();
+  for (const [k, v] of Object.entries(next)) {
+    const value = String(v ?? '');
+    const prev = old.entries.get(k);
+    out.set(k, prev instanceof Vaulted && oldClear[k] === value ? prev : vaultValue(value, secret));
+  }
+  return formatVars(out, before.startsWith('#') ? `${before.split('\n')[0]}\n` : '');
+}
+
+function editInMemory(content: string): string {
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dir = mkdtempSync(join(base, 'homelab-vault-'));
+  const file = join(dir, 'edit.yaml');
+  try {
+    writeFileSync(file, content, { mode: 0o600 });
+    const editor = process.env.EDITOR || process.env.VISUAL || 'vi';
+    const r = spawnSync('sh', ['-c', `${editor} "$1"`, 'editor', file], { stdio: 'inherit' });
+    if (r.status !== 0) throw new HomelabError(`the editor (${editor}) exited with ${r.status}; nothing was changed`, { hint: 'set EDITOR to a working editor' });
+    return readFileSync(file, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function newSecret(ctx: CommandContext): Promise<VaultSecret> {
+  const ids = typeof ctx.flags['new-vault-id'] === 'string' ? [ctx.flags['new-vault-id']] : [];
+  const files = typeof ctx.flags['new-vault-password-file'] === 'string' ? [ctx.flags['new-vault-password-file']] : [];
+  if (!ids.length && !files.length) {
+    const prompt = terminalPrompt();
+    if (!prompt) throw new HomelabError('rekey needs the new password', { hint: 'pass --new-vault-password-file FILE or --new-vault-id label@FILE' });
+    return { id: 'default', password: Buffer.from(await prompt('New vault password: ')), source: 'the prompt' };
+  }
+  return (await resolveVaultSecrets({ vaultIds: ids as string[], passwordFiles: files as string[], env: {} }))[0]!;
+}
+
+const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<number>> = {
+  async encrypt(ctx, [file]) {
+    const text = readText(file!);
+    if (isVaulted(text)) throw new HomelabError(`${file}: is already encrypted`, { hint: 'use rekey to change its password' });
+    const secret = pick(await vaultSecrets(ctx), ctx.flags['encrypt-vault-id']);
+    writeFileSync(String(ctx.flags.output ?? file), encryptText(readFileSync(file!), secret));
+    ctx.err('Encryption successful');
+    return 0;
+  },
+  async decrypt(ctx, [file]) {
+    const text = readText(file!);
+    if (!isVaulted(text)) throw new HomelabError(`${file}: is not vault encrypted as a whole`, { hint: 'for inline !vault values use `homelab vault view`' });
+    const { plaintext } = decryptText(text, await vaultSecrets(ctx), file!);
+    const output = String(ctx.flags.output ?? file);
+    if (output === '-') process.stdout.write(plaintext);
+    else writeFileSync(output, plaintext);
+    ctx.err('Decryption successful');
+    return 0;
+  },
+  async view(ctx, [file]) {
+    const text = readText(file!);
+    const secrets = await vaultSecrets(ctx);
+    process.stdout.write(isVaulted(text) ? decryptText(text, secrets, file!).plaintext : clearVars(text, file!, secrets));
+    return 0;
+  },
+  async edit(ctx, [file]) {
+    const secrets = await vaultSecrets(ctx);
+    const text = existsSync(file!) ? readFileSync(file!, 'utf8') : '';
+    if (isVaulted(text)) {
+      const { plaintext, secret } = decryptText(text, secrets, file!);
+      const edited = editInMemory(plaintext.toString('utf8'));
+      if (edited !== plaintext.toString('utf8')) writeFileSync(file!, encryptText(edited, secret));
+    } else {
+      const clear = text ? clearVars(text, file!, secrets) : '';
+      const edited = editInMemory(clear);
+      if (edited !== clear) writeFileSync(file!, revault(edited, text || secretsHeader, file!, secrets, pick(secrets, ctx.flags['encrypt-vault-id'])));
+    }
+    return 0;
+  },
+  async rekey(ctx, [file]) {
+    const text = readText(file!);
+    const secrets = await vaultSecrets(ctx);
+    const next = await newSecret(ctx);
+    if (isVaulted(text)) writeFileSync(file!, encryptText(decryptText(text, secrets, file!).plaintext, next));
+    else {
+      const values = decryptVars(parseVars(text, file!), secrets, file!);
+      writeFileSync(file!, formatVars(new Map(Object.entries(values).map(([k, v]) => [k, vaultValue(v, next)])), text.startsWith('#') ? `${text.split('\n')[0]}\n` : ''));
+    }
+    ctx.err('Rekey successful');
+    return 0;
+  },
+  async set(ctx, [service, key]) {
+    if (!service || !key) throw new HomelabError('usage: homelab vault set SERVICE KEY (the value is read from stdin)');
+    const dir = join(findWorkspaceRoot(), 'packages', service);
+    if (!existsSync(join(dir, 'service.ts'))) throw new ConfigError([{ file: `packages/${service}`, path: '', message: `no service named "${service}"` }]);
+    const value = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+    const secrets = await vaultSecrets(ctx);
+    setSecret(join(dir, secretsFileName), key, value, pick(secrets, ctx.flags['encrypt-vault-id']), secrets);
+    ctx.err(`${key} set in packages/${service}/${secretsFileName}`);
+    return 0;
+  },
+  // import VARS_FILE --map MAPPING: MAPPING is YAML, service -> { NEW_NAME: old_var } or [old_var, ...].
+  async import(ctx, [varsFile]) {
+    const mapFile = ctx.flags.map;
+    if (!varsFile || typeof mapFile !== 'string') throw new HomelabError('usage: homelab vault import VARS_FILE --map MAPPING.yaml');
+    const secrets = await vaultSecrets(ctx);
+    const values = decryptVars(parseVars(readText(varsFile), varsFile, secrets), secrets, varsFile);
+    const mapping = (parse(readText(mapFile)) ?? {}) as Record<string, Record<string, string> | string[]>;
+    const root = findWorkspaceRoot();
+    const missing: string[] = [];
+    const secret = pick(secrets, ctx.flags['encrypt-vault-id']);
+    for (const [service, spec] of Object.entries(mapping)) {
+      const pairs = Array.isArray(spec) ? spec.map((v) => [v, v] as const) : Object.entries(spec);
+      const file = join(root, 'packages', service, secretsFileName);
+      if (!existsSync(join(root, 'packages', service, 'service.ts'))) throw new ConfigError([{ file: mapFile, path: service, message: `no service named "${service}"`, hint: 'map to a package under packages/' }]);
+      for (const [name, from] of pairs) {
+        if (!(from in values)) missing.push(`${service}.${name} <- ${from}`);
+        else setSecret(file, name, values[from]!, secret, secrets);
+      }
+      ctx.err(`packages/${service}/${secretsFileName}: ${pairs.length} secret(s)`);
+    }
+    if (missing.length) throw new HomelabError(`${varsFile} has no variables for: ${missing.join(', ')}`, { hint: `check the names in ${mapFile}` });
+    return 0;
+  },
+};
+
+export async function vaultCommand(ctx: CommandContext): Promise<number> {
+  const [action, ...args] = ctx.args;
+  const run = action ? actions[action] : undefined;
+  if (!run) {
+    ctx.err(`usage: homelab vault ${Object.keys(actions).join('|')} ...`);
+    return 2;
+  }
+  if (['encrypt', 'decrypt', 'view', 'edit', 'rekey', 'import'].includes(action!) && !args[0]) {
+    ctx.err(`usage: homelab vault ${action} FILE`);
+    return 2;
+  }
+  return run(ctx, args);
+}

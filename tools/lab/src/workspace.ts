@@ -16,6 +16,8 @@ export interface TestService {
   title: string;
   /** false: /health answers with a wrong body, so the health test fails. */
   healthy?: boolean;
+  /** A secret the container gets as $APP_SECRET (from the release .env). */
+  secret?: string;
 }
 
 export function serviceFiles(s: TestService): Record<string, string> {
@@ -25,6 +27,7 @@ export function serviceFiles(s: TestService): Record<string, string> {
     [`packages/${s.name}/service.ts`]: serviceTs({
       description: `lab test service ${s.name}`,
       host: s.host,
+      ...(s.secret ? { secrets: ['APP_SECRET'] } : {}),
       health: { probes: [{ type: 'http', port: s.port, path: '/health', expectBody: '^ok ' }, { type: 'container', service: 'web' }], timeoutSeconds: s.healthy === false ? 6 : 60, intervalSeconds: 0.5 },
     }),
     [`packages/${s.name}/compose.yaml`]: [
@@ -35,6 +38,7 @@ export function serviceFiles(s: TestService): Record<string, string> {
       `    command: ["sh", "-c", "mkdir -p /www/data && printf '${body} %s\\\\n' \\"$$TITLE\\" > /www/health && exec httpd -f -p 80 -h /www"]`,
       '    environment:',
       `      TITLE: "${s.title}"`,
+      ...(s.secret ? ['      APP_SECRET: ${APP_SECRET}'] : []),
       `    ports: ["${s.port}:80"]`,
       '    volumes: ["data:/www/data"]',
       '    healthcheck:',
@@ -54,7 +58,7 @@ export interface LabWorkspace {
   inventory: Inventory;
   prefix: string;
   write: (s: TestService) => void;
-  cli: (args: string[], options?: { lockWait?: number }) => ResultPromise<{ cwd: string; reject: false; all: true; detached: true }>;
+  cli: (args: string[], options?: { lockWait?: number; env?: Record<string, string> }) => ResultPromise<{ cwd: string; reject: false; all: true; detached: true }>;
   docker: (host: string, args: string[]) => Promise<string>;
   cleanup: () => Promise<void>;
 }
@@ -94,7 +98,7 @@ export async function labWorkspace(): Promise<LabWorkspace> {
       }
     },
     cli(args, options = {}) {
-      return execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args, '--inventory', 'lab', '--lock-wait', String(options.lockWait ?? 120)], { cwd: root, reject: false, all: true, detached: true });
+      return execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args, '--inventory', 'lab', '--lock-wait', String(options.lockWait ?? 120)], { cwd: root, reject: false, all: true, detached: true, env: options.env });
     },
     docker,
     async cleanup() {

@@ -12,7 +12,7 @@ import { secretFingerprint, withHistory, type DeployState, type ReleaseRecord } 
 import * as remote from './remote.ts';
 import { parseRemoteState, type RemoteState } from './remote-state.ts';
 
-export type DeployOutcome = 'deployed' | 'unchanged' | 'planned' | 'rolled back' | 'failed';
+export type DeployOutcome = 'deployed' | 'unchanged' | 'planned' | 'rolled back' | 'skipped' | 'failed';
 
 export interface DeployResult {
   service: string;

@@ -23,6 +23,9 @@ export async function main(argv: string[]): Promise<number> {
       'encrypt-vault-id': { type: 'string' },
       output: { type: 'string' },
       map: { type: 'string' },
+      affected: { type: 'boolean' },
+      base: { type: 'string' },
+      head: { type: 'string' },
       'lock-wait': { type: 'string' },
     },
   });

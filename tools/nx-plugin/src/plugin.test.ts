@@ -157,7 +157,6 @@ describe('nx plugin', () => {
             "inputs": [
               "default",
               "^default",
-              "{workspaceRoot}/inventories/**/*",
               {
                 "externalDependencies": [
                   "zod",

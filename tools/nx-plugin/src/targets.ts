@@ -25,7 +25,8 @@ export function createServiceTargets(service: string, options: ServiceTargetOpti
   return {
     validate: perInventory((i) => `${cli} validate ${service} --inventory ${i}`, inv, validateDefault, 'Check service.ts and compose.yaml: schema, rules, VRAM budget, docker compose config on the rendered files', {
       cache: true,
-      inputs: ['default', '^default', '{workspaceRoot}/inventories/**/*', { externalDependencies: ['zod', 'yaml'] }, { runtime: 'docker compose version --short' }],
+      // Its host and inventory files come in through ^default (service -> host -> inventory edges).
+      inputs: ['default', '^default', { externalDependencies: ['zod', 'yaml'] }, { runtime: 'docker compose version --short' }],
       outputs: [],
     }),
     plan: perInventory((i) => `${cli} plan ${service} --inventory ${i}`, inv, deployDefault, 'Show what a deploy would change on the host (secrets masked)', { dependsOn: ['validate'] }),

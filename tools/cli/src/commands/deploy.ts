@@ -1,5 +1,8 @@
 // `homelab deploy|plan|rollback [service...]`: hosts in parallel, one service at a time per host.
-import { resultsTable, runMany, type Action } from '@homelab/deploy';
+import { resultsTable, runMany, type Action, type DeployResult } from '@homelab/deploy';
+import { join } from 'node:path';
+import { labRunnable } from '../lab-runnable.ts';
+import type { Workspace } from '../workspace.ts';
 import { validateService } from '../validate.ts';
 import { LocalExecutor } from '@homelab/host';
 import { ConfigError } from '@homelab/model';
@@ -10,7 +13,18 @@ import type { CommandContext } from './context.ts';
 export function manyCommand(action: Action) {
   return async (ctx: CommandContext): Promise<number> => {
     const { workspace, issues } = await loadWorkspace(ctx.inventory);
-    const services = selectServices(workspace, ctx.args, issues);
+    const names = ctx.flags.affected ? await affectedServices(workspace, ctx) : ctx.args;
+    // An empty affected set deploys nothing (an empty list of names would otherwise mean "all").
+    let services = ctx.flags.affected && names.length === 0 ? [] : selectServices(workspace, names, issues);
+    // In the lab, services it cannot run (GPU, no lab image) are skipped, not failed.
+    const skipped: DeployResult[] = [];
+    if (workspace.inventory.name === 'lab') {
+      services = services.filter((s) => {
+        const r = labRunnable(s, workspace.inventory);
+        if (!r.ok) skipped.push({ service: s.name, host: s.spec.host, result: 'skipped', version: s.version, seconds: 0, release: undefined, message: `not runnable in the lab: ${r.why}`, plan: undefined });
+        return r.ok;
+      });
+    }
     const executorFor = executorFactory(ctx, workspace.inventory);
     if (action !== 'rollback') {
       const local = new LocalExecutor({ env: process.env as Record<string, string> });
@@ -20,7 +34,7 @@ export function manyCommand(action: Action) {
     }
     // Nothing is deployed when a secret cannot be read: all are read before any host is contacted.
     const secrets = action === 'rollback' ? new Map<string, Record<string, string>>() : await resolveAllSecrets(ctx, services);
-    const results = await runMany({
+    const results = services.length === 0 ? [] : await runMany({
       action,
       services,
       inventory: workspace.inventory,
@@ -30,7 +44,8 @@ export function manyCommand(action: Action) {
       lockWaitMs: Number(ctx.flags['lock-wait'] ?? process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600) * 1000,
       log: progressLogger(ctx),
     });
-    const ok: string[] = { deploy: ['deployed', 'unchanged'], plan: ['planned', 'unchanged'], rollback: ['rolled back'] }[action];
+    results.push(...skipped);
+    const ok: string[] = [...{ deploy: ['deployed', 'unchanged'], plan: ['planned', 'unchanged'], rollback: ['rolled back'] }[action], 'skipped'];
     if (ctx.json) ctx.out(JSON.stringify(results, null, 2));
     else {
       if (action === 'plan') {
@@ -44,4 +59,14 @@ export function manyCommand(action: Action) {
     }
     return results.every((r) => ok.includes(r.result)) ? 0 : 1;
   };
+}
+
+// The services `nx affected` selects between --base and --head (defaults: main and HEAD).
+async function affectedServices(workspace: Workspace, ctx: CommandContext): Promise<string[]> {
+  const nx = new LocalExecutor({ cwd: workspace.root, env: { ...(process.env as Record<string, string>), NX_DAEMON: 'false' } });
+  const base = String(ctx.flags.base ?? process.env.NX_BASE ?? 'main');
+  const head = String(ctx.flags.head ?? process.env.NX_HEAD ?? 'HEAD');
+  const out = await nx.run([process.execPath, join(workspace.root, 'node_modules/nx/dist/bin/nx.js'), 'show', 'projects', '--affected', `--base=${base}`, `--head=${head}`, '--json']);
+  const affected = new Set(JSON.parse(out.stdout) as string[]);
+  return workspace.services.filter((s) => affected.has(s.name)).map((s) => s.name);
 }

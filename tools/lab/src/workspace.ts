@@ -8,6 +8,8 @@ import { loadInventory, type Inventory } from '@homelab/model';
 import { repoRoot, serviceTs, tempWorkspace } from '@homelab/model/testing';
 import { labUp } from './lab.ts';
 
+export { labUp };
+
 export interface TestService {
   name: string;
   host: 'ocean' | 'dns01';
@@ -23,7 +25,7 @@ export interface TestService {
 export function serviceFiles(s: TestService): Record<string, string> {
   const body = s.healthy === false ? 'broken' : 'ok';
   return {
-    [`packages/${s.name}/package.json`]: JSON.stringify({ name: `@homelab/${s.name}`, version: '1.0.0', private: true }),
+    [`packages/${s.name}/package.json`]: JSON.stringify({ name: `@homelab/${s.name}`, version: '1.0.0', private: true, nx: { name: s.name } }),
     [`packages/${s.name}/service.ts`]: serviceTs({
       description: `lab test service ${s.name}`,
       host: s.host,

@@ -1,0 +1,70 @@
+// End to end on the lab: two services deployed, one changed and committed; `nx affected -t deploy -c lab`
+// restarts only that one.
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labUp, serviceFiles, type TestService } from '@homelab/lab/testing';
+import { repoRoot } from '@homelab/model/testing';
+import { throwawayRepo, type ThrowawayRepo } from './testing.ts';
+
+let repo: ThrowawayRepo;
+const id = Math.random().toString(36).slice(2, 8);
+const a: TestService = { name: `e2e${id}-a`, host: 'ocean', port: 18101, title: 'a1' };
+const b: TestService = { name: `e2e${id}-b`, host: 'ocean', port: 18102, title: 'b1' };
+const deployRoot = `/var/lib/lab/ocean/e2e-${id}`;
+const docker = (...args: string[]) => execa('docker', args, { env: { DOCKER_HOST: 'unix:///run/lab/ocean/docker.sock' }, reject: false });
+const startedAt = async (s: TestService) => (await docker('inspect', '--format', '{{.State.StartedAt}}', `${s.name}-web-1`)).stdout;
+
+function write(root: string, s: TestService) {
+  for (const [path, content] of Object.entries(serviceFiles(s))) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+beforeAll(async () => {
+  const lab = await labUp(repoRoot, () => {});
+  repo = await throwawayRepo((root) => {
+    write(root, a);
+    write(root, b);
+    // The lab's keys are per machine (not in git): the copy uses this checkout's.
+    mkdirSync(join(root, '.lab'), { recursive: true });
+    copyFileSync(lab.hosts.ocean!.ssh.identityFile, join(root, '.lab/id_ed25519'));
+    copyFileSync(lab.hosts.ocean!.ssh.knownHosts, join(root, 'inventories/lab/known_hosts'));
+    const hostFile = join(root, 'inventories/lab/ocean/host.yaml');
+    writeFileSync(hostFile, readFileSync(hostFile, 'utf8').replace(/deployRoot: .*/, `deployRoot: ${deployRoot}`));
+  });
+}, 180_000);
+
+afterAll(async () => {
+  for (const s of [a, b]) {
+    const ids = (await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${s.name}`)).stdout.split('\n').filter(Boolean);
+    if (ids.length) await docker('rm', '-f', ...ids);
+    await docker('volume', 'rm', '-f', `${s.name}_data`);
+  }
+  rmSync(deployRoot, { recursive: true, force: true });
+  if (repo) rmSync(repo.root, { recursive: true, force: true });
+});
+
+describe('nx affected -t deploy -c lab', () => {
+  it('deploys exactly the changed service; the other keeps running untouched', async () => {
+    const first = await repo.nx('run-many', '-t', 'deploy', '-c', 'lab', `--projects=${a.name},${b.name}`);
+    expect(first.exitCode, String(first.all)).toBe(0);
+    const bStarted = await startedAt(b);
+    const aStarted = await startedAt(a);
+    expect(bStarted).not.toBe('');
+
+    write(repo.root, { ...a, title: 'a2' });
+    await repo.commitAll(`change ${a.name}`);
+    const affected = await repo.nx('affected', '-t', 'deploy', '-c', 'lab', '--base=HEAD~1', '--head=HEAD', '--outputStyle=static');
+    expect(affected.exitCode, String(affected.all)).toBe(0);
+    expect(affected.all).toContain(`nx run ${a.name}:deploy:lab`);
+    expect(affected.all).not.toContain(`nx run ${b.name}:deploy`);
+    expect(affected.all).toContain(`nx run ${a.name}:validate:lab`);
+
+    expect(await startedAt(b)).toBe(bStarted);
+    expect(await startedAt(a)).not.toBe(aStarted);
+    expect(await (await fetch(`http://10.231.0.2:${a.port}/health`)).text()).toBe('ok a2\n');
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { maskLine, TemplateMiner } from './drain.ts';
+import { maskToken, WILDCARD } from './tokens.ts';
+
+describe('masking (one configuration for every source)', () => {
+  it.each([
+    ['12345', WILDCARD],
+    ['-3.5e10', WILDCARD],
+    ['0x7fffd3a0', WILDCARD],
+    ['10.251.73.220:50010', '<*>:<*>'],
+    ['proxy.cse.cuhk.edu.hk:5070', '<*>:<*>'],
+    ['/10.251.73.220', WILDCARD],
+    ['rhost=218.188.2.4', 'rhost=<*>'],
+    ['mice.c(1234)', 'mice.c(<*>)'],
+    ['[19939]:', WILDCARD],
+    ['blk_-6952295868487656571', WILDCARD],
+    ['550e8400-e29b-41d4-a716-446655440000', WILDCARD],
+    ['deadbeefcafebabe0123', WILDCARD],
+    ['00:01', WILDCARD],
+    ['(1.35', WILDCARD],
+    ['Jul', WILDCARD],
+    ['www.example.com', WILDCARD],
+    ['()', WILDCARD],
+    ['SOCKS5', 'SOCKS5'],
+    ['eth0', 'eth0'],
+    ['terminating', 'terminating'],
+    ['mice.c', 'mice.c'],
+    ['org.apache.hadoop.mapreduce.JobHistory', 'org.apache.hadoop.mapreduce.JobHistory'],
+  ])('%s -> %s', (token, masked) => {
+    expect(maskToken(token)).toBe(masked);
+  });
+
+  it('a unit after a number is part of the variable', () => {
+    expect(maskLine('sent 512 bytes (0.50 KB) in 3 sec')).toEqual(['sent', WILDCARD, WILDCARD, WILDCARD, WILDCARD, 'in', WILDCARD, WILDCARD]);
+  });
+});
+
+describe('template miner', () => {
+  it('groups lines of one template whatever the length of their variables', () => {
+    const m = new TemplateMiner();
+    const a = m.add('proxy.example.com:5070 close, 0 bytes sent, 0 bytes received, lifetime <1 sec').template;
+    const b = m.add('proxy.example.com:5070 close, 1385 bytes (1.35 KB) sent, 6283 bytes (6.13 KB) received, lifetime 00:01').template;
+    expect(b.id).toBe(a.id);
+    expect(m.add('PacketResponder 1 for block blk_38865049064139660 terminating').template.text).toBe('PacketResponder <*> for block <*> terminating');
+  });
+
+  it('turns differing words into variables once most of the line agrees, but keeps enum values apart', () => {
+    const m = new TemplateMiner();
+    const root = m.add('session opened for user root by (uid=0)').template;
+    const news = m.add('session opened for user news by (uid=9)');
+    expect(news.template.id).toBe(root.id);
+    expect(news.template.text).toBe('session opened for user <*> by (uid=<*>)');
+    const https = m.add('10.0.0.1:443 open through proxy 10.0.0.2:5070 HTTPS').template;
+    const socks = m.add('10.0.0.1:443 open through proxy 10.0.0.2:5070 SOCKS5').template;
+    expect(socks.id).not.toBe(https.id);
+  });
+
+  it('reports created templates and counts', () => {
+    const m = new TemplateMiner();
+    expect(m.add('disk full on sda1').created).toBe(true);
+    expect(m.add('disk full on sda1').created).toBe(false);
+    expect(m.templates()).toEqual([expect.objectContaining({ text: 'disk full on sda1', count: 2 })]);
+  });
+
+  it('bounds memory: least recently used templates are evicted, long lines are cut', () => {
+    const m = new TemplateMiner({ maxTemplates: 3, maxLineLength: 20 });
+    m.add('alpha one two');
+    m.add('beta one two three four');
+    m.add('alpha one two');
+    m.add('gamma x');
+    m.add('delta y z');
+    expect(m.size).toBe(3);
+    expect(m.evicted).toBe(1);
+    expect(m.templates().map((t) => t.text)).toEqual(['alpha one two', 'gamma x', 'delta y z']);
+    expect(m.add(`${'x'.repeat(30)} tail`).template.text).toBe('x'.repeat(20));
+  });
+});

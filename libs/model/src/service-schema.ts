@@ -93,12 +93,18 @@ export const serviceSchema = z
       .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are environment variable names, e.g. DB_PASSWORD'))
       .default([])
       .describe('secrets the compose file references as ${NAME}; values come from secrets.vault.yaml'),
+    optionalSecrets: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are environment variable names, e.g. DB_PASSWORD'))
+      .default([])
+      .describe('secrets that may be absent (an empty value is deployed), e.g. an optional webhook URL'),
     puid: z.boolean().default(false).describe('set PUID/PGID from the host uid/gid (linuxserver.io images)'),
     health: healthSchema,
     backups: backupSchema.optional(),
     dependsOn: z.array(name).default([]).describe('services that must run first, on any host'),
   })
-  .strict();
+  .strict()
+  // Below this line `secrets` names every secret, optional ones included.
+  .transform((s) => ({ ...s, secrets: [...new Set([...s.secrets, ...s.optionalSecrets])] }));
 
 /** What a service.ts writes. */
 export type ServiceInput = z.input<typeof serviceSchema>;

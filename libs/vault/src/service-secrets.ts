@@ -25,8 +25,9 @@ export function checkServiceSecrets(svc: LoadedService, secrets?: VaultSecret[])
   const file = relative(svc);
   const errors: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
+  const required = svc.spec.secrets.filter((n) => !svc.spec.optionalSecrets.includes(n));
   if (!svc.secretsFile) {
-    if (svc.spec.secrets.length) warnings.push({ file: svc.files.service, path: 'secrets', message: `${file} does not exist yet, so ${svc.spec.secrets.join(', ')} cannot be deployed`, hint: `npx homelab vault import <ansible vars file> --map <mapping>, or: echo -n VALUE | npx homelab vault set ${svc.name} <KEY>` });
+    if (required.length) warnings.push({ file: svc.files.service, path: 'secrets', message: `${file} does not exist yet, so ${required.join(', ')} cannot be deployed`, hint: `npx homelab vault import <ansible vars file> --map <mapping>, or: echo -n VALUE | npx homelab vault set ${svc.name} <KEY>` });
     return { errors, warnings };
   }
   let vars: VarsFile;
@@ -39,7 +40,7 @@ export function checkServiceSecrets(svc: LoadedService, secrets?: VaultSecret[])
     warnings.push({ file, path: '', message: 'is encrypted as a whole, so its secret names cannot be checked without the vault password', hint: 'set ANSIBLE_VAULT_PASSWORD, or keep values inline (homelab vault set)' });
     return { errors, warnings };
   }
-  for (const name of svc.spec.secrets) {
+  for (const name of required) {
     if (!vars.entries.has(name)) errors.push({ file: svc.files.service, path: 'secrets', message: `secret ${name} is not in ${file}`, hint: `echo -n VALUE | npx homelab vault set ${svc.name} ${name}` });
   }
   for (const [name, value] of vars.entries) {
@@ -52,13 +53,15 @@ export function checkServiceSecrets(svc: LoadedService, secrets?: VaultSecret[])
 // The values of the secrets a service names; throws before anything is deployed when one cannot be read.
 export function readServiceSecrets(svc: LoadedService, secrets: VaultSecret[]): Record<string, string> {
   if (svc.spec.secrets.length === 0) return {};
+  const required = svc.spec.secrets.filter((n) => !svc.spec.optionalSecrets.includes(n));
   if (!svc.secretsFile) {
-    throw new ConfigError(svc.spec.secrets.map((name) => ({ file: svc.files.service, path: 'secrets', message: `secret ${name} has no value: ${relative(svc)} does not exist`, hint: `echo -n VALUE | npx homelab vault set ${svc.name} ${name}` })));
+    if (required.length === 0) return Object.fromEntries(svc.spec.secrets.map((n) => [n, '']));
+    throw new ConfigError(required.map((name) => ({ file: svc.files.service, path: 'secrets', message: `secret ${name} has no value: ${relative(svc)} does not exist`, hint: `echo -n VALUE | npx homelab vault set ${svc.name} ${name}` })));
   }
   const { errors } = checkServiceSecrets(svc, secrets);
   if (errors.length) throw new ConfigError(errors);
   const values = decryptVars(parseVars(readFileSync(svc.secretsFile!, 'utf8'), relative(svc), secrets), secrets, relative(svc));
-  return Object.fromEntries(svc.spec.secrets.map((n) => [n, values[n]!]));
+  return Object.fromEntries(svc.spec.secrets.map((n) => [n, values[n] ?? '']));
 }
 
 // Sets one secret (inline vaulted), keeping the others and their order; a whole-file vault stays whole.

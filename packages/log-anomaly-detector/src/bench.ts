@@ -46,4 +46,7 @@ for (const r of rows) console.log(`| ${r.name} | ${f(r.ga)} | ${drain[r.name] !=
 const mean = (k: 'ga' | 'pa' | 'lps') => rows.reduce((s, r) => s + r[k], 0) / rows.length;
 const known = rows.filter((r) => drain[r.name] !== undefined);
 const drainMean = known.reduce((s, r) => s + drain[r.name]!, 0) / (known.length || 1);
-console.log(`| **mean** | **${f(mean('ga'))}** | ${known.length ? f(drainMean) : '-'} | ${f(mean('pa'))} | | ${Math.round(mean('lps')).toLocaleString('en')} | |`);
+const row = `| **mean** | **${f(mean('ga'))}** | ${known.length ? f(drainMean) : '-'} | ${f(mean('pa'))} | | ${Math.round(mean('lps')).toLocaleString('en')} | |`;
+console.log(row);
+console.log(`\nGA: Group Accuracy; PA: Parsing Accuracy (definitions in ${dir}/README.md). Drain GA: published, tuned per data set.`);
+console.log(`Peak heap: growth of the heap while mining; the whole run's max RSS was ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB.`);

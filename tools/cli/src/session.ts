@@ -37,8 +37,10 @@ export async function vaultSecretsIfGiven(ctx: CommandContext): Promise<VaultSec
 // Reads every service's secrets before any host is contacted, and masks their values in all output.
 export async function resolveAllSecrets(ctx: CommandContext, services: LoadedService[]): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
-  if (!services.some((s) => s.spec.secrets.length)) return out;
-  const vault = await vaultSecrets(ctx);
+  const needed = services.filter((s) => s.spec.secrets.length);
+  if (needed.length === 0) return out;
+  // Only optional secrets and no secrets files: nothing to decrypt, no password needed.
+  const vault = needed.some((s) => s.secretsFile) ? await vaultSecrets(ctx) : [];
   const issues = [];
   for (const svc of services) {
     try {

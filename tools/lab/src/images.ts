@@ -1,8 +1,8 @@
 // Lab images built locally from Debian binaries (no registry is reachable): a root filesystem
 // with busybox and the binary plus the libraries it links, imported into each lab host's dockerd.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { $ } from 'zx';
 
 export interface LabImage {
@@ -13,6 +13,10 @@ export interface LabImage {
   entrypoint?: string[];
   /** Default command (CMD). */
   cmd?: string[];
+  /** Files copied in: path in the image -> path relative to the workspace root. */
+  files?: Record<string, string>;
+  /** Run in the workspace root before the image is built (e.g. a bundle step). */
+  prepare?: string[];
 }
 
 // Each stands in for an upstream image through inventories/lab/inventory.yaml `images:`; the tag
@@ -20,6 +24,14 @@ export interface LabImage {
 export const labImages: LabImage[] = [
   { ref: 'lab/busybox:1.35.0', binaries: [], cmd: ['sh'] },
   { ref: 'lab/prometheus:2.42.0', binaries: ['/usr/bin/prometheus'], entrypoint: ['/bin/prometheus'], cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus'] },
+  {
+    // packages/log-anomaly-detector on the Node 22 binary of node_modules (the upstream image is node:22).
+    ref: 'lab/log-anomaly-detector:1.0.0',
+    binaries: ['node_modules/node/bin/node'],
+    prepare: ['npm', 'run', 'build', '-w', 'packages/log-anomaly-detector'],
+    files: { '/app/main.mjs': 'packages/log-anomaly-detector/files/app/main.mjs' },
+    entrypoint: ['/bin/node', '/app/main.mjs'],
+  },
 ];
 
 async function sharedLibraries(binary: string): Promise<string[]> {
@@ -27,23 +39,29 @@ async function sharedLibraries(binary: string): Promise<string[]> {
   return [...out.matchAll(/(\/[^\s]+\.so[^\s]*)/g)].map((m) => m[1] ?? '').filter(Boolean);
 }
 
-// Builds the image's root filesystem as a tarball; returns its path.
-async function buildRootfs(image: LabImage, dir: string): Promise<string> {
-  const root = join(dir, 'root');
-  mkdirSync(join(root, 'bin'), { recursive: true });
-  for (const d of ['tmp', 'etc', 'www', 'data', 'proc', 'sys', 'dev']) mkdirSync(join(root, d), { recursive: true });
-  chmodSync(join(root, 'tmp'), 0o1777);
-  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
-  chmodSync(join(root, 'bin/busybox'), 0o755);
+// Builds the image's root filesystem as a tarball; returns its path. `workspace` resolves relative paths.
+async function buildRootfs(image: LabImage, dir: string, workspace: string): Promise<string> {
+  const rootfs = join(dir, 'root');
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  for (const d of ['tmp', 'etc', 'www', 'data', 'proc', 'sys', 'dev']) mkdirSync(join(rootfs, d), { recursive: true });
+  chmodSync(join(rootfs, 'tmp'), 0o1777);
+  copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
+  chmodSync(join(rootfs, 'bin/busybox'), 0o755);
   const applets = (await $`/bin/busybox --list`.quiet()).stdout.split('\n').filter(Boolean);
-  for (const applet of applets) if (applet !== 'busybox') symlinkSync('busybox', join(root, 'bin', applet));
-  await $`sh -c ${`printf 'root:x:0:0:root:/root:/bin/sh\\nnobody:x:65534:65534:nobody:/:/bin/false\\n' > ${root}/etc/passwd; printf 'root:x:0:\\nnogroup:x:65534:\\n' > ${root}/etc/group`}`;
-  for (const binary of image.binaries) {
-    const own = join(root, 'bin', binary.split('/').pop()!);
+  for (const applet of applets) if (applet !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', applet));
+  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+  writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+  for (const [target, source] of Object.entries(image.files ?? {})) {
+    mkdirSync(join(rootfs, dirname(target)), { recursive: true });
+    copyFileSync(resolve(workspace, source), join(rootfs, target));
+  }
+  for (const bin of image.binaries) {
+    const binary = resolve(workspace, bin);
+    const own = join(rootfs, 'bin', binary.split('/').pop()!);
     copyFileSync(binary, own);
     chmodSync(own, 0o755);
     for (const file of await sharedLibraries(binary)) {
-      const target = join(root, file);
+      const target = join(rootfs, file);
       if (existsSync(target)) continue;
       mkdirSync(dirname(target), { recursive: true });
       copyFileSync(file, target);
@@ -51,19 +69,19 @@ async function buildRootfs(image: LabImage, dir: string): Promise<string> {
     }
   }
   const tar = join(dir, 'rootfs.tar');
-  await $`tar -C ${root} -cf ${tar} .`;
+  await $`tar -C ${rootfs} -cf ${tar} .`;
   return tar;
 }
 
 // Imports every lab image that a host's dockerd lacks.
-export async function ensureImages(dockerSocket: string, log: (line: string) => void, images = labImages): Promise<void> {
+export async function ensureImages(dockerSocket: string, workspace: string, log: (line: string) => void, images = labImages): Promise<void> {
   const env = { ...process.env, DOCKER_HOST: `unix://${dockerSocket}` };
   for (const image of images) {
     if ((await $({ env })`docker image inspect ${image.ref}`.quiet().nothrow()).exitCode === 0) continue;
     log(`building ${image.ref} for ${dockerSocket}`);
     const dir = mkdtempSync(join(tmpdir(), 'homelab-image-'));
     try {
-      const tar = await buildRootfs(image, dir);
+      const tar = await buildRootfs(image, dir, workspace);
       const changes = [
         ...(image.entrypoint ? ['--change', `ENTRYPOINT ${JSON.stringify(image.entrypoint)}`] : []),
         ...(image.cmd ? ['--change', `CMD ${JSON.stringify(image.cmd)}`] : []),
@@ -72,5 +90,14 @@ export async function ensureImages(dockerSocket: string, log: (line: string) => 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+}
+
+// Runs each image's prepare step once (before hosts import images in parallel).
+export async function prepareImages(workspace: string, log: (line: string) => void, images = labImages): Promise<void> {
+  for (const image of images) {
+    if (!image.prepare) continue;
+    log(`preparing ${image.ref}: ${image.prepare.join(' ')}`);
+    await $({ cwd: workspace })`${image.prepare}`.quiet();
   }
 }

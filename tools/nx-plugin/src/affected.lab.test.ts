@@ -2,6 +2,7 @@
 // restarts only that one.
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labUp, serviceFiles, type TestService } from '@homelab/lab/testing';
@@ -58,10 +59,11 @@ describe('nx affected -t deploy -c lab', () => {
     write(repo.root, { ...a, title: 'a2' });
     await repo.commitAll(`change ${a.name}`);
     const affected = await repo.nx('affected', '-t', 'deploy', '-c', 'lab', '--base=HEAD~1', '--head=HEAD', '--outputStyle=static');
-    expect(affected.exitCode, String(affected.all)).toBe(0);
-    expect(affected.all).toContain(`nx run ${a.name}:deploy:lab`);
-    expect(affected.all).not.toContain(`nx run ${b.name}:deploy`);
-    expect(affected.all).toContain(`nx run ${a.name}:validate:lab`);
+    const output = stripVTControlCharacters(String(affected.all));
+    expect(affected.exitCode, output).toBe(0);
+    expect(output).toContain(`nx run ${a.name}:deploy:lab`);
+    expect(output).not.toContain(`nx run ${b.name}:deploy`);
+    expect(output).toContain(`nx run ${a.name}:validate:lab`);
 
     expect(await startedAt(b)).toBe(bStarted);
     expect(await startedAt(a)).not.toBe(aStarted);

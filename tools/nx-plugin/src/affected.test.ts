@@ -32,7 +32,7 @@ afterAll(() => rmSync(repo.root, { recursive: true, force: true }));
 
 describe('nx affected maps each change to exactly the services it touches', () => {
   it('knows every service', () => {
-    expect(services).toEqual(['dns-probe', 'grafana', 'llama-cpp', 'loki', 'plex', 'prometheus', 'static-site']);
+    expect(services).toEqual(['dns-probe', 'grafana', 'llama-cpp', 'log-anomaly-detector', 'loki', 'plex', 'prometheus', 'static-site']);
   });
 
   it("a service's own files: that service", async () => {

@@ -1,16 +1,20 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: 'Grafana: dashboards for Prometheus and Loki',
+  description: 'Grafana: dashboards for Prometheus and Loki, on its consolidated MySQL backend',
   host: 'ocean',
   category: 'monitoring',
   exposure: { port: 3000, domain: 'grafana.terrac.com', internalUrl: 'http://grafana.home', access: 'admin' },
-  secrets: ['GRAFANA_ADMIN_PASSWORD'],
+  secrets: ['GRAFANA_ADMIN_PASSWORD', 'GRAFANA_DB_PASSWORD', 'GRAFANA_DB_ROOT_PASSWORD'],
   health: {
     // Grafana is reached through the proxy only: ask its own health API from inside its container.
-    probes: [{ type: 'http', container: 'grafana', port: 3000, path: '/api/health', expectJson: { database: 'ok' } }],
-    timeoutSeconds: 120,
+    // "database": "ok" means Grafana reached MySQL.
+    probes: [
+      { type: 'http', container: 'grafana', port: 3000, path: '/api/health', expectJson: { database: 'ok' } },
+      { type: 'container', service: 'grafana-db' },
+    ],
+    timeoutSeconds: 180,
   },
-  backups: { volumes: ['${CONFIG_ROOT}/data'] },
+  backups: { volumes: ['${CONFIG_ROOT}/data', '${CONFIG_ROOT}/mysql'] },
   dependsOn: ['prometheus', 'loki'],
 });

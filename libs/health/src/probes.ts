@@ -11,6 +11,8 @@ export interface ProbeTarget {
   /** GET `url` from inside a compose service's container. */
   containerHttp?: (service: string, url: string) => Promise<{ status: number; body: string }>;
   fetch?: typeof fetch;
+  /** Opens (and closes) a TCP connection; tests replace it. */
+  connect?: (address: string, port: number, timeoutMs: number) => Promise<void>;
 }
 
 function jsonPath(value: unknown, path: string): unknown {
@@ -54,7 +56,11 @@ export async function httpProbe(probe: Extract<Probe, { type: 'http' }>, target:
   return `GET ${url}: ${status}`;
 }
 
-export function tcpProbe(probe: Extract<Probe, { type: 'tcp' }>, target: ProbeTarget, timeoutMs = 3000): Promise<string> {
+export async function tcpProbe(probe: Extract<Probe, { type: 'tcp' }>, target: ProbeTarget, timeoutMs = 3000): Promise<string> {
+  if (target.connect) {
+    await target.connect(target.address, probe.port, timeoutMs);
+    return `tcp ${target.address}:${probe.port} open`;
+  }
   return new Promise((resolve, reject) => {
     const socket = connect({ host: target.address, port: probe.port, timeout: timeoutMs });
     socket.once('connect', () => {

@@ -26,6 +26,10 @@ describe('rules', () => {
     const disabled = service('web', {}, { services: { web: { image: 'a/b:1', healthcheck: { test: ['NONE'], disable: true } } } });
     expect(healthchecksPresent(none, inv, [])).toEqual([expect.objectContaining({ path: 'services.web.healthcheck', message: 'no healthcheck' })]);
     expect(healthchecksPresent(disabled, inv, [])).toHaveLength(1);
+    const none2 = service('web', {}, { services: { web: { image: 'a/b:1', healthcheck: { test: ['NONE'] } } } });
+    expect(healthchecksPresent(none2, inv, [])).toHaveLength(1);
+    const exempt = service('web', { healthcheckExemptions: { web: 'a static binary without a shell or port' } }, { services: { web: { image: 'a/b:1' } } });
+    expect(healthchecksPresent(exempt, inv, [])).toEqual([]);
   });
 
   it('hostExists names the inventory and the hosts to choose from, and refuses hosts without Docker', () => {

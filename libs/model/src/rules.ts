@@ -30,7 +30,7 @@ export const imagesPinned: Rule = (svc) =>
 // Every container needs a compose healthcheck so Docker and the deploy gate can see it is ready.
 export const healthchecksPresent: Rule = (svc) =>
   Object.entries(svc.compose.services).flatMap(([name, def]) =>
-    def.healthcheck?.test && !def.healthcheck.disable
+    (def.healthcheck?.test && !def.healthcheck.disable && !(Array.isArray(def.healthcheck.test) && def.healthcheck.test[0] === 'NONE')) || name in svc.spec.healthcheckExemptions
       ? []
       : [{ file: svc.files.compose, path: `services.${name}.healthcheck`, message: 'no healthcheck', hint: 'add healthcheck.test that asks the application itself, e.g. ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"]' }],
   );

@@ -100,6 +100,10 @@ export const serviceSchema = z
     puid: z.boolean().default(false).describe('set PUID/PGID from the host uid/gid (linuxserver.io images)'),
     health: healthSchema,
     backups: backupSchema.optional(),
+    healthcheckExemptions: z
+      .record(name, z.string().min(10, 'say why, in a sentence'))
+      .default({})
+      .describe('compose services that cannot carry a healthcheck (no shell, no HTTP port), and why'),
     dependsOn: z.array(name).default([]).describe('services that must run first, on any host'),
   })
   .strict()

@@ -1,0 +1,21 @@
+import { defineService } from '@homelab/model';
+
+export default defineService({
+  description: "Promtail: ships the systemd journal (and so the Docker journald logs) to Loki",
+  host: "ocean",
+  category: "monitoring",
+  health: {
+    probes: [
+      {
+        type: "http",
+        port: 9080,
+        path: "/ready",
+        expectBody: "^Ready"
+      }
+    ],
+    timeoutSeconds: 120
+  },
+  dependsOn: [
+    "loki"
+  ]
+});

@@ -2,7 +2,9 @@
 import type { Executor } from '@homelab/host';
 import { HostLock } from '@homelab/host';
 import { runHealthTest, type HealthReport, type PollOptions, type ProbeTarget } from '@homelab/health';
-import { HomelabError, webProxyNetwork, type HostSpec, type LoadedService } from '@homelab/model';
+import { HomelabError, type HostSpec, type LoadedService } from '@homelab/model';
+import { parse } from 'yaml';
+import { stripVTControlCharacters } from 'node:util';
 import { renderRelease, type RenderedRelease } from '@homelab/render';
 import { keepReleases, releaseId, servicePaths, type ServicePaths } from './layout.ts';
 import { maskSecrets } from '@homelab/model';
@@ -99,6 +101,15 @@ async function writeState(executor: Executor, p: ServicePaths, state: DeployStat
   if (state) await executor.sh(remote.writeStateScript(p), { input: `${JSON.stringify(state, null, 2)}\n`, display: `write ${p.state}` });
 }
 
+// Pure: the external networks (web_proxy) a rendered compose file attaches to.
+export function externalNetworks(compose: string): string[] {
+  const doc = parse(compose) as { networks?: Record<string, { external?: boolean; name?: string } | null> };
+  return Object.entries(doc.networks ?? {})
+    .filter(([, n]) => n?.external === true)
+    .map(([key, n]) => n?.name ?? key)
+    .sort();
+}
+
 // Release dirs to delete: all but the newest `keep` and the ones in use.
 export function releasesToPrune(releases: string[], inUse: string[], keep = keepReleases): string[] {
   const complete = releases.filter((r) => !r.endsWith('.partial')).sort();
@@ -135,7 +146,7 @@ export async function deployService(input: DeployInput): Promise<DeployResult> {
     }
     log(`${p.plan.action}: ${p.plan.reasons.join('; ')}`);
     try {
-      if (svc.spec.exposure) await executor.sh(remote.ensureNetworkScript(webProxyNetwork), { display: `docker network create ${webProxyNetwork}` });
+      await executor.sh(remote.ensureNetworksScript(externalNetworks(p.release.compose)), { display: 'docker network create (external networks)' });
       log(`staging release ${p.record.id}`);
       await stage(input, p);
       await executor.sh(remote.ensureDirsScript(p.release.dirs, host.uid, host.gid), { display: 'create data directories' });
@@ -144,7 +155,10 @@ export async function deployService(input: DeployInput): Promise<DeployResult> {
       await up(executor, p.paths.current);
       log('waiting for the health test');
       const report = await health(input);
-      if (!report.healthy) throw new UnhealthyError(svc.name, host.name, report);
+      if (!report.healthy) {
+        const logs = await executor.sh(remote.composeLogsScript(p.paths.current), { allowFailure: true, display: 'docker compose logs' });
+        throw new UnhealthyError(svc.name, host.name, report, logs.stdout);
+      }
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       return await recover(input, p, why, result);
@@ -164,8 +178,10 @@ export async function deployService(input: DeployInput): Promise<DeployResult> {
 }
 
 export class UnhealthyError extends HomelabError {
-  constructor(service: string, host: string, report: HealthReport) {
-    super(`${service} on ${host} failed its health test after ${report.seconds.toFixed(1)}s (${report.attempts} tries): ${report.detail.join('; ')}`, {
+  constructor(service: string, host: string, report: HealthReport, logs = '') {
+    const clean = stripVTControlCharacters(logs).trim();
+    const tail = clean ? `\n  its last log lines:\n    ${clean.split('\n').slice(-15).join('\n    ')}` : '';
+    super(`${service} on ${host} failed its health test after ${report.seconds.toFixed(1)}s (${report.attempts} tries): ${report.detail.join('; ')}${tail}`, {
       hint: `see its logs on the host: docker compose -p ${service} logs --tail 50`,
     });
   }

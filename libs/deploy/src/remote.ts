@@ -94,3 +94,13 @@ export function ensureDirsScript(dirs: string[], uid: number, gid: number): stri
   if (dirs.length === 0) return 'true';
   return `for d in ${dirs.map(q).join(' ')}; do [ -e "$d" ] || { mkdir -p "$d" && chown ${uid}:${gid} "$d"; } || exit 1; done`;
 }
+
+// The last log lines of a release's containers, for the message of a failed deploy.
+export function composeLogsScript(dir: string, lines = 20): string {
+  return `cd ${q(dir)} && docker compose logs --no-color --tail ${lines} 2>&1 | tail -n ${lines * 3}`;
+}
+
+// Creates the external networks a rendered compose file uses (web_proxy), when missing.
+export function ensureNetworksScript(networks: string[]): string {
+  return networks.length ? networks.map(ensureNetworkScript).join(' && ') : 'true';
+}

@@ -45,8 +45,13 @@ export const inventorySchema = z
       .record(z.string(), z.string())
       .default({})
       .describe('upstream image -> image to run instead (a local build or a registry mirror)'),
+    generateMissingSecrets: z
+      .boolean()
+      .default(false)
+      .describe('lab only: secrets without a value get a random one, kept in .lab/secrets/ on this machine'),
   })
-  .strict();
+  .strict()
+  .refine((i) => !(i.production && i.generateMissingSecrets), { message: 'a production inventory never generates secrets', path: ['generateMissingSecrets'] });
 
 export const hostSchema = z
   .object({
@@ -85,6 +90,7 @@ export interface HostSpec {
 export interface Inventory {
   name: string;
   production: boolean;
+  generateMissingSecrets: boolean;
   dir: string;
   images: Record<string, string>;
   hosts: Record<string, HostSpec>;

@@ -1,5 +1,7 @@
 // Per-service secrets: packages/<service>/secrets.vault.yaml, KEY: !vault | ... (keys readable, values not).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ConfigError, type ConfigIssue, type LoadedService } from '@homelab/model';
 import { formatVars, parseVars, decryptVars, Vaulted, vaultValue, type VarsFile } from './vars-file.ts';
 import { decryptText, encryptText, type VaultSecret } from './vault.ts';
@@ -81,4 +83,27 @@ export function setSecret(file: string, key: string, value: string, secret: Vaul
   }
   entries.set(key, vaultValue(value, secret));
   writeFileSync(file, formatVars(entries, secretsHeader));
+}
+
+// Lab only: a random value for every secret the service names but has no value for, kept per machine
+// in `store` (a JSON file, mode 0600) so that the next deploy renders the same release.
+export function generatedSecrets(svc: LoadedService, known: Record<string, string>, store: string): Record<string, string> {
+  const saved: Record<string, string> = existsSync(store) ? (JSON.parse(readFileSync(store, 'utf8')) as Record<string, string>) : {};
+  let changed = false;
+  const out: Record<string, string> = { ...known };
+  for (const name of svc.spec.secrets) {
+    if (out[name]) continue;
+    if (!saved[name]) {
+      // A URL where the program expects one (webhooks): .invalid never resolves, so nothing is sent.
+      const token = randomBytes(18).toString('base64url');
+      saved[name] = /(_URL|WEBHOOK)$/.test(name) ? `https://lab.invalid/${token}` : token;
+      changed = true;
+    }
+    out[name] = saved[name]!;
+  }
+  if (changed) {
+    mkdirSync(dirname(store), { recursive: true, mode: 0o700 });
+    writeFileSync(store, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+  }
+  return out;
 }

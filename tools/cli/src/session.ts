@@ -1,7 +1,8 @@
 // What commands that reach hosts share: executors (guarded for production), git sha, secrets, logging.
+import { join } from 'node:path';
 import { LocalExecutor, SshExecutor, productionAllowed, type Executor } from '@homelab/host';
 import { ConfigError, ProductionGuardError, type HostSpec, type Inventory, type LoadedService } from '@homelab/model';
-import { readServiceSecrets, redactOutput, resolveVaultSecrets, terminalPrompt, type VaultSecret } from '@homelab/vault';
+import { decryptVars, generatedSecrets, readServiceSecrets, readVarsFile, redactOutput, resolveVaultSecrets, terminalPrompt, type VaultSecret } from '@homelab/vault';
 import type { CommandContext } from './commands/context.ts';
 
 export function executorFactory(ctx: CommandContext, inventory: Inventory): (host: HostSpec) => Executor {
@@ -35,16 +36,21 @@ export async function vaultSecretsIfGiven(ctx: CommandContext): Promise<VaultSec
 }
 
 // Reads every service's secrets before any host is contacted, and masks their values in all output.
-export async function resolveAllSecrets(ctx: CommandContext, services: LoadedService[]): Promise<Map<string, Record<string, string>>> {
+// An inventory that generates missing secrets (the lab) uses the vault when a password was given,
+// and gives every secret still without a value a throw-away one.
+export async function resolveAllSecrets(ctx: CommandContext, services: LoadedService[], inventory?: Inventory, root?: string): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   const needed = services.filter((s) => s.spec.secrets.length);
   if (needed.length === 0) return out;
-  // Only optional secrets and no secrets files: nothing to decrypt, no password needed.
-  const vault = needed.some((s) => s.secretsFile) ? await vaultSecrets(ctx) : [];
+  const generate = inventory?.generateMissingSecrets === true && root !== undefined;
+  const anyFile = needed.some((s) => s.secretsFile);
+  const vault = !anyFile ? [] : generate ? ((await vaultSecretsIfGiven(ctx)) ?? []) : await vaultSecrets(ctx);
   const issues = [];
-  for (const svc of services) {
+  for (const svc of needed) {
     try {
-      const values = readServiceSecrets(svc, vault);
+      const values = generate
+        ? generatedSecrets(svc, svc.secretsFile && vault.length ? decryptVars(readVarsFile(svc.secretsFile, vault), vault, svc.secretsFile) : {}, join(root!, '.lab', 'secrets', `${svc.name}.json`))
+        : readServiceSecrets(svc, vault);
       redactOutput(Object.values(values));
       out.set(svc.name, values);
     } catch (error) {

@@ -17,6 +17,10 @@ export interface LabImage {
   files?: Record<string, string>;
   /** Run in the workspace root before the image is built (e.g. a bundle step). */
   prepare?: string[];
+  /** Extra names for the copied binaries: path in the image -> binary name in /bin. */
+  links?: Record<string, string>;
+  /** Empty directories the program expects. */
+  dirs?: string[];
 }
 
 // Each stands in for an upstream image through inventories/lab/inventory.yaml `images:`; the tag
@@ -24,6 +28,30 @@ export interface LabImage {
 export const labImages: LabImage[] = [
   { ref: 'lab/busybox:1.35.0', binaries: [], cmd: ['sh'] },
   { ref: 'lab/prometheus:2.42.0', binaries: ['/usr/bin/prometheus'], entrypoint: ['/bin/prometheus'], cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus'] },
+  {
+    ref: 'lab/alertmanager:0.25.0-1',
+    binaries: ['/usr/bin/prometheus-alertmanager'],
+    links: { '/bin/alertmanager': 'prometheus-alertmanager' },
+    // Debian's build reads its notification templates from here.
+    files: { '/usr/share/prometheus/alertmanager/default.tmpl': '/usr/share/prometheus/alertmanager/default.tmpl', '/usr/share/prometheus/alertmanager/email.tmpl': '/usr/share/prometheus/alertmanager/email.tmpl' },
+    dirs: ['/alertmanager', '/etc/alertmanager'],
+    entrypoint: ['/bin/alertmanager'],
+    cmd: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'],
+  },
+  {
+    ref: 'lab/node-exporter:1.5.0',
+    binaries: ['/usr/bin/prometheus-node-exporter'],
+    links: { '/bin/node_exporter': 'prometheus-node-exporter' },
+    entrypoint: ['/bin/node_exporter'],
+  },
+  {
+    // Debian's nginx-light (stub_status included) with the paths it was built with.
+    ref: 'lab/nginx:1.22.1',
+    binaries: ['/usr/sbin/nginx'],
+    files: { '/etc/nginx/mime.types': '/etc/nginx/mime.types' },
+    dirs: ['/var/log/nginx', '/var/lib/nginx/body', '/var/lib/nginx/proxy', '/var/lib/nginx/fastcgi', '/var/lib/nginx/uwsgi', '/var/lib/nginx/scgi', '/run', '/var/lock', '/etc/nginx/conf.d', '/usr/share/nginx/html'],
+    cmd: ['nginx', '-g', 'daemon off;'],
+  },
   {
     // packages/log-anomaly-detector on the Node 22 binary of node_modules (the upstream image is node:22).
     ref: 'lab/log-anomaly-detector:1.0.0',
@@ -49,8 +77,9 @@ async function buildRootfs(image: LabImage, dir: string, workspace: string): Pro
   chmodSync(join(rootfs, 'bin/busybox'), 0o755);
   const applets = (await $`/bin/busybox --list`.quiet()).stdout.split('\n').filter(Boolean);
   for (const applet of applets) if (applet !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', applet));
-  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
-  writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+  for (const d of image.dirs ?? []) mkdirSync(join(rootfs, d), { recursive: true });
+  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\nwww-data:x:33:33:www-data:/var/www:/bin/false\n');
+  writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\nwww-data:x:33:\n');
   for (const [target, source] of Object.entries(image.files ?? {})) {
     mkdirSync(join(rootfs, dirname(target)), { recursive: true });
     copyFileSync(resolve(workspace, source), join(rootfs, target));
@@ -67,6 +96,10 @@ async function buildRootfs(image: LabImage, dir: string, workspace: string): Pro
       copyFileSync(file, target);
       chmodSync(target, 0o755);
     }
+  }
+  for (const [link, name] of Object.entries(image.links ?? {})) {
+    rmSync(join(rootfs, link), { force: true });
+    symlinkSync(name, join(rootfs, link));
   }
   const tar = join(dir, 'rootfs.tar');
   await $`tar -C ${rootfs} -cf ${tar} .`;

@@ -14,6 +14,7 @@ export const requiredBinaries: Record<string, string> = {
   'prometheus': 'prometheus',
   'prometheus-alertmanager': 'prometheus-alertmanager',
   'prometheus-node-exporter': 'prometheus-node-exporter',
+  nginx: 'nginx-light',
 };
 
 const binDirs = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];

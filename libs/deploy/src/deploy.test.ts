@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { host, service } from '@homelab/model/testing';
 import { renderRelease } from '@homelab/render';
-import { deployService, releasesToPrune, type DeployInput } from './apply.ts';
+import { deployService, externalNetworks, releasesToPrune, type DeployInput } from './apply.ts';
 import { releaseId, servicePaths } from './layout.ts';
 import { maskSecrets } from '@homelab/model';
 import { resultsTable } from './many.ts';
@@ -171,6 +171,11 @@ describe('remote scripts', () => {
 });
 
 describe('helpers', () => {
+  it('finds the external networks a rendered compose file uses', () => {
+    expect(externalNetworks('services: {}\nnetworks:\n  web_proxy:\n    external: true\n    name: web_proxy\n  default: {}\n  other:\n    external: true\n')).toEqual(['other', 'web_proxy']);
+    expect(externalNetworks('services: {}\n')).toEqual([]);
+  });
+
   it('keeps the newest five releases and the ones in use', () => {
     const all = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8.partial'];
     expect(releasesToPrune(all, ['r7', 'r1'])).toEqual(['r2', 'r8.partial']);

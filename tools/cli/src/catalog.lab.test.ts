@@ -1,0 +1,33 @@
+// The catalog's services that Debian packages (Prometheus, Alertmanager, node exporter, nginx) run for
+// real on the lab through the real deploy path, and their health tests pass against the real servers.
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { labUp } from '@homelab/lab';
+import { repoRoot } from '@homelab/model/testing';
+
+const services = ['prometheus', 'alertmanager', 'node-exporter', 'nginx'];
+const homelab = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args], { cwd: repoRoot, reject: false, all: true });
+
+beforeAll(async () => {
+  await labUp(repoRoot, () => {});
+}, 300_000);
+
+describe('catalog services on real servers in the lab', () => {
+  it('deploy, then pass their health tests against the running servers', async () => {
+    const deploy = await homelab('deploy', ...services, '--inventory', 'lab');
+    expect(deploy.exitCode, String(deploy.all)).toBe(0);
+    for (const s of services) expect(deploy.stdout).toMatch(new RegExp(`^${s}\\s+ocean\\s+(deployed|unchanged)`, 'm'));
+    const health = await homelab('health', ...services, '--inventory', 'lab');
+    expect(health.exitCode, String(health.all)).toBe(0);
+    expect(health.stdout).toContain('✔ alertmanager on ocean: GET http://10.231.0.2:9093/-/healthy: 200; GET http://10.231.0.2:9093/api/v2/status: 200');
+    expect(health.stdout).toContain('✔ nginx on ocean: GET http://10.231.0.2:80/healthz: 200; GET http://10.231.0.2:80/nginx_status: 200');
+  }, 300_000);
+
+  it('a probe that the real server does not satisfy fails (the checks are not just open ports)', async () => {
+    const r = await fetch('http://10.231.0.2:9100/metrics');
+    expect(await r.text()).toMatch(/node_exporter_build_info\{/);
+    const missing = await fetch('http://10.231.0.2/nginx_status_typo');
+    expect(missing.status).toBe(404);
+  });
+});

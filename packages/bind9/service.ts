@@ -1,22 +1,14 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: "BIND9: authoritative DNS for the .home zone (Pi-hole forwards to it)",
-  host: "dns01",
-  category: "infrastructure",
+  description: 'BIND9: authoritative DNS for the .home zone (Pi-hole forwards to it)',
+  host: 'dns01',
+  category: 'infrastructure',
   health: {
     probes: [
-      {
-        type: "http",
-        port: 8054,
-        path: "/json/v1/server",
-        expectBody: "\"boot-time\""
-      },
-      {
-        type: "tcp",
-        port: 5300
-      }
+      { type: 'http', port: 8054, path: '/json/v1/server', expectBody: '"boot-time"' },
+      { type: 'tcp', port: 5300 },
     ],
-    timeoutSeconds: 60
-  }
+    timeoutSeconds: 60,
+  },
 });

@@ -1,33 +1,22 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: "ComfyUI: AI image generation (YanWenKun cu126-slim image)",
-  host: "ocean",
-  category: "ai",
-  exposure: {
-    port: 8188,
-    domain: "comfyui.terrac.com",
-    internalUrl: "http://comfyui.home",
-    access: "admin"
-  },
-  gpu: {
-    vramMiB: 4096
-  },
+  description: 'ComfyUI: AI image generation (YanWenKun cu126-slim image)',
+  host: 'ocean',
+  category: 'ai',
+  exposure: { port: 8188, domain: 'comfyui.terrac.com', internalUrl: 'http://comfyui.home', access: 'admin' },
+  gpu: { vramMiB: 4096 },
   health: {
     probes: [
       {
-        type: "http",
+        type: 'http',
         port: 8188,
-        path: "/system_stats",
-        container: "comfyui",
-        expectBody: "\"devices\":\\s*\\["
-      }
+        path: '/system_stats',
+        container: 'comfyui',
+        expectBody: '"devices":\\s*\\[',
+      },
     ],
-    timeoutSeconds: 600
+    timeoutSeconds: 600,
   },
-  backups: {
-    volumes: [
-      "${CONFIG_ROOT}/storage"
-    ]
-  }
+  backups: { volumes: ['${CONFIG_ROOT}/storage'] },
 });

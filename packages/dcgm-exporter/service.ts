@@ -1,21 +1,12 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: "NVIDIA DCGM exporter: GPU metrics for Prometheus",
-  host: "ocean",
-  category: "monitoring",
-  gpu: {
-    vramMiB: 256
-  },
+  description: 'NVIDIA DCGM exporter: GPU metrics for Prometheus',
+  host: 'ocean',
+  category: 'monitoring',
+  gpu: { vramMiB: 256 },
   health: {
-    probes: [
-      {
-        type: "http",
-        port: 9400,
-        path: "/metrics",
-        expectBody: "DCGM_FI_DEV_GPU_UTIL\\{gpu=\"0\""
-      }
-    ],
-    timeoutSeconds: 120
-  }
+    probes: [{ type: 'http', port: 9400, path: '/metrics', expectBody: 'DCGM_FI_DEV_GPU_UTIL\\{gpu="0"' }],
+    timeoutSeconds: 120,
+  },
 });

@@ -1,49 +1,33 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: "NextCloud: file sharing, with its MariaDB and Redis",
-  host: "ocean",
-  category: "cloud",
+  description: 'NextCloud: file sharing, with its MariaDB and Redis',
+  host: 'ocean',
+  category: 'cloud',
   secrets: [
-    "NEXTCLOUD_DB_PASSWORD",
-    "NEXTCLOUD_DB_ROOT_PASSWORD",
-    "NEXTCLOUD_REDIS_PASSWORD",
-    "NEXTCLOUD_ADMIN_PASSWORD"
+    'NEXTCLOUD_DB_PASSWORD',
+    'NEXTCLOUD_DB_ROOT_PASSWORD',
+    'NEXTCLOUD_REDIS_PASSWORD',
+    'NEXTCLOUD_ADMIN_PASSWORD',
   ],
   exposure: {
     port: 80,
-    domain: "nextcloud.terrac.com",
-    internalUrl: "http://192.168.1.143:8081",
-    access: "public"
+    domain: 'nextcloud.terrac.com',
+    internalUrl: 'http://192.168.1.143:8081',
+    access: 'public',
   },
   health: {
     probes: [
       {
-        type: "http",
+        type: 'http',
         port: 8081,
-        path: "/status.php",
-        expectJson: {
-          installed: true,
-          maintenance: false,
-          needsDbUpgrade: false
-        }
+        path: '/status.php',
+        expectJson: { installed: true, maintenance: false, needsDbUpgrade: false },
       },
-      {
-        type: "container",
-        service: "nextcloud-db"
-      },
-      {
-        type: "container",
-        service: "nextcloud-redis"
-      }
+      { type: 'container', service: 'nextcloud-db' },
+      { type: 'container', service: 'nextcloud-redis' },
     ],
-    timeoutSeconds: 300
+    timeoutSeconds: 300,
   },
-  backups: {
-    volumes: [
-      "${CONFIG_ROOT}/html",
-      "${CONFIG_ROOT}/mariadb",
-      "${DATA_ROOT}/nextcloud"
-    ]
-  }
+  backups: { volumes: ['${CONFIG_ROOT}/html', '${CONFIG_ROOT}/mariadb', '${DATA_ROOT}/nextcloud'] },
 });

@@ -1,18 +1,18 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: "Prometheus node exporter: host metrics of ocean",
-  host: "ocean",
-  category: "monitoring",
+  description: 'Prometheus node exporter: host metrics of ocean',
+  host: 'ocean',
+  category: 'monitoring',
   health: {
     probes: [
       {
-        type: "http",
+        type: 'http',
         port: 9100,
-        path: "/metrics",
-        expectBody: "^# HELP [\\s\\S]*node_exporter_build_info\\{"
-      }
+        path: '/metrics',
+        expectBody: '^# HELP [\\s\\S]*node_exporter_build_info\\{',
+      },
     ],
-    timeoutSeconds: 60
-  }
+    timeoutSeconds: 60,
+  },
 });

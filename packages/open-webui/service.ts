@@ -1,37 +1,20 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: "Open WebUI: chat interface configured for the llama.cpp API",
-  host: "ocean",
-  category: "ai",
-  secrets: [
-    "WEBUI_SECRET_KEY"
-  ],
+  description: 'Open WebUI: chat interface configured for the llama.cpp API',
+  host: 'ocean',
+  category: 'ai',
+  secrets: ['WEBUI_SECRET_KEY'],
   exposure: {
     port: 8080,
-    domain: "chat.terrac.com",
-    internalUrl: "http://192.168.1.143:3000",
-    access: "admin"
+    domain: 'chat.terrac.com',
+    internalUrl: 'http://192.168.1.143:3000',
+    access: 'admin',
   },
   health: {
-    probes: [
-      {
-        type: "http",
-        port: 3000,
-        path: "/health",
-        expectJson: {
-          status: true
-        }
-      }
-    ],
-    timeoutSeconds: 180
+    probes: [{ type: 'http', port: 3000, path: '/health', expectJson: { status: true } }],
+    timeoutSeconds: 180,
   },
-  backups: {
-    volumes: [
-      "${CONFIG_ROOT}/data"
-    ]
-  },
-  dependsOn: [
-    "llama-cpp"
-  ]
+  backups: { volumes: ['${CONFIG_ROOT}/data'] },
+  dependsOn: ['llama-cpp'],
 });

@@ -1,21 +1,12 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: "Promtail: ships the systemd journal (and so the Docker journald logs) to Loki",
-  host: "ocean",
-  category: "monitoring",
+  description: 'Promtail: ships the systemd journal (and so the Docker journald logs) to Loki',
+  host: 'ocean',
+  category: 'monitoring',
   health: {
-    probes: [
-      {
-        type: "http",
-        port: 9080,
-        path: "/ready",
-        expectBody: "^Ready"
-      }
-    ],
-    timeoutSeconds: 120
+    probes: [{ type: 'http', port: 9080, path: '/ready', expectBody: '^Ready' }],
+    timeoutSeconds: 120,
   },
-  dependsOn: [
-    "loki"
-  ]
+  dependsOn: ['loki'],
 });

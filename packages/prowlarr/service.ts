@@ -1,31 +1,14 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: "Prowlarr: indexer management",
-  host: "ocean",
-  category: "media",
+  description: 'Prowlarr: indexer management',
+  host: 'ocean',
+  category: 'media',
   puid: true,
-  exposure: {
-    port: 9696,
-    internalUrl: "http://192.168.1.143:9696",
-    access: "admin"
-  },
+  exposure: { port: 9696, internalUrl: 'http://192.168.1.143:9696', access: 'admin' },
   health: {
-    probes: [
-      {
-        type: "http",
-        port: 9696,
-        path: "/ping",
-        expectJson: {
-          status: "OK"
-        }
-      }
-    ],
-    timeoutSeconds: 120
+    probes: [{ type: 'http', port: 9696, path: '/ping', expectJson: { status: 'OK' } }],
+    timeoutSeconds: 120,
   },
-  backups: {
-    volumes: [
-      "${CONFIG_ROOT}/config"
-    ]
-  }
+  backups: { volumes: ['${CONFIG_ROOT}/config'] },
 });

@@ -1,31 +1,14 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: "Radarr: movie automation",
-  host: "ocean",
-  category: "media",
+  description: 'Radarr: movie automation',
+  host: 'ocean',
+  category: 'media',
   puid: true,
-  exposure: {
-    port: 7878,
-    internalUrl: "http://192.168.1.143:7878",
-    access: "admin"
-  },
+  exposure: { port: 7878, internalUrl: 'http://192.168.1.143:7878', access: 'admin' },
   health: {
-    probes: [
-      {
-        type: "http",
-        port: 7878,
-        path: "/ping",
-        expectJson: {
-          status: "OK"
-        }
-      }
-    ],
-    timeoutSeconds: 120
+    probes: [{ type: 'http', port: 7878, path: '/ping', expectJson: { status: 'OK' } }],
+    timeoutSeconds: 120,
   },
-  backups: {
-    volumes: [
-      "${CONFIG_ROOT}/config"
-    ]
-  }
+  backups: { volumes: ['${CONFIG_ROOT}/config'] },
 });

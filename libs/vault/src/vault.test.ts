@@ -103,10 +103,13 @@ describe('failures name the file', () => {
   });
 
   it('a tampered file (one ciphertext byte changed): HMAC mismatch', () => {
-    const lines = good.split('\n');
-    const last = lines.at(-2)!;
-    lines[lines.length - 2] = last.slice(0, -1) + (last.at(-1) === '0' ? '1' : '0');
-    expect(() => decryptText(lines.join('\n'), [secret], 'b.vault')).toThrow(/b\.vault: cannot decrypt/);
+    const [header, ...rest] = good.trim().split('\n');
+    const inner = Buffer.from(rest.join(''), 'hex').toString('latin1');
+    const last = inner.at(-1)!;
+    const tampered = inner.slice(0, -1) + (last === '0' ? '1' : '0');
+    const text = formatEnvelope(Buffer.from(tampered, 'latin1').toString('hex'));
+    expect(text.split('\n')[0]).toBe(header);
+    expect(() => decryptText(text, [secret], 'b.vault')).toThrow(/b\.vault: cannot decrypt/);
   });
 
   it('a truncated file', () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { ComposeFile } from '../compose.ts';
 import type { HostSpec, Inventory } from '../inventory-schema.ts';
+import { hostDefaults } from '../normalize-inventory.ts';
 import type { LoadedService } from '../load.ts';
 import { serviceSchema, type ServiceInput } from '../service-schema.ts';
 
@@ -20,13 +21,9 @@ export function host(name: string, overrides: Partial<HostSpec> = {}): HostSpec 
     description: '',
     docker: true,
     gpu: undefined,
-    ssh: { user: 'root', port: 22, identityFile: '/keys/id', knownHosts: '/keys/known_hosts' },
-    deployRoot: '/opt/homelab',
-    paths: { data: '/data01', config: '/opt/appdata' },
-    uid: 1000,
-    gid: 1000,
-    timezone: 'Etc/UTC',
-    logDriver: 'journald',
+    ...hostDefaults,
+    ssh: { user: hostDefaults.ssh.user, port: hostDefaults.ssh.port, identityFile: '/keys/id', knownHosts: '/keys/known_hosts' },
+    paths: { ...hostDefaults.paths },
     dockerHost: undefined,
     file: `inventories/test/${name}/host.yaml`,
     ...overrides,

@@ -4,7 +4,8 @@ import type { Sink } from '../detect/notifier.ts';
 
 async function post(url: string, body: unknown, what: string): Promise<void> {
   const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
-  if (!r.ok) throw new Error(`${what}: POST ${new URL(url).origin}${new URL(url).pathname} answered ${r.status} ${(await r.text()).slice(0, 200)}`);
+  // Webhook URLs carry their token in the path: only the origin is ever printed.
+  if (!r.ok) throw new Error(`${what}: POST ${new URL(url).origin}/… answered ${r.status} ${(await r.text()).slice(0, 200)}`);
 }
 
 // POST /api/v2/alerts: labels identify the alert; it resolves by itself after `resolveMs`.

@@ -17,7 +17,8 @@ describe('validate every package of the workspace', async () => {
       expect(workspace.services.length).toBeGreaterThan(0);
     });
     for (const svc of workspace.services) {
-      const placeable = inventory === 'production' || !svc.spec.gpu;
+      // The lab has ocean and dns01, and no GPU: other services are validated against production only.
+      const placeable = inventory === 'production' || (!svc.spec.gpu && svc.spec.host in workspace.inventory.hosts);
       it.runIf(placeable)(`${svc.name} is valid for ${inventory}, docker compose config included`, async () => {
         expect(await validateService(svc, workspace.inventory, workspace.services, local)).toEqual([]);
       });

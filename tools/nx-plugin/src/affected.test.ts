@@ -3,7 +3,7 @@
 import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listServices } from '@homelab/model';
+import { listServices, loadService } from '@homelab/model';
 import { throwawayRepo, type ThrowawayRepo } from './testing.ts';
 
 let repo: ThrowawayRepo;
@@ -53,8 +53,12 @@ describe('nx affected maps each change to exactly the services it touches', () =
   });
 
   it("one host's inventory entry: only the services placed on that host", async () => {
-    expect(await affectedBy(edit('inventories/production/dns01/host.yaml'))).toEqual(['dns-probe']);
-    expect(await affectedBy(edit('inventories/lab/ocean/host.yaml'))).toEqual(services.filter((s) => s !== 'dns-probe'));
+    expect(await affectedBy(edit('inventories/production/dns01/host.yaml'))).toEqual(['bind9', 'dns-probe', 'pihole']);
+    expect(await affectedBy(edit('inventories/production/gh-runner-01/host.yaml'))).toEqual(['github-runners']);
+    const onOcean = [];
+    for (const s of services) if ((await loadService(repo.root, s)).spec.host === 'ocean') onOcean.push(s);
+    expect(onOcean.length).toBeGreaterThan(5);
+    expect(await affectedBy(edit('inventories/lab/ocean/host.yaml'))).toEqual(onOcean);
   });
 
   it('workspace-wide configuration: every service', async () => {

@@ -18,8 +18,8 @@ export interface ManyOptions {
   poll?: DeployInput['poll'];
 }
 
-// Pure: services grouped by host, in the order given; services whose host is unknown get undefined.
-export function groupByHost(services: LoadedService[], inventory: Inventory): Map<string, LoadedService[]> {
+// Pure: services grouped by the host they name, in the order given.
+export function groupByHost(services: LoadedService[]): Map<string, LoadedService[]> {
   const groups = new Map<string, LoadedService[]>();
   for (const svc of services) groups.set(svc.spec.host, [...(groups.get(svc.spec.host) ?? []), svc]);
   return groups;
@@ -61,7 +61,7 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
 }
 
 export async function runMany(options: ManyOptions): Promise<DeployResult[]> {
-  const groups = groupByHost(options.services, options.inventory);
+  const groups = groupByHost(options.services);
   const perHost = await Promise.all(
     [...groups].map(([hostName, services]) => {
       const host = options.inventory.hosts[hostName];

@@ -3,7 +3,7 @@
 // "1385 bytes (1.35 KB)") does not split a template. A key seen before is one map lookup. A new key
 // joins the most similar template with the same number of constants and the same first constant,
 // Drain-style, or starts a template. Memory is bounded: templates are evicted least recently used.
-import { isEnumWord, isUnit, maskToken, WILDCARD } from './tokens.ts';
+import { isAddressWithPort, isEnumWord, isUnit, maskToken, WILDCARD } from './tokens.ts';
 
 export interface MinerOptions {
   /** A new key joins a template when more than this share of its constant tokens match (0..1). */
@@ -78,13 +78,32 @@ export class TemplateMiner {
     const text = line.length > this.options.maxLineLength ? line.slice(0, this.options.maxLineLength) : line;
     let key = '';
     let prevVar = false;
-    // Native split on spaces is the fast path; other whitespace is rare.
-    const raw = /[\t\r\n\f\v]/.test(text) ? text.split(/\s+/) : text.split(' ');
-    for (let r = 0; r < raw.length; r++) {
-      const t = raw[r]!;
-      if (t === '') continue;
-      let m = maskToken(t);
-      if (m !== WILDCARD && prevVar && isUnit(t)) m = WILDCARD;
+    // One pass over the line. A token of digits and punctuation only (the usual variable) is decided
+    // from its characters and never copied; other tokens are sliced and masked.
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      let c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) {
+        i++;
+        continue;
+      }
+      const start = i;
+      let digit = false;
+      let letter = false;
+      for (; i < n; i++) {
+        c = text.charCodeAt(i);
+        if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) break;
+        if (c >= 48 && c <= 57) digit = true;
+        else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128) letter = true;
+      }
+      let m: string;
+      if (digit && !letter && !isAddressWithPort(text, start, i)) m = WILDCARD;
+      else {
+        const t = text.slice(start, i);
+        m = maskToken(t);
+        if (m !== WILDCARD && prevVar && isUnit(t)) m = WILDCARD;
+      }
       if (m === WILDCARD) {
         if (!prevVar) key += GAP;
         prevVar = true;

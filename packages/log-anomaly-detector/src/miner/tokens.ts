@@ -6,10 +6,6 @@
 export const WILDCARD = '<*>';
 const IP_PORT = `${WILDCARD}:${WILDCARD}`;
 
-function allDigits(s: string, from: number): boolean {
-  for (let i = from; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
-  return true;
-}
 
 // Character classes for ASCII: 1 digit, 2 letter, 3 separator, 0 anything else.
 const DIGIT = 1;
@@ -67,25 +63,26 @@ function isHostName(s: string, from: number, to: number): boolean {
   return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(s.slice(from, to));
 }
 
+// True for text[from, to) like 10.1.2.3:8080 (dots, then one colon, then digits): masked as <*>:<*>.
+export function isAddressWithPort(text: string, from: number, to: number): boolean {
+  const colon = text.indexOf(':', from);
+  if (colon <= from || colon >= to - 1 || text.indexOf('.', from) < 0 || text.indexOf('.', from) > colon) return false;
+  for (let i = colon + 1; i < to; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
 // Masks the variable segments of one token; "rhost=10.0.0.1" -> "rhost=<*>", "mice.c(1234)" -> "mice.c(<*>)".
 // Returns the token itself when nothing in it is variable.
 export function maskToken(token: string): string {
   let hasDigit = false;
   let hasLetter = false;
-  let dots = 0;
-  let colon = -1;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (isDigit(c)) hasDigit = true;
     else if (isLetter(c)) hasLetter = true;
-    else if (c === 46) dots++;
-    else if (c === 58) colon = i;
   }
   // Fast path, the common case: digits and punctuation only. An IP address with a port keeps its colon.
-  if (hasDigit && !hasLetter) {
-    if (dots >= 1 && colon > 0 && colon < token.length - 1 && token.indexOf(':') === colon && allDigits(token, colon + 1)) return IP_PORT;
-    return WILDCARD;
-  }
+  if (hasDigit && !hasLetter) return isAddressWithPort(token, 0, token.length) ? IP_PORT : WILDCARD;
   if (!hasDigit) return looksLikeId(token) || isHostName(token, 0, token.length) || isEmptyValue(token) || dateWords.has(token) ? WILDCARD : token;
   let out = '';
   let variable = false;

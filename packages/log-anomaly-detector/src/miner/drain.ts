@@ -3,7 +3,7 @@
 // "1385 bytes (1.35 KB)") does not split a template. A key seen before is one map lookup. A new key
 // joins the most similar template with the same number of constants and the same first constant,
 // Drain-style, or starts a template. Memory is bounded: templates are evicted least recently used.
-import { isAddressWithPort, isEnumWord, isUnit, maskToken, WILDCARD } from './tokens.ts';
+import { isAddressWithPort, isEnumWord, isUnit, maskToken, maskWord, WILDCARD } from './tokens.ts';
 
 export interface MinerOptions {
   /** A new key joins a template when more than this share of its constant tokens match (0..1). */
@@ -101,7 +101,7 @@ export class TemplateMiner {
       if (digit && !letter && !isAddressWithPort(text, start, i)) m = WILDCARD;
       else {
         const t = text.slice(start, i);
-        m = maskToken(t);
+        m = digit ? maskToken(t) : maskWord(t);
         if (m !== WILDCARD && prevVar && isUnit(t)) m = WILDCARD;
       }
       if (m === WILDCARD) {

@@ -63,6 +63,11 @@ function isHostName(s: string, from: number, to: number): boolean {
   return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(s.slice(from, to));
 }
 
+// A token without digits: a variable only as an id, a host name, an empty value or a date word.
+export function maskWord(token: string): string {
+  return looksLikeId(token) || isHostName(token, 0, token.length) || isEmptyValue(token) || dateWords.has(token) ? WILDCARD : token;
+}
+
 // True for text[from, to) like 10.1.2.3:8080 (dots, then one colon, then digits): masked as <*>:<*>.
 export function isAddressWithPort(text: string, from: number, to: number): boolean {
   const colon = text.indexOf(':', from);
@@ -83,7 +88,7 @@ export function maskToken(token: string): string {
   }
   // Fast path, the common case: digits and punctuation only. An IP address with a port keeps its colon.
   if (hasDigit && !hasLetter) return isAddressWithPort(token, 0, token.length) ? IP_PORT : WILDCARD;
-  if (!hasDigit) return looksLikeId(token) || isHostName(token, 0, token.length) || isEmptyValue(token) || dateWords.has(token) ? WILDCARD : token;
+  if (!hasDigit) return maskWord(token);
   let out = '';
   let variable = false;
   // Letters outside the variables: the token keeps its shape ("rhost=<*>", "blk_<*>").

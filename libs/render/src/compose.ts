@@ -2,6 +2,7 @@
 import { gpuComposeFragment } from '@homelab/gpu';
 import { webProxyNetwork, type ComposeFile, type HostSpec, type LoadedService } from '@homelab/model';
 import { stringify } from 'yaml';
+import { createHash } from 'node:crypto';
 
 export interface RenderTarget {
   host: HostSpec;
@@ -77,6 +78,8 @@ export function renderComposeObject(svc: LoadedService, target: RenderTarget): C
     out.restart = def.restart ?? 'unless-stopped';
     out.logging = def.logging ?? loggingFor(svc.name, host);
     out.labels = { ...labelsRecord(def.labels), 'homelab.service': svc.name, 'homelab.host': host.name };
+    // A changed config file must recreate the containers that mount it: Compose only compares its own file.
+    if (mountsFiles(def)) (out.labels as Record<string, string>)['homelab.files'] = filesHash(svc.configFiles);
     if (name === exposed) {
       const nets = def.networks;
       out.networks = Array.isArray(nets)
@@ -90,6 +93,16 @@ export function renderComposeObject(svc: LoadedService, target: RenderTarget): C
   rendered.name = svc.name;
   if (exposed) rendered.networks = { ...(source.networks ?? {}), [webProxyNetwork]: { external: true, name: webProxyNetwork } };
   return rendered;
+}
+
+function mountsFiles(def: { volumes?: unknown[] } & Record<string, unknown>): boolean {
+  return ((def.volumes as unknown[] | undefined) ?? []).some((v) => (typeof v === 'string' ? v : String((v as { source?: string }).source ?? '')).startsWith('./files'));
+}
+
+function filesHash(files: Record<string, string>): string {
+  const h = createHash('sha256');
+  for (const [path, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) h.update(`${path}\0${content}\0`);
+  return h.digest('hex').slice(0, 16);
 }
 
 function labelsRecord(labels: unknown): Record<string, string> {

@@ -110,6 +110,16 @@ describe('render', () => {
     expect(bindDirectories(renderComposeObject(plex, { host: ocean, images: {} }), ocean)).toEqual(['/data01/media', '/opt/appdata/plex/config']);
   });
 
+  it('labels the containers that mount ./files with the files hash, so a changed file recreates them', () => {
+    const svc = service('prom', {}, { services: { prom: { image: 'prom/prometheus:v2.55.1', volumes: ['./files/prometheus.yml:/etc/prometheus/prometheus.yml:ro'], healthcheck: { test: ['CMD', 'true'] } }, other: { image: 'a/b:1', healthcheck: { test: ['CMD', 'true'] } } } });
+    const a = renderComposeObject({ ...svc, configFiles: { 'prometheus.yml': 'a: 1\n' } }, { host: ocean, images: {} });
+    const b = renderComposeObject({ ...svc, configFiles: { 'prometheus.yml': 'a: 2\n' } }, { host: ocean, images: {} });
+    const label = (c: typeof a, s: string) => (c.services[s] as unknown as { labels: Record<string, string> }).labels['homelab.files'];
+    expect(label(a, 'prom')).toMatch(/^[0-9a-f]{16}$/);
+    expect(label(b, 'prom')).not.toBe(label(a, 'prom'));
+    expect(label(a, 'other')).toBeUndefined();
+  });
+
   it('ships files/ with the release and hashes them', () => {
     const withFile = { ...plex, configFiles: { 'conf/app.yml': 'a: 1\n' } };
     const a = renderRelease(withFile, { host: ocean, images: {} }, {});

@@ -21,6 +21,8 @@ export interface LabImage {
   links?: Record<string, string>;
   /** Empty directories the program expects. */
   dirs?: string[];
+  /** Run after the root filesystem is laid out, with ROOTFS set to it (e.g. to generate a key). */
+  finish?: string[];
 }
 
 // Each stands in for an upstream image through inventories/lab/inventory.yaml `images:`; the tag
@@ -51,6 +53,14 @@ export const labImages: LabImage[] = [
     files: { '/etc/nginx/mime.types': '/etc/nginx/mime.types' },
     dirs: ['/var/log/nginx', '/var/lib/nginx/body', '/var/lib/nginx/proxy', '/var/lib/nginx/fastcgi', '/var/lib/nginx/uwsgi', '/var/lib/nginx/scgi', '/run', '/var/lock', '/etc/nginx/conf.d', '/usr/share/nginx/html'],
     cmd: ['nginx', '-g', 'daemon off;'],
+  },
+  {
+    // Debian's BIND 9 (statistics channel with JSON), with an rndc key of its own.
+    ref: 'lab/bind9:9.18.49',
+    binaries: ['/usr/sbin/named', '/usr/sbin/rndc'],
+    dirs: ['/etc/bind', '/var/cache/bind', '/run/named', '/var/lib/bind'],
+    finish: ['sh', '-c', 'rndc-confgen -a -c "$ROOTFS/etc/bind/rndc.key"'],
+    entrypoint: ['/bin/named', '-g', '-c', '/etc/bind/named.conf'],
   },
   {
     // packages/log-anomaly-detector on the Node 22 binary of node_modules (the upstream image is node:22).
@@ -101,6 +111,7 @@ async function buildRootfs(image: LabImage, dir: string, workspace: string): Pro
     rmSync(join(rootfs, link), { force: true });
     symlinkSync(name, join(rootfs, link));
   }
+  if (image.finish) await $({ env: { ...process.env, ROOTFS: rootfs } })`${image.finish}`.quiet();
   const tar = join(dir, 'rootfs.tar');
   await $`tar -C ${rootfs} -cf ${tar} .`;
   return tar;

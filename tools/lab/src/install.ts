@@ -15,6 +15,8 @@ export const requiredBinaries: Record<string, string> = {
   'prometheus-alertmanager': 'prometheus-alertmanager',
   'prometheus-node-exporter': 'prometheus-node-exporter',
   nginx: 'nginx-light',
+  named: 'bind9',
+  'rndc-confgen': 'bind9-utils',
 };
 
 const binDirs = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];

@@ -6,7 +6,12 @@ export default defineService({
   category: 'infrastructure',
   health: {
     probes: [
-      { type: 'http', port: 8054, path: '/json/v1/server', expectBody: '"boot-time"' },
+      {
+        type: 'http',
+        port: 8054,
+        path: '/json/v1/zones',
+        expectBody: '"name":\\s*"home",[\\s\\S]*?"serial":\\s*\\d+',
+      },
       { type: 'tcp', port: 5300 },
     ],
     timeoutSeconds: 60,

@@ -65,7 +65,13 @@ function isHostName(s: string, from: number, to: number): boolean {
 
 // A token without digits: a variable only as an id, a host name, an empty value or a date word.
 export function maskWord(token: string): string {
-  return looksLikeId(token) || isHostName(token, 0, token.length) || isEmptyValue(token) || dateWords.has(token) ? WILDCARD : token;
+  const n = token.length;
+  // Each check only where it can apply: the hot path is a plain word of another length without a dot.
+  if (n === 3 && dateWords.has(token)) return WILDCARD;
+  if (n === 2 && isEmptyValue(token)) return WILDCARD;
+  if (n >= 16 && looksLikeId(token)) return WILDCARD;
+  if (n >= 4 && token.indexOf('.') > 0 && isHostName(token, 0, n)) return WILDCARD;
+  return token;
 }
 
 // True for text[from, to) like 10.1.2.3:8080 (dots, then one colon, then digits): masked as <*>:<*>.
@@ -81,14 +87,32 @@ export function isAddressWithPort(text: string, from: number, to: number): boole
 export function maskToken(token: string): string {
   let hasDigit = false;
   let hasLetter = false;
+  let separators = false;
+  let wordLetters = 0;
+  let firstDigitAt = -1;
+  let otherAfterDigit = false;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
-    if (isDigit(c)) hasDigit = true;
-    else if (isLetter(c)) hasLetter = true;
+    const cls = classOf(c);
+    if (cls === DIGIT) {
+      hasDigit = true;
+      if (firstDigitAt < 0) firstDigitAt = i;
+    } else {
+      if (cls === LETTER) {
+        hasLetter = true;
+        wordLetters++;
+      } else if (cls === SEPARATOR || (c === 46 && token.charCodeAt(i + 1) === 46)) separators = true;
+      if (firstDigitAt >= 0) otherAfterDigit = true;
+    }
   }
   // Fast path, the common case: digits and punctuation only. An IP address with a port keeps its colon.
   if (hasDigit && !hasLetter) return isAddressWithPort(token, 0, token.length) ? IP_PORT : WILDCARD;
   if (!hasDigit) return maskWord(token);
+  // One segment (blk_-1608999687919862906, SOCKS5): a variable, unless it is a short identifier.
+  if (!separators) {
+    const identifier = wordLetters >= 2 && firstDigitAt === wordLetters && token.length - firstDigitAt <= 2 && !otherAfterDigit;
+    return identifier ? token : WILDCARD;
+  }
   let out = '';
   let variable = false;
   // Letters outside the variables: the token keeps its shape ("rhost=<*>", "blk_<*>").

@@ -24,9 +24,6 @@ function classOf(c: number): number {
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
-function isLetter(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 function isHexLetter(c: number): boolean {
   return (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }

@@ -5,7 +5,7 @@ import { runHealthTest, type HealthReport, type PollOptions, type ProbeTarget } 
 import { HomelabError, type HostSpec, type LoadedService } from '@homelab/model';
 import { parse } from 'yaml';
 import { stripVTControlCharacters } from 'node:util';
-import { renderRelease, type RenderedRelease } from '@homelab/render';
+import { releaseFiles, renderRelease, type RenderedRelease } from '@homelab/render';
 import { keepReleases, releaseId, servicePaths, type ServicePaths } from './layout.ts';
 import { maskSecrets } from '@homelab/model';
 import { planRelease, type Plan } from './plan.ts';
@@ -77,15 +77,9 @@ export async function prepare(input: DeployInput): Promise<Prepared> {
 
 // Uploads every file of the release in one round trip; the contents travel on stdin only.
 async function stage(input: DeployInput, p: Prepared): Promise<void> {
-  const files: Array<[string, string, '0600' | '0644']> = [
-    ['compose.yaml', p.release.compose, '0644'],
-    ['.env', p.release.env, '0600'],
-    [p.release.unitName, p.release.unit, '0644'],
-    ['release.json', `${JSON.stringify(p.record, null, 2)}\n`, '0644'],
-    ...Object.entries(p.release.files).map(([name, content]): [string, string, '0644'] => [name, content, '0644']),
-  ];
-  const script = remote.stageScript(p.paths, p.record.id, files.map(([name, content, mode]) => ({ name, bytes: Buffer.byteLength(content), mode })));
-  await input.executor.sh(script, { input: files.map(([, content]) => content).join(''), display: `stage release ${p.record.id}` });
+  const files = [...releaseFiles(p.release), { name: 'release.json', content: `${JSON.stringify(p.record, null, 2)}\n`, mode: '0644' as const }];
+  const script = remote.stageScript(p.paths, p.record.id, files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), mode: f.mode })));
+  await input.executor.sh(script, { input: files.map((f) => f.content).join(''), display: `stage release ${p.record.id}` });
 }
 
 async function up(executor: Executor, dir: string): Promise<void> {

@@ -36,3 +36,20 @@ export function renderRelease(svc: LoadedService, target: RenderTarget, secrets:
   const dirs = bindDirectories(renderComposeObject(svc, target), target.host);
   return { service: svc.name, host: target.host.name, compose, env, unit, unitName: unitName(svc.name), files, dirs, hash };
 }
+
+export interface ReleaseFile {
+  /** Path inside the release folder. */
+  name: string;
+  content: string;
+  mode: '0600' | '0644';
+}
+
+// Every file a release folder holds, in upload order; .env alone is private (0600).
+export function releaseFiles(release: RenderedRelease): ReleaseFile[] {
+  return [
+    { name: 'compose.yaml', content: release.compose, mode: '0644' },
+    { name: '.env', content: release.env, mode: '0600' },
+    { name: release.unitName, content: release.unit, mode: '0644' },
+    ...Object.entries(release.files).map(([name, content]): ReleaseFile => ({ name, content, mode: '0644' })),
+  ];
+}

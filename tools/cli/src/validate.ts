@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { vramBudget, vramBudgetIssues } from '@homelab/gpu';
 import type { Executor } from '@homelab/host';
 import { checkService, exposedOnWebProxy, composeSchema, type ConfigIssue, type Inventory, type LoadedService } from '@homelab/model';
-import { renderComposeObject, renderRelease } from '@homelab/render';
+import { releaseFiles, renderComposeObject, renderRelease } from '@homelab/render';
 import { checkServiceSecrets, type VaultSecret } from '@homelab/vault';
 
 // Stand-in values so Compose can interpolate secrets; validate never reads the vault.
@@ -35,11 +35,10 @@ export async function composeConfigIssues(svc: LoadedService, inventory: Invento
   const release = renderRelease(svc, { host, images: inventory.images }, placeholderSecrets(svc));
   const dir = mkdtempSync(join(tmpdir(), `homelab-validate-${svc.name}-`));
   try {
-    writeFileSync(join(dir, 'compose.yaml'), release.compose);
-    writeFileSync(join(dir, '.env'), release.env, { mode: 0o600 });
-    for (const [path, content] of Object.entries(release.files)) {
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), content);
+    // The release folder as a deploy lays it out on the host.
+    for (const f of releaseFiles(release)) {
+      mkdirSync(dirname(join(dir, f.name)), { recursive: true });
+      writeFileSync(join(dir, f.name), f.content, { mode: f.mode === '0600' ? 0o600 : 0o644 });
     }
     const result = await local.run(['docker', 'compose', '--project-directory', dir, '-f', join(dir, 'compose.yaml'), '--env-file', join(dir, '.env'), 'config', '--quiet'], { allowFailure: true });
     if (result.exitCode === 0) return [];

@@ -73,10 +73,14 @@ export async function runMany(options: ManyOptions): Promise<DeployResult[]> {
   return perHost.flat().sort((a, b) => (order.get(a.service) ?? 0) - (order.get(b.service) ?? 0));
 }
 
+// Pure: rows in aligned columns, the first row a header (underlined when `rule` is set).
+export function formatTable(rows: string[][], rule = false): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(rows[0]!), ...(rule ? [widths.map((w) => '-'.repeat(w)).join('  ')] : []), ...rows.slice(1).map(line)].join('\n');
+}
+
 // Pure: the closing table.
 export function resultsTable(results: DeployResult[]): string {
-  const rows = [['service', 'host', 'result', 'version', 'seconds'], ...results.map((r) => [r.service, r.host, r.result, r.version, r.seconds.toFixed(1)])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+  return formatTable([['service', 'host', 'result', 'version', 'seconds'], ...results.map((r) => [r.service, r.host, r.result, r.version, r.seconds.toFixed(1)])], true);
 }

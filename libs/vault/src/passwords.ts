@@ -45,6 +45,12 @@ async function fromVaultId(spec: string, prompt: PasswordOptions['prompt']): Pro
   return { id: label, password: await readPasswordSource(source, label), source: `--vault-id ${label}@${source}` };
 }
 
+// True when some source other than the prompt names a password (flags or environment).
+export function passwordGiven(options: PasswordOptions = {}): boolean {
+  const env = options.env ?? process.env;
+  return Boolean(options.vaultIds?.length || options.passwordFiles?.length || env.ANSIBLE_VAULT_IDENTITY_LIST || env.ANSIBLE_VAULT_PASSWORD_FILE || env.ANSIBLE_VAULT_PASSWORD);
+}
+
 export async function resolveVaultSecrets(options: PasswordOptions = {}): Promise<VaultSecret[]> {
   const env = options.env ?? process.env;
   const secrets: VaultSecret[] = [];

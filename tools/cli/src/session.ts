@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { LocalExecutor, SshExecutor, productionAllowed, type Executor } from '@homelab/host';
 import { ConfigError, ProductionGuardError, type HostSpec, type Inventory, type LoadedService } from '@homelab/model';
-import { decryptVars, generatedSecrets, readServiceSecrets, readVarsFile, redactOutput, resolveVaultSecrets, terminalPrompt, type VaultSecret } from '@homelab/vault';
+import { decryptVars, generatedSecrets, readServiceSecrets, passwordGiven, readVarsFile, redactOutput, resolveVaultSecrets, terminalPrompt, type VaultSecret } from '@homelab/vault';
 import type { CommandContext } from './commands/context.ts';
 
 export function executorFactory(ctx: CommandContext, inventory: Inventory): (host: HostSpec) => Executor {
@@ -24,15 +24,18 @@ function flagList(value: unknown): string[] {
   return Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
 }
 
+function passwordOptions(ctx: CommandContext) {
+  return { vaultIds: flagList(ctx.flags['vault-id']), passwordFiles: flagList(ctx.flags['vault-password-file']) };
+}
+
 // Vault passwords from the flags, the environment or (on a terminal) a prompt.
 export function vaultSecrets(ctx: CommandContext): Promise<VaultSecret[]> {
-  return resolveVaultSecrets({ vaultIds: flagList(ctx.flags['vault-id']), passwordFiles: flagList(ctx.flags['vault-password-file']), prompt: terminalPrompt() });
+  return resolveVaultSecrets({ ...passwordOptions(ctx), prompt: terminalPrompt() });
 }
 
 // Vault passwords only when some were given (no prompt): for checks that can do without.
 export async function vaultSecretsIfGiven(ctx: CommandContext): Promise<VaultSecret[] | undefined> {
-  const given = flagList(ctx.flags['vault-id']).length || flagList(ctx.flags['vault-password-file']).length || process.env.ANSIBLE_VAULT_PASSWORD || process.env.ANSIBLE_VAULT_PASSWORD_FILE || process.env.ANSIBLE_VAULT_IDENTITY_LIST;
-  return given ? vaultSecrets(ctx) : undefined;
+  return passwordGiven(passwordOptions(ctx)) ? vaultSecrets(ctx) : undefined;
 }
 
 // Reads every service's secrets before any host is contacted, and masks their values in all output.

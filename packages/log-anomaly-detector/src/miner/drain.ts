@@ -42,11 +42,12 @@ export interface MinedLine {
   created: boolean;
 }
 
-// The masked tokens of a line, units after a variable included in it.
+// The masked tokens of a line, units after a variable included in it. Same tokens, same masks as the
+// one-pass key of TemplateMiner.add (which never builds this array): ASCII whitespace separates tokens.
 export function maskLine(text: string): string[] {
   const tokens: string[] = [];
   let prevVar = false;
-  for (const t of text.split(/\s+/)) {
+  for (const t of text.split(/[ \t\n\r\f\v]+/)) {
     if (t === '') continue;
     let m = maskToken(t);
     if (m !== WILDCARD && prevVar && isUnit(t)) m = WILDCARD;

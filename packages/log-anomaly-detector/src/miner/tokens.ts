@@ -7,7 +7,8 @@ export const WILDCARD = '<*>';
 const IP_PORT = `${WILDCARD}:${WILDCARD}`;
 
 
-// Character classes for ASCII: 1 digit, 2 letter, 3 separator, 0 anything else.
+// Character classes for ASCII: 1 digit, 2 letter, 3 separator (inside a token: a variable segment
+// between separators is masked, the separators stay), 0 anything else.
 const DIGIT = 1;
 const LETTER = 2;
 const SEPARATOR = 3;
@@ -28,12 +29,6 @@ function isHexLetter(c: number): boolean {
   return (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
-// Separators inside a token: a variable segment between them is masked, the separators stay.
-function isSeparator(c: number): boolean {
-  // / : = , ( ) [ ] { } " ' ; @ # < > |
-  return c === 47 || c === 58 || c === 61 || c === 44 || c === 40 || c === 41 || c === 91 || c === 93 || c === 123 || c === 125 || c === 34 || c === 39 || c === 59 || c === 64 || c === 35 || c === 60 || c === 62 || c === 124;
-}
-
 const units = new Set([
   'b', 'byte', 'bytes', 'kb', 'kib', 'mb', 'mib', 'gb', 'gib', 'tb', 'k', 'm', 'g',
   'ms', 'us', 'ns', 's', 'sec', 'secs', 'second', 'seconds', 'min', 'mins', 'minute', 'minutes', 'h', 'hour', 'hours', 'day', 'days',
@@ -43,8 +38,8 @@ const units = new Set([
 // True when a unit word follows a number: it belongs to the variable ("512 bytes", "(1.3 KB)").
 export function isUnit(token: string): boolean {
   let t = token;
-  while (t.length && isSeparator(t.charCodeAt(t.length - 1))) t = t.slice(0, -1);
-  while (t.length && isSeparator(t.charCodeAt(0))) t = t.slice(1);
+  while (t.length && classOf(t.charCodeAt(t.length - 1)) === SEPARATOR) t = t.slice(0, -1);
+  while (t.length && classOf(t.charCodeAt(0)) === SEPARATOR) t = t.slice(1);
   return t.length > 0 && units.has(t.toLowerCase());
 }
 

@@ -1,14 +1,9 @@
 // `homelab status [--json]` and `homelab health <service...>`.
-import { hostStatus, probeTarget, type StatusRow } from '@homelab/deploy';
+import { formatTable, hostStatus, probeTarget, type StatusRow } from '@homelab/deploy';
 import { runHealthTest } from '@homelab/health';
 import { executorFactory } from '../session.ts';
 import { loadWorkspace, selectServices } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
 
 export async function statusCommand(ctx: CommandContext): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
@@ -31,7 +26,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   rows.sort((a, b) => a.host.localeCompare(b.host) || a.service.localeCompare(b.service));
   if (ctx.json) ctx.out(JSON.stringify({ inventory: workspace.inventory.name, services: rows, unreachable: down }, null, 2));
   else {
-    ctx.out(table([['service', 'host', 'version', 'health', 'containers', 'deployed', 'release', 'git'], ...rows.map((r) => [r.service, r.host, r.version ?? '-', r.health, r.containers, r.deployedAt ?? '-', r.release ?? '-', r.gitSha ?? '-'])]));
+    ctx.out(formatTable([['service', 'host', 'version', 'health', 'containers', 'deployed', 'release', 'git'], ...rows.map((r) => [r.service, r.host, r.version ?? '-', r.health, r.containers, r.deployedAt ?? '-', r.release ?? '-', r.gitSha ?? '-'])]));
     for (const d of down) ctx.err(`✖ unreachable: ${d}`);
   }
   return down.length === 0 && rows.every((r) => r.health === 'healthy') ? 0 : 1;

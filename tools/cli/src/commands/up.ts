@@ -12,10 +12,11 @@ export async function upCommand(ctx: CommandContext): Promise<number> {
   ctx.out('==> bringing up the lab');
   await labUp(root, ctx.out);
   const { workspace } = await loadWorkspace('lab', root);
-  const runnable = workspace.services.filter((s) => labRunnable(s, workspace.inventory).ok);
-  const skipped = workspace.services.filter((s) => !labRunnable(s, workspace.inventory).ok);
+  const checked = workspace.services.map((s) => ({ svc: s, ...labRunnable(s, workspace.inventory) }));
+  const runnable = checked.filter((c) => c.ok).map((c) => c.svc);
+  const skipped = checked.filter((c) => !c.ok);
   ctx.out(`==> deploying ${runnable.length} lab-runnable service(s): ${runnable.map((s) => s.name).join(', ')}`);
-  if (skipped.length) ctx.out(`    (not runnable in the lab: ${skipped.map((s) => `${s.name} [${labRunnable(s, workspace.inventory).why}]`).join(', ')})`);
+  if (skipped.length) ctx.out(`    (not runnable in the lab: ${skipped.map((c) => `${c.svc.name} [${c.why}]`).join(', ')})`);
   const deployed = await manyCommand('deploy')({ ...ctx, inventory: 'lab', args: runnable.map((s) => s.name) });
   ctx.out('==> status');
   const status = await statusCommand({ ...ctx, inventory: 'lab', args: [] });

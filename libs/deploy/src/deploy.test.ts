@@ -9,7 +9,12 @@ import { planRelease } from './plan.ts';
 import { secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';
 import { parseRemoteState, type RemoteState } from './remote-state.ts';
 import { FakeExecutor } from './testing.ts';
-import { ensureDirsScript, stageScript } from './remote.ts';
+import { containerExecScript, ensureDirsScript, stageScript } from './remote.ts';
+import { probeTarget } from './probe-target.ts';
+import { LocalExecutor } from '@homelab/host';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ocean = host('ocean', { deployRoot: '/opt/homelab' });
 const svc = service('app', { secrets: ['DB_PASSWORD'] }, {
@@ -167,6 +172,25 @@ describe('remote scripts', () => {
 
   it('creates only missing data directories, owned by the service user', () => {
     expect(ensureDirsScript(['/data01/a b'], 1000, 1001)).toBe(`for d in '/data01/a b'; do [ -e "$d" ] || { mkdir -p "$d" && chown 1000:1001 "$d"; } || exit 1; done`);
+  });
+});
+
+describe('exec probes through the host executor', () => {
+  // A stand-in `docker` on PATH: `ps` finds the container only for project "cloud", `exec` runs the command here.
+  const bin = mkdtempSync(join(tmpdir(), 'homelab-docker-'));
+  writeFileSync(join(bin, 'docker'), '#!/bin/sh\nif [ "$1" = ps ]; then case "$*" in *project=cloud*) echo c0ffee;; esac; exit 0; fi\nif [ "$1" = exec ]; then shift 2; exec "$@"; fi\nexit 2\n');
+  chmodSync(join(bin, 'docker'), 0o755);
+  const local = new LocalExecutor({ env: { PATH: `${bin}:${process.env.PATH}` } });
+
+  it('quotes the argv, and reads back the output and the exit code', async () => {
+    const target = probeTarget(ocean, local, 'cloud');
+    await expect(target.containerExec!('cache', ['sh', '-c', 'echo "a  b" \'$HOME\'; echo oops >&2; exit 4'])).resolves.toEqual({ exitCode: 4, output: 'a  b $HOME\noops\n' });
+    await expect(target.containerExec!('cache', ['printf', 'PONG'])).resolves.toEqual({ exitCode: 0, output: 'PONG' });
+  });
+
+  it('no running container is "not ready", not an error of the tool', async () => {
+    await expect(probeTarget(ocean, local, 'other').containerExec!('cache', ['true'])).rejects.toThrow('exec cache: no running container');
+    expect(containerExecScript('cloud', 'cache', ['redis-cli', 'ping'])).toContain(`docker exec "$id" redis-cli ping 2>&1; rc=$?; printf '\\n--exit-- %s\\n' "$rc"`);
   });
 });
 

@@ -2,7 +2,7 @@
 import type { Executor } from '@homelab/host';
 import type { HostSpec } from '@homelab/model';
 import { NotReadyError, type ProbeTarget } from '@homelab/health';
-import { containerHttpScript, containerStatesScript } from './remote.ts';
+import { containerExecScript, containerHttpScript, containerStatesScript } from './remote.ts';
 
 // "running healthy" -> healthy; "running " (no healthcheck) -> healthy; "exited " -> exited.
 export function containerState(line: string): string {
@@ -22,6 +22,14 @@ export function parseContainerHttp(output: string, service: string, url: string)
   return { status, body: cut < 0 ? '' : output.slice(cut + 9) };
 }
 
+// Reads what containerExecScript printed: the command's output, then its exit code.
+export function parseContainerExec(output: string, service: string): { exitCode: number; output: string } {
+  if (output.startsWith('--none--')) throw new NotReadyError(`exec ${service}: no running container`);
+  const m = /\n--exit-- (\d+)\n?$/.exec(output);
+  if (!m) throw new NotReadyError(`exec ${service}: no exit code in ${JSON.stringify(output.slice(-120))}`);
+  return { exitCode: Number(m[1]), output: output.slice(0, m.index) };
+}
+
 export function probeTarget(host: HostSpec, executor: Executor, project: string): ProbeTarget {
   return {
     address: host.address,
@@ -32,6 +40,10 @@ export function probeTarget(host: HostSpec, executor: Executor, project: string)
     containerHttp: async (service, url) => {
       const out = await executor.sh(containerHttpScript(project, service, url), { display: `GET ${url} in ${project}/${service}`, allowFailure: true });
       return parseContainerHttp(out.stdout, service, url);
+    },
+    containerExec: async (service, command) => {
+      const out = await executor.sh(containerExecScript(project, service, command), { display: `docker exec ${project}/${service} ${command[0]}`, allowFailure: true });
+      return parseContainerExec(out.stdout, service);
     },
   };
 }

@@ -89,6 +89,12 @@ export function containerHttpScript(project: string, service: string, url: strin
   return `id=$(docker ps -q --filter label=com.docker.compose.project=${q(project)} --filter label=com.docker.compose.service=${q(service)} | head -n 1); if [ -z "$id" ]; then echo --none--; else docker exec "$id" sh -c ${q(inner)}; fi`;
 }
 
+// Runs a command in a compose service's running container; its output (stdout and stderr), then
+// a newline, then --exit-- and its exit code. No running container: --none--.
+export function containerExecScript(project: string, service: string, command: readonly string[]): string {
+  return `id=$(docker ps -q --filter label=com.docker.compose.project=${q(project)} --filter label=com.docker.compose.service=${q(service)} | head -n 1); if [ -z "$id" ]; then echo --none--; else docker exec "$id" ${command.map(q).join(' ')} 2>&1; rc=$?; printf '\\n--exit-- %s\\n' "$rc"; fi`;
+}
+
 // Creates missing bind-mount directories owned by the service's uid:gid; existing ones are left alone.
 export function ensureDirsScript(dirs: string[], uid: number, gid: number): string {
   if (dirs.length === 0) return 'true';

@@ -5,7 +5,8 @@ import { healthSchema } from '@homelab/model';
 import { NotReadyError } from './errors.ts';
 import { runHealthTest } from './health-test.ts';
 import { poll } from './poller.ts';
-import { httpProbe, tcpProbe, type ProbeTarget } from './probes.ts';
+import { execProbe, httpProbe, tcpProbe, type ProbeTarget } from './probes.ts';
+import { spawnSync } from 'node:child_process';
 
 describe('poll', () => {
   it('waits longer each time and stops at the deadline', async () => {
@@ -68,5 +69,37 @@ describe('probes against a real HTTP server', () => {
   it('tcp probe sees open and closed ports', async () => {
     await expect(tcpProbe({ type: 'tcp', port }, target)).resolves.toContain('open');
     await expect(tcpProbe({ type: 'tcp', port: 1 }, target)).rejects.toThrow('ECONNREFUSED');
+  });
+});
+
+describe('exec probe', () => {
+  // The "container" is this machine: commands run for real, with the service's environment.
+  const env: Record<string, Record<string, string>> = { cache: { CACHE_STATE: 'ready' } };
+  const target: ProbeTarget = {
+    address: '127.0.0.1',
+    containerStates: async () => ['healthy'],
+    containerExec: async (service, command) => {
+      const r = spawnSync(command[0]!, command.slice(1), { env: { PATH: process.env.PATH, ...env[service] }, encoding: 'utf8' });
+      return { exitCode: r.status ?? 1, output: r.stdout + r.stderr };
+    },
+  };
+  const probe = { type: 'exec' as const, service: 'cache', command: ['sh', '-c', 'echo "state=$CACHE_STATE"'], expectOutput: '^state=ready$' };
+
+  it('passes when the command exits 0 and prints what is expected', async () => {
+    await expect(execProbe(probe, target)).resolves.toBe('exec cache: sh -c echo "state=$CACHE_STATE": state=ready');
+  });
+
+  it('fails on other output, and on a failing command even when its output matches', async () => {
+    env.cache = { CACHE_STATE: 'loading' };
+    await expect(execProbe(probe, target)).rejects.toThrow('output does not match /^state=ready$/ (got "state=loading")');
+    env.cache = { CACHE_STATE: 'ready' };
+    await expect(execProbe({ ...probe, command: ['sh', '-c', 'echo "state=$CACHE_STATE"; exit 3'] }, target)).rejects.toThrow('exit code 3 (output "state=ready")');
+    await expect(execProbe(probe, { ...target, containerExec: undefined })).rejects.toThrow('cannot run commands in containers');
+  });
+
+  it('a secret written as ${...} in the probe is refused by the schema', () => {
+    const parsed = healthSchema.safeParse({ probes: [{ ...probe, command: ['redis-cli', '-a', '${REDIS_PASSWORD}', 'ping'] }] });
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toContain("container's own environment");
   });
 });

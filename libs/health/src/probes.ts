@@ -10,6 +10,8 @@ export interface ProbeTarget {
   containerStates: (service: string) => Promise<string[]>;
   /** GET `url` from inside a compose service's container. */
   containerHttp?: (service: string, url: string) => Promise<{ status: number; body: string }>;
+  /** Runs `command` in a compose service's running container: its exit code and output (stdout and stderr). */
+  containerExec?: (service: string, command: readonly string[]) => Promise<{ exitCode: number; output: string }>;
   fetch?: typeof fetch;
   /** Opens (and closes) a TCP connection; tests replace it. */
   connect?: (address: string, port: number, timeoutMs: number) => Promise<void>;
@@ -83,6 +85,18 @@ export async function containerProbe(probe: Extract<Probe, { type: 'container' }
   return `container ${probe.service}: healthy`;
 }
 
+// Runs a command in the container and checks its exit code and output: the application's own answer
+// (redis-cli ping, a query as the application's database user), for services without HTTP.
+export async function execProbe(probe: Extract<Probe, { type: 'exec' }>, target: ProbeTarget): Promise<string> {
+  if (!target.containerExec) throw new Error('this probe target cannot run commands in containers');
+  const shown = `exec ${probe.service}: ${probe.command.join(' ')}`;
+  const { exitCode, output } = await target.containerExec(probe.service, probe.command);
+  const seen = JSON.stringify(output.trim().slice(0, 160));
+  if (exitCode !== 0) throw new NotReadyError(`${shown}: exit code ${exitCode} (output ${seen})`);
+  if (!new RegExp(probe.expectOutput, 'm').test(output)) throw new NotReadyError(`${shown}: output does not match /${probe.expectOutput}/ (got ${seen})`);
+  return `${shown}: ${output.trim().split('\n')[0]?.slice(0, 80) ?? ''}`;
+}
+
 export function runProbe(probe: Probe, target: ProbeTarget): Promise<string> {
   switch (probe.type) {
     case 'http':
@@ -91,5 +105,7 @@ export function runProbe(probe: Probe, target: ProbeTarget): Promise<string> {
       return tcpProbe(probe, target);
     case 'container':
       return containerProbe(probe, target);
+    case 'exec':
+      return execProbe(probe, target);
   }
 }

@@ -77,7 +77,7 @@ function overlaps(hostIp: string, others: ReturnType<typeof publishedPorts>, por
   return others.some((o) => o.port === port && o.protocol === protocol && (o.hostIp === hostIp || o.hostIp === '0.0.0.0' || hostIp === '0.0.0.0'));
 }
 
-// Compose services named by service.ts (exposure, gpu, container probes) must exist.
+// Compose services named by service.ts (exposure, gpu, container and exec probes) must exist.
 export const namedComposeServicesExist: Rule = (svc) => {
   const names = Object.keys(svc.compose.services);
   const check = (name: string, path: string): ConfigIssue[] =>
@@ -86,7 +86,7 @@ export const namedComposeServicesExist: Rule = (svc) => {
   if (svc.spec.exposure) issues.push(...check(svc.spec.exposure.service ?? svc.name, 'exposure.service'));
   if (svc.spec.gpu) issues.push(...check(svc.spec.gpu.service ?? svc.name, 'gpu.service'));
   svc.spec.health.probes.forEach((p, i) => {
-    if (p.type === 'container') issues.push(...check(p.service, `health.probes.${i}.service`));
+    if (p.type === 'container' || p.type === 'exec') issues.push(...check(p.service, `health.probes.${i}.service`));
     if (p.type === 'http' && p.container) issues.push(...check(p.container, `health.probes.${i}.container`));
   });
   return issues;

@@ -64,7 +64,20 @@ const containerProbeSchema = z
   .object({ type: z.literal('container'), service: name.describe('compose service whose healthcheck must say healthy') })
   .strict();
 
-export const probeSchema = z.discriminatedUnion('type', [httpProbeSchema, tcpProbeSchema, containerProbeSchema]);
+const execProbeSchema = z
+  .object({
+    type: z.literal('exec'),
+    service: name.describe('compose service whose running container runs the command (docker exec)'),
+    command: z
+      .array(z.string().min(1))
+      .min(1)
+      .refine((argv) => !argv.some((a) => /\$\{[A-Za-z_]/.test(a)), 'take secrets from the container\'s own environment ("$VAR" inside sh -c), never from ${...} here')
+      .describe('argv run in the container, e.g. ["redis-cli", "ping"]; a secret is read from the container\'s environment'),
+    expectOutput: z.string().min(1).describe('regular expression its output (stdout and stderr) must match; the command must also exit 0'),
+  })
+  .strict();
+
+export const probeSchema = z.discriminatedUnion('type', [httpProbeSchema, tcpProbeSchema, containerProbeSchema, execProbeSchema]);
 
 export const healthSchema = z
   .object({

@@ -11,7 +11,13 @@ export default defineService({
     // "database": "ok" means Grafana reached MySQL.
     probes: [
       { type: 'http', container: 'grafana', port: 3000, path: '/api/health', expectJson: { database: 'ok' } },
-      { type: 'container', service: 'grafana-db' },
+      // The application's own login: its user and password (from the container's environment) open its database.
+      {
+        type: 'exec',
+        service: 'grafana-db',
+        command: ['sh', '-c', 'MYSQL_PWD="$MYSQL_PASSWORD" mysql -h 127.0.0.1 -u "$MYSQL_USER" --skip-column-names --batch -e "SELECT DATABASE()" "$MYSQL_DATABASE"'],
+        expectOutput: '^grafana$',
+      },
     ],
     timeoutSeconds: 180,
   },

@@ -24,8 +24,15 @@ export default defineService({
         path: '/status.php',
         expectJson: { installed: true, maintenance: false, needsDbUpgrade: false },
       },
-      { type: 'container', service: 'nextcloud-db' },
-      { type: 'container', service: 'nextcloud-redis' },
+      // The application's own login: its user and password (from the container's environment) open its database.
+      {
+        type: 'exec',
+        service: 'nextcloud-db',
+        command: ['sh', '-c', 'MYSQL_PWD="$MARIADB_PASSWORD" mariadb -h 127.0.0.1 -u "$MARIADB_USER" --skip-column-names --batch -e "SELECT DATABASE()" "$MARIADB_DATABASE"'],
+        expectOutput: '^nextcloud$',
+      },
+      // Redis answers PONG only once authenticated and done loading its dataset (it says NOAUTH or LOADING before).
+      { type: 'exec', service: 'nextcloud-redis', command: ['sh', '-c', 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping'], expectOutput: '^PONG$' },
     ],
     timeoutSeconds: 300,
   },

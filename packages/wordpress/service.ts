@@ -14,7 +14,13 @@ export default defineService({
         path: '/wp-json/',
         expectBody: '"namespaces":\\s*\\[[^\\]]*"wp\\\\?/v2"',
       },
-      { type: 'container', service: 'wordpress-db' },
+      // The application's own login: its user and password (from the container's environment) open its database.
+      {
+        type: 'exec',
+        service: 'wordpress-db',
+        command: ['sh', '-c', 'MYSQL_PWD="$MARIADB_PASSWORD" mariadb -h 127.0.0.1 -u "$MARIADB_USER" --skip-column-names --batch -e "SELECT DATABASE()" "$MARIADB_DATABASE"'],
+        expectOutput: '^wordpress$',
+      },
     ],
     timeoutSeconds: 240,
   },

@@ -48,7 +48,11 @@ export const inventorySchema = z
     generateMissingSecrets: z
       .boolean()
       .default(false)
-      .describe('lab only: secrets without a value get a random one, kept in .lab/secrets/ on this machine'),
+      .describe('lab only: secrets without a value get a random one, kept in generatedSecretsDir on this machine'),
+    generatedSecretsDir: z
+      .string()
+      .default('../../.lab/secrets')
+      .describe('where generated secrets are kept, relative to the inventory: beside the data they protect, so a database keeps its password'),
   })
   .strict()
   .refine((i) => !(i.production && i.generateMissingSecrets), { message: 'a production inventory never generates secrets', path: ['generateMissingSecrets'] });
@@ -91,6 +95,8 @@ export interface Inventory {
   name: string;
   production: boolean;
   generateMissingSecrets: boolean;
+  /** Absolute folder of the generated secrets (with generateMissingSecrets). */
+  generatedSecretsDir: string;
   dir: string;
   images: Record<string, string>;
   hosts: Record<string, HostSpec>;

@@ -51,5 +51,6 @@ export function normalizeHost(name: string, host: HostFile, inventory: Inventory
 }
 
 export function normalizeInventory(inventory: InventoryFile, hosts: Record<string, HostSpec>, dir: string): Inventory {
-  return { name: inventory.name, production: inventory.production, generateMissingSecrets: inventory.generateMissingSecrets, dir, images: inventory.images, hosts };
+  const generatedSecretsDir = resolve(dir, inventory.generatedSecretsDir);
+  return { name: inventory.name, production: inventory.production, generateMissingSecrets: inventory.generateMissingSecrets, generatedSecretsDir, dir, images: inventory.images, hosts };
 }

@@ -41,18 +41,18 @@ export async function vaultSecretsIfGiven(ctx: CommandContext): Promise<VaultSec
 // Reads every service's secrets before any host is contacted, and masks their values in all output.
 // An inventory that generates missing secrets (the lab) uses the vault when a password was given,
 // and gives every secret still without a value a throw-away one.
-export async function resolveAllSecrets(ctx: CommandContext, services: LoadedService[], inventory?: Inventory, root?: string): Promise<Map<string, Record<string, string>>> {
+export async function resolveAllSecrets(ctx: CommandContext, services: LoadedService[], inventory?: Inventory): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   const needed = services.filter((s) => s.spec.secrets.length);
   if (needed.length === 0) return out;
-  const generate = inventory?.generateMissingSecrets === true && root !== undefined;
+  const generateIn = inventory?.generateMissingSecrets ? inventory.generatedSecretsDir : undefined;
   const anyFile = needed.some((s) => s.secretsFile);
-  const vault = !anyFile ? [] : generate ? ((await vaultSecretsIfGiven(ctx)) ?? []) : await vaultSecrets(ctx);
+  const vault = !anyFile ? [] : generateIn !== undefined ? ((await vaultSecretsIfGiven(ctx)) ?? []) : await vaultSecrets(ctx);
   const issues = [];
   for (const svc of needed) {
     try {
-      const values = generate
-        ? generatedSecrets(svc, svc.secretsFile && vault.length ? decryptVars(readVarsFile(svc.secretsFile, vault), vault, svc.secretsFile) : {}, join(root!, '.lab', 'secrets', `${svc.name}.json`))
+      const values = generateIn !== undefined
+        ? generatedSecrets(svc, svc.secretsFile && vault.length ? decryptVars(readVarsFile(svc.secretsFile, vault), vault, svc.secretsFile) : {}, join(generateIn, `${svc.name}.json`))
         : readServiceSecrets(svc, vault);
       redactOutput(Object.values(values));
       out.set(svc.name, values);

@@ -17,7 +17,7 @@ export interface LabImage {
   files?: Record<string, string>;
   /** Run in the workspace root before the image is built (e.g. a bundle step). */
   prepare?: string[];
-  /** Extra names for the copied binaries: path in the image -> binary name in /bin. */
+  /** Extra names for the copied binaries: path in the image -> binary name in /bin (or an absolute path). */
   links?: Record<string, string>;
   /** Empty directories the program expects. */
   dirs?: string[];
@@ -61,6 +61,34 @@ export const labImages: LabImage[] = [
     dirs: ['/etc/bind', '/var/cache/bind', '/run/named', '/var/lib/bind'],
     finish: ['sh', '-c', 'rndc-confgen -a -c "$ROOTFS/etc/bind/rndc.key"'],
     entrypoint: ['/bin/named', '-g', '-c', '/etc/bind/named.conf'],
+  },
+  {
+    // Debian's Redis, for the catalog's Redis sidecars (redis:7.4-alpine upstream).
+    ref: 'lab/redis:7.0.15',
+    binaries: ['/usr/bin/redis-server', '/usr/bin/redis-cli'],
+    dirs: ['/data'],
+    cmd: ['redis-server'],
+  },
+  {
+    // Debian's MariaDB, for the catalog's MariaDB (and MySQL) databases, with an entrypoint and a
+    // healthcheck.sh that take the official image's variables and checks (tools/lab/images/mariadb).
+    ref: 'lab/mariadb:10.11.19',
+    binaries: [
+      '/usr/sbin/mariadbd',
+      '/usr/bin/mariadb',
+      '/usr/bin/mariadb-admin',
+      '/usr/bin/my_print_defaults',
+      '/usr/bin/mariadb-install-db',
+      'tools/lab/images/mariadb/docker-entrypoint.sh',
+      'tools/lab/images/mariadb/healthcheck.sh',
+    ],
+    // mariadb-install-db looks for the server and my_print_defaults where Debian installs them.
+    links: { '/usr/sbin/mariadbd': '/bin/mariadbd', '/usr/bin/my_print_defaults': '/bin/my_print_defaults', '/bin/mysql': 'mariadb', '/bin/mysqladmin': 'mariadb-admin' },
+    dirs: ['/var/lib/mysql', '/run/mysqld'],
+    // System-table SQL, character sets and error messages.
+    finish: ['sh', '-c', 'mkdir -p "$ROOTFS/usr/share" && cp -a /usr/share/mysql "$ROOTFS/usr/share/mysql"'],
+    entrypoint: ['/bin/docker-entrypoint.sh'],
+    cmd: ['mariadbd'],
   },
   {
     // packages/log-anomaly-detector on the Node 22 binary of node_modules (the upstream image is node:22).
@@ -108,6 +136,7 @@ async function buildRootfs(image: LabImage, dir: string, workspace: string): Pro
     }
   }
   for (const [link, name] of Object.entries(image.links ?? {})) {
+    mkdirSync(dirname(join(rootfs, link)), { recursive: true });
     rmSync(join(rootfs, link), { force: true });
     symlinkSync(name, join(rootfs, link));
   }

@@ -31,7 +31,7 @@ export function host(name: string, overrides: Partial<HostSpec> = {}): HostSpec 
 }
 
 export function inventory(hosts: HostSpec[], images: Record<string, string> = {}): Inventory {
-  return { name: 'test', production: false, generateMissingSecrets: false, dir: '/inventories/test', images, hosts: Object.fromEntries(hosts.map((h) => [h.name, h])) };
+  return { name: 'test', production: false, generateMissingSecrets: false, generatedSecretsDir: '/.lab/secrets', dir: '/inventories/test', images, hosts: Object.fromEntries(hosts.map((h) => [h.name, h])) };
 }
 
 export const simpleCompose = (name: string, port = 8080): ComposeFile => ({

@@ -33,7 +33,7 @@ export function manyCommand(action: Action) {
       if (problems.length) throw new ConfigError(problems);
     }
     // Nothing is deployed when a secret cannot be read: all are read before any host is contacted.
-    const secrets = action === 'rollback' ? new Map<string, Record<string, string>>() : await resolveAllSecrets(ctx, services, workspace.inventory, workspace.root);
+    const secrets = action === 'rollback' ? new Map<string, Record<string, string>>() : await resolveAllSecrets(ctx, services, workspace.inventory);
     const results = services.length === 0 ? [] : await runMany({
       action,
       services,

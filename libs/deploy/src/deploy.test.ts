@@ -4,7 +4,8 @@ import { renderRelease } from '@homelab/render';
 import { deployService, externalNetworks, releasesToPrune, type DeployInput } from './apply.ts';
 import { releaseId, servicePaths } from './layout.ts';
 import { maskSecrets } from '@homelab/model';
-import { resultsTable } from './many.ts';
+import { resultsTable, runMany } from './many.ts';
+import { inventory } from '@homelab/model/testing';
 import { planRelease } from './plan.ts';
 import { secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';
 import { parseRemoteState, type RemoteState } from './remote-state.ts';
@@ -151,6 +152,31 @@ describe('apply with a faked executor', () => {
     const result = await deployService(base(ex, () => true));
     expect(result.message).toContain('bad value ********');
     expect(result.message).not.toContain('s3cret');
+  });
+});
+
+describe('GPU services against the host\'s real GPUs', () => {
+  const gpuHost = host('ocean', { deployRoot: '/opt/homelab', gpu: { model: 'RTX 3090', vramMiB: 24576, count: 1 } });
+  const llama = service('llama-cpp', { gpu: { vramMiB: 16026 } });
+  const web = service('web');
+  const facts = (gpus: string) => `docker=20.10.24\ncompose=2.26.1\nsystemd=no\n${gpus}disk=1048576\n`;
+
+  async function planBoth(gpus: string) {
+    const ex = new FakeExecutor('ocean', [[/^echo "docker=/, facts(gpus)], [/--state--/, '--none--\n']]);
+    const results = await runMany({ action: 'plan', services: [llama, web], inventory: inventory([gpuHost]), executorFor: () => ex, secretsFor: async () => ({}), gitSha: 'abc', lockWaitMs: 0, log: () => {} });
+    return { results, ex };
+  }
+
+  it('a host whose driver fails: the GPU service is refused before anything on the host is read or changed; the others go on', async () => {
+    const { results, ex } = await planBoth(`--gpus--\nFailed to initialize NVML: Driver/library version mismatch\n--end-- 18\n`);
+    expect(results.map((r) => [r.service, r.result])).toEqual([['llama-cpp', 'failed'], ['web', 'planned']]);
+    expect(results[0]!.message).toMatch(/^llama-cpp on ocean: needs an NVIDIA GPU, but nvidia-smi exited with code 18: Failed to initialize NVML: Driver\/library version mismatch/);
+    expect(ex.calls.filter((c) => c.script.includes('llama-cpp'))).toEqual([]);
+  });
+
+  it('a host with the GPU the inventory declares: the GPU service is planned', async () => {
+    const { results } = await planBoth('--gpus--\n0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 0, 550.120\n--end-- 0\n');
+    expect(results.map((r) => r.result)).toEqual(['planned', 'planned']);
   });
 });
 

@@ -1,4 +1,5 @@
 // Many services at once: hosts in parallel, one service at a time per host, a host that is down fails fast.
+import { gpuPreflight } from '@homelab/gpu';
 import { gatherFacts, type Executor, type HostFacts } from '@homelab/host';
 import type { HostSpec, Inventory, LoadedService } from '@homelab/model';
 import { deployService, type DeployInput, type DeployResult } from './apply.ts';
@@ -46,8 +47,11 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
     for (const svc of services) {
       const log = (m: string) => options.log(svc.name, host.name, m);
       const base = { svc, host, executor, gitSha: options.gitSha, systemd: facts.systemd, lockWaitMs: options.lockWaitMs, log, poll: options.poll };
+      // A GPU service is refused before its host changes when the host's real GPUs do not match.
+      const gpuProblem = svc.spec.gpu && options.action !== 'rollback' ? gpuPreflight(svc.name, svc.spec.gpu, host, facts) : undefined;
       try {
-        if (options.action === 'rollback') results.push(await rollbackService(base));
+        if (gpuProblem) results.push(failed(svc, host.name, gpuProblem.message));
+        else if (options.action === 'rollback') results.push(await rollbackService(base));
         else results.push(await deployService({ ...base, images: options.inventory.images, secrets: await options.secretsFor(svc), dryRun: options.action === 'plan' }));
       } catch (error) {
         results.push(failed(svc, host.name, error instanceof Error ? error.message : String(error)));

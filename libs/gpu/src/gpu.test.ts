@@ -4,6 +4,7 @@ import { gpuComposeFragment, plexLdLibraryPath } from './reservation.ts';
 import { parseNvidiaSmi, NvidiaSmiParseError } from './nvidia-smi.ts';
 import { vramBudget, vramBudgetIssues } from './budget.ts';
 import { kvCacheMiB, llmVramMiB } from './llm.ts';
+import { gpuPreflight, GpuPreflightError, type GpuHostFacts } from './preflight.ts';
 
 describe('gpu', () => {
   it('reserves all GPUs or some by index/UUID, with the runtime variables and the Plex fix', () => {
@@ -35,5 +36,31 @@ describe('gpu', () => {
     const qwen = { weightsMiB: 8602, layers: 40, kvHeads: 8, headDim: 128, context: 40960 };
     expect(kvCacheMiB(qwen)).toBe(6400);
     expect(llmVramMiB(qwen)).toBe(8602 + 6400 + 1024);
+  });
+
+  describe('preflight: the host\'s real GPUs before a GPU service is deployed', () => {
+    const ocean = host('ocean', { gpu: { model: 'RTX 3090', vramMiB: 24576, count: 1 }, file: 'inventories/production/ocean/host.yaml' });
+    const rtx3090 = { index: 0, uuid: 'GPU-5f6e7d8c-1111-2222-3333-444455556666', name: 'NVIDIA GeForce RTX 3090', memoryTotalMiB: 24576, memoryUsedMiB: 1, driverVersion: '550.120' };
+    const llama = { vramMiB: 16026, devices: 'all' as const, capabilities: ['compute' as const, 'utility' as const], ldLibraryPathFix: false };
+    const facts = (over: Partial<GpuHostFacts> = {}): GpuHostFacts => ({ gpus: [rtx3090], nvidiaSmi: { installed: true }, ...over });
+
+    it('passes when the GPUs are there, as named, as large as the inventory says', () => {
+      expect(gpuPreflight('llama-cpp', llama, ocean, facts())).toBeUndefined();
+      expect(gpuPreflight('llama-cpp', { ...llama, devices: [0] }, ocean, facts())).toBeUndefined();
+      expect(gpuPreflight('llama-cpp', { ...llama, devices: [rtx3090.uuid] }, ocean, facts())).toBeUndefined();
+    });
+
+    it('refuses, naming host, service and a fix: no driver, a failing driver, no GPU, an unknown device, less VRAM than declared', () => {
+      const no = gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [], nvidiaSmi: { installed: false } }));
+      expect(no).toBeInstanceOf(GpuPreflightError);
+      expect(no?.message).toMatch(/^llama-cpp on ocean: needs an NVIDIA GPU, but the host has no nvidia-smi\n  fix: install the NVIDIA driver/);
+      expect(gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [], nvidiaSmi: { installed: true, error: 'nvidia-smi exited with code 9: NVIDIA-SMI has failed' } }))?.message).toMatch(/needs an NVIDIA GPU, but nvidia-smi exited with code 9: NVIDIA-SMI has failed\n  fix: run nvidia-smi on the host/);
+      expect(gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [] }))?.message).toMatch(/nvidia-smi lists none/);
+      expect(gpuPreflight('llama-cpp', { ...llama, devices: [1, 'GPU-0000'] }, ocean, facts())?.message).toBe(
+        'llama-cpp on ocean: asks for GPU 1, GPU-0000, which nvidia-smi does not list (it lists 0 GPU-5f6e7d8c-1111-2222-3333-444455556666 NVIDIA GeForce RTX 3090 24576 MiB)\n  fix: set gpu.devices in packages/llama-cpp/service.ts to an index or UUID that nvidia-smi lists, or to "all"',
+      );
+      const small = gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [{ ...rtx3090, name: 'NVIDIA GeForce RTX 3060', memoryTotalMiB: 12288 }] }));
+      expect(small?.message).toMatch(/the inventory gives ocean 24576 MiB of VRAM, but nvidia-smi reports 12288 MiB .*\n  fix: set gpu.vramMiB \(and count\) in inventories\/production\/ocean\/host.yaml/);
+    });
   });
 });

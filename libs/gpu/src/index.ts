@@ -2,3 +2,4 @@ export * from './reservation.ts';
 export * from './nvidia-smi.ts';
 export * from './budget.ts';
 export * from './llm.ts';
+export * from './preflight.ts';

@@ -1,5 +1,5 @@
 // Host facts from one SSH round trip: Docker and Compose versions, systemd, NVIDIA GPUs, free disk.
-import { nvidiaSmiQuery, parseNvidiaSmi, type GpuFact } from '@homelab/gpu';
+import { NvidiaSmiParseError, nvidiaSmiQuery, parseNvidiaSmi, type GpuFact } from '@homelab/gpu';
 import type { Executor } from './executor.ts';
 import { join, quote } from './shell.ts';
 
@@ -9,6 +9,8 @@ export interface HostFacts {
   /** True where systemd is PID 1 (/run/systemd/system exists). */
   systemd: boolean;
   gpus: GpuFact[];
+  /** Whether nvidia-smi is installed, and what it said when it failed (exit code or unreadable output). */
+  nvidiaSmi: { installed: boolean; error?: string };
   freeDiskMiB: number | undefined;
 }
 
@@ -18,7 +20,7 @@ export function factsScript(deployRoot: string): string {
     `echo "docker=$(docker version --format '{{.Server.Version}}' 2>/dev/null)"`,
     `echo "compose=$(docker compose version --short 2>/dev/null)"`,
     `if [ -d /run/systemd/system ]; then echo systemd=yes; else echo systemd=no; fi`,
-    `if command -v nvidia-smi >/dev/null 2>&1; then echo '--gpus--'; ${join(['nvidia-smi', ...nvidiaSmiQuery])} 2>/dev/null; echo '--end--'; fi`,
+    `if command -v nvidia-smi >/dev/null 2>&1; then echo '--gpus--'; ${join(['nvidia-smi', ...nvidiaSmiQuery])} 2>&1; echo "--end-- $?"; fi`,
     `d=${quote(deployRoot)}; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; echo "disk=$(df -Pk "$d" | awk 'NR==2 {print $4}')"`,
   ].join('\n');
 }
@@ -26,15 +28,29 @@ export function factsScript(deployRoot: string): string {
 // Pure: reads what factsScript printed.
 export function parseFacts(output: string, host: string): HostFacts {
   const value = (key: string) => output.match(new RegExp(`^${key}=(.*)$`, 'm'))?.[1]?.trim() || undefined;
-  const gpuBlock = output.match(/^--gpus--\n([\s\S]*?)^--end--$/m)?.[1] ?? '';
   const disk = value('disk');
   return {
     docker: value('docker'),
     compose: value('compose'),
     systemd: value('systemd') === 'yes',
-    gpus: parseNvidiaSmi(gpuBlock, host),
+    ...gpuFacts(output, host),
     freeDiskMiB: disk ? Math.floor(Number(disk) / 1024) : undefined,
   };
+}
+
+// A broken NVIDIA driver is a fact about the host, not a failure to read it: only GPU services
+// need the GPUs, and they are refused with nvidia-smi's own words (see gpuPreflight).
+function gpuFacts(output: string, host: string): Pick<HostFacts, 'gpus' | 'nvidiaSmi'> {
+  const block = output.match(/^--gpus--\n([\s\S]*?)^--end-- (\d+)$/m);
+  if (!block) return { gpus: [], nvidiaSmi: { installed: false } };
+  const [, text = '', code] = block;
+  if (code !== '0') return { gpus: [], nvidiaSmi: { installed: true, error: `nvidia-smi exited with code ${code}: ${text.trim() || 'no output'}` } };
+  try {
+    return { gpus: parseNvidiaSmi(text, host), nvidiaSmi: { installed: true } };
+  } catch (error) {
+    if (!(error instanceof NvidiaSmiParseError)) throw error;
+    return { gpus: [], nvidiaSmi: { installed: true, error: error.message } };
+  }
 }
 
 export async function gatherFacts(executor: Executor, deployRoot: string): Promise<HostFacts> {

@@ -1,4 +1,6 @@
-import { hostname } from 'node:os';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join as pathJoin } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { host } from '@homelab/model/testing';
 import { combine, join, quote } from './shell.ts';
@@ -7,6 +9,7 @@ import { factsScript, parseFacts } from './facts.ts';
 import { acquireScript, HostLock, isStale, LockHeldError, parseLockOutput, releaseScript } from './lock.ts';
 import type { CommandResult, Executor, RunOptions } from './executor.ts';
 import { SshExecutor } from './ssh-executor.ts';
+import { LocalExecutor } from './local-executor.ts';
 
 describe('shell', () => {
   it('quotes only what needs quoting', () => {
@@ -35,16 +38,38 @@ describe('ssh args', () => {
 });
 
 describe('facts', () => {
+  // The facts script run for real, with a stand-in nvidia-smi on PATH that answers like the driver does.
+  async function factsWith(nvidiaSmi: string) {
+    const bin = mkdtempSync(pathJoin(tmpdir(), 'homelab-nvsmi-'));
+    writeFileSync(pathJoin(bin, 'nvidia-smi'), `#!/bin/sh\n${nvidiaSmi}\n`);
+    chmodSync(pathJoin(bin, 'nvidia-smi'), 0o755);
+    const local = new LocalExecutor({ env: { PATH: `${bin}:${process.env.PATH}` } });
+    return parseFacts((await local.sh(factsScript('/opt/homelab/none'))).stdout, 'ocean');
+  }
+
+  it('a failing or unreadable nvidia-smi is a fact of the host (its GPU services are refused), not a failure to read the host', async () => {
+    const down = await factsWith(`echo "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running."; exit 9`);
+    expect(down.gpus).toEqual([]);
+    expect(down.nvidiaSmi).toEqual({ installed: true, error: "nvidia-smi exited with code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running." });
+    expect(down.freeDiskMiB).toBeGreaterThan(0);
+    const odd = await factsWith('echo "No devices were found"');
+    expect(odd.nvidiaSmi.error).toMatch(/cannot read nvidia-smi output line "No devices were found": expected 6 columns, got 1/);
+    const ok = await factsWith('echo "0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 1, 550.120"');
+    expect(ok.nvidiaSmi).toEqual({ installed: true });
+    expect(ok.gpus.map((g) => g.name)).toEqual(['NVIDIA GeForce RTX 3090']);
+  });
+
   it('reads docker, compose, systemd, GPUs and disk', () => {
-    const out = 'docker=20.10.24\ncompose=2.26.1\nsystemd=yes\n--gpus--\n0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 13000, 550.120\n--end--\ndisk=1048576\n';
+    const out = 'docker=20.10.24\ncompose=2.26.1\nsystemd=yes\n--gpus--\n0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 13000, 550.120\n--end-- 0\ndisk=1048576\n';
     expect(parseFacts(out, 'ocean')).toEqual({
       docker: '20.10.24',
       compose: '2.26.1',
       systemd: true,
       gpus: [{ index: 0, uuid: 'GPU-5f6e7d8c-1111-2222-3333-444455556666', name: 'NVIDIA GeForce RTX 3090', memoryTotalMiB: 24576, memoryUsedMiB: 13000, driverVersion: '550.120' }],
+      nvidiaSmi: { installed: true },
       freeDiskMiB: 1024,
     });
-    expect(parseFacts('docker=\ncompose=\nsystemd=no\ndisk=\n', 'x')).toEqual({ docker: undefined, compose: undefined, systemd: false, gpus: [], freeDiskMiB: undefined });
+    expect(parseFacts('docker=\ncompose=\nsystemd=no\ndisk=\n', 'x')).toEqual({ docker: undefined, compose: undefined, systemd: false, gpus: [], nvidiaSmi: { installed: false }, freeDiskMiB: undefined });
     expect(factsScript('/opt/homelab')).toContain("d=/opt/homelab; while [ ! -d \"$d\" ]");
   });
 });

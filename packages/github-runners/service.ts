@@ -5,5 +5,17 @@ export default defineService({
   host: 'gh-runner-01',
   category: 'automation',
   secrets: ['GITHUB_RUNNER_TOKEN'],
-  health: { probes: [{ type: 'container', service: 'github-runner' }], timeoutSeconds: 180 },
+  health: {
+    probes: [
+      { type: 'container', service: 'github-runner' },
+      // Registered with GitHub (config.sh wrote .runner with the runner's name) and listening for jobs.
+      {
+        type: 'exec',
+        service: 'github-runner',
+        command: ['sh', '-c', 'pgrep -f Runner.Listener >/dev/null && cat /actions-runner/.runner'],
+        expectOutput: '"agentName":\\s*"gh-runner-01',
+      },
+    ],
+    timeoutSeconds: 180,
+  },
 });

@@ -1,5 +1,5 @@
 // Per-service versions with changesets: a version and CHANGELOG.md per service, dependents bumped.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,10 @@ import { throwawayRepo, gitEnv, type ThrowawayRepo } from './testing.ts';
 
 let repo: ThrowawayRepo;
 beforeAll(async () => {
-  repo = await throwawayRepo();
+  // As right after a release: the repository's own pending changesets are not part of this test.
+  repo = await throwawayRepo((root) => {
+    for (const f of readdirSync(join(root, '.changeset'))) if (f.endsWith('.md') && f !== 'README.md') rmSync(join(root, '.changeset', f));
+  });
 }, 120_000);
 afterAll(() => rmSync(repo.root, { recursive: true, force: true }));
 

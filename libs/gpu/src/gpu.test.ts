@@ -60,7 +60,7 @@ describe('gpu', () => {
         'llama-cpp on ocean: asks for GPU 1, GPU-0000, which nvidia-smi does not list (it lists 0 GPU-5f6e7d8c-1111-2222-3333-444455556666 NVIDIA GeForce RTX 3090 24576 MiB)\n  fix: set gpu.devices in packages/llama-cpp/service.ts to an index or UUID that nvidia-smi lists, or to "all"',
       );
       const small = gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [{ ...rtx3090, name: 'NVIDIA GeForce RTX 3060', memoryTotalMiB: 12288 }] }));
-      expect(small?.message).toMatch(/the inventory gives ocean 24576 MiB of VRAM, but nvidia-smi reports 12288 MiB .*\n  fix: set gpu.vramMiB \(and count\) in inventories\/production\/ocean\/host.yaml/);
+      expect(small?.message).toMatch(/the inventory gives ocean 24576 MiB of VRAM, but nvidia-smi reports 12288 MiB .*\n  fix: set gpu.vramMiB \(and count\) in inventories\/production\/ocean\/host.yaml to nvidia-smi's memory.total/);
     });
   });
 });

@@ -46,7 +46,7 @@ export function gpuPreflight(service: string, gpu: GpuSpec, host: HostSpec, fact
   if (real < declared) {
     return fail(
       `the inventory gives ${host.name} ${declared} MiB of VRAM, but nvidia-smi reports ${real} MiB (${describe(facts.gpus)}): the VRAM budget was checked against more memory than there is`,
-      `set gpu.vramMiB (and count) in ${host.file} to what nvidia-smi reports, then run validate again`,
+      `set gpu.vramMiB (and count) in ${host.file} to nvidia-smi's memory.total (it can be below the card's nominal size), then run validate again`,
     );
   }
   return undefined;

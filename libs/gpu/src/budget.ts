@@ -14,9 +14,14 @@ export interface VramBudget {
   breakdown: GpuDemand[];
 }
 
+/** The VRAM the inventory declares for a host: gpu.vramMiB x gpu.count, 0 without a GPU. */
+export function hostVramMiB(host: HostSpec): number {
+  return host.gpu ? host.gpu.vramMiB * host.gpu.count : 0;
+}
+
 // Sums the VRAM that `demands` ask of `host`.
 export function vramBudget(host: HostSpec, demands: GpuDemand[]): VramBudget {
-  const capacityMiB = host.gpu ? host.gpu.vramMiB * host.gpu.count : 0;
+  const capacityMiB = hostVramMiB(host);
   const breakdown = [...demands].sort((a, b) => b.vramMiB - a.vramMiB || a.service.localeCompare(b.service));
   return { host: host.name, capacityMiB, demandMiB: breakdown.reduce((s, d) => s + d.vramMiB, 0), breakdown };
 }

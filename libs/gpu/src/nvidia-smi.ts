@@ -40,3 +40,8 @@ function mib(text: string): number {
   const n = Number(text);
   return Number.isFinite(n) ? n : 0;
 }
+
+/** The memory of all the GPUs nvidia-smi listed. */
+export function reportedVramMiB(gpus: GpuFact[]): number {
+  return gpus.reduce((sum, g) => sum + g.memoryTotalMiB, 0);
+}

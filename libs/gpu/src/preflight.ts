@@ -2,7 +2,8 @@
 // there, be the ones the service names, and be as large as the inventory says (the VRAM budget that
 // validate checked was computed from the inventory's figure).
 import { HomelabError, type GpuSpec, type HostSpec } from '@homelab/model';
-import type { GpuFact } from './nvidia-smi.ts';
+import { hostVramMiB } from './budget.ts';
+import { reportedVramMiB, type GpuFact } from './nvidia-smi.ts';
 
 /** What the host's facts say about its NVIDIA GPUs. */
 export interface GpuHostFacts {
@@ -41,8 +42,8 @@ export function gpuPreflight(service: string, gpu: GpuSpec, host: HostSpec, fact
       return fail(`asks for GPU ${missing.join(', ')}, which nvidia-smi does not list (it lists ${describe(facts.gpus)})`, `set gpu.devices in packages/${service}/service.ts to an index or UUID that nvidia-smi lists, or to "all"`);
     }
   }
-  const declared = host.gpu ? host.gpu.vramMiB * host.gpu.count : 0;
-  const real = facts.gpus.reduce((sum, g) => sum + g.memoryTotalMiB, 0);
+  const declared = hostVramMiB(host);
+  const real = reportedVramMiB(facts.gpus);
   if (real < declared) {
     return fail(
       `the inventory gives ${host.name} ${declared} MiB of VRAM, but nvidia-smi reports ${real} MiB (${describe(facts.gpus)}): the VRAM budget was checked against more memory than there is`,

@@ -37,4 +37,14 @@ describe('catalog services on real servers in the lab', () => {
     const missing = await fetch('http://10.231.0.2/nginx_status_typo');
     expect(missing.status).toBe(404);
   });
+
+  it('facts: each lab host as its own dockerd reports it, and no nvidia-smi', async () => {
+    const r = await homelab('facts', '--json', '--inventory', 'lab');
+    expect(r.exitCode, String(r.all)).toBe(0);
+    const { hosts } = JSON.parse(r.stdout) as { hosts: Array<{ host: string; facts: Record<string, unknown> }> };
+    expect(hosts.map((h) => h.host)).toEqual(['dns01', 'ocean']);
+    const server = await execa('docker', ['version', '--format', '{{.Server.Version}}'], { env: { DOCKER_HOST: 'unix:///run/lab/ocean/docker.sock' } });
+    expect(hosts[1]!.facts).toMatchObject({ docker: server.stdout.trim(), systemd: false, gpus: [], nvidiaSmi: { installed: false } });
+    expect(hosts[1]!.facts.freeDiskMiB).toBeGreaterThan(0);
+  });
 });

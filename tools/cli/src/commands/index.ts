@@ -6,6 +6,7 @@ import { labCommand } from './lab.ts';
 import { manyCommand } from './deploy.ts';
 import { healthCommand, statusCommand } from './status.ts';
 import { lockCommand } from './lock.ts';
+import { factsCommand } from './facts.ts';
 import { upCommand } from './up.ts';
 import { vaultCommand } from './vault.ts';
 
@@ -22,6 +23,7 @@ export const commands: Record<string, Command> = {
   health: { summary: 'health [service...]          run health tests now (--wait: poll to the deadline)', run: healthCommand },
   status: { summary: 'status [host...] [--json]    what runs where: version, health, deploy time', run: statusCommand },
   vault: { summary: 'vault encrypt|decrypt|view|edit|rekey FILE, set SERVICE KEY, import VARS --map M   (ansible-vault format)', run: vaultCommand },
+  facts: { summary: 'facts [host...] [--json]     Docker, Compose, systemd, disk and GPUs (nvidia-smi) of each host', run: factsCommand },
   lock: { summary: 'lock status|release [host]   show or clear the host lock', run: lockCommand },
   validate: { summary: 'validate [service...]        schema, rules, VRAM budget, docker compose config', run: validateCommand },
   lab: { summary: 'lab up|down|status           the local lab hosts (network namespaces with sshd and dockerd)', run: labCommand },

@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 const composeServiceSchema = z.looseObject({
   image: z.string().min(1, 'every service needs an image (builds happen before deploy, not on the host)'),
+  network_mode: z.string().optional(),
+  expose: z.array(z.union([z.string(), z.number()])).optional(),
   ports: z.array(z.union([z.string(), z.number(), z.looseObject({ target: z.number(), published: z.union([z.string(), z.number()]).optional(), host_ip: z.string().optional(), protocol: z.string().optional() })])).optional(),
   environment: z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))]).optional(),
   networks: z.union([z.array(z.string()), z.record(z.string(), z.unknown())]).optional(),
@@ -30,9 +32,18 @@ export interface PublishedPort {
 }
 
 // Lists the host ports a compose file publishes ("8080:80", "127.0.0.1:53:53/udp", long syntax, ranges).
+// A service on the host's network (network_mode: host) listens on the host directly: its host ports
+// are the ones it lists under `expose` ("53/udp", 8053).
 export function publishedPorts(compose: ComposeFile): PublishedPort[] {
   const out: PublishedPort[] = [];
   for (const [service, def] of Object.entries(compose.services)) {
+    if (def.network_mode === 'host') {
+      for (const entry of def.expose ?? []) {
+        const [port = '', protocol = 'tcp'] = String(entry).split('/');
+        for (const p of expandRange(port)) out.push({ service, hostIp: '0.0.0.0', port: p, protocol });
+      }
+      continue;
+    }
     for (const entry of def.ports ?? []) {
       if (typeof entry === 'object') {
         if (entry.published === undefined) continue;

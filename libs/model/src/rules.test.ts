@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { host, inventory, service, simpleCompose } from './testing/fixtures.ts';
-import { checkService, dependenciesExist, probesReachable, exposedOnWebProxy, gpuHost, healthchecksPresent, hostExists, imagesPinned, namedComposeServicesExist, noPortClash, variablesDeclared, webProxyNotRedefined } from './rules.ts';
+import { checkService, dependenciesExist, probesReachable, exposedOnWebProxy, gpuHost, healthchecksPresent, hostExists, hostNetworkConsistent, imagesPinned, namedComposeServicesExist, noPortClash, variablesDeclared, webProxyNotRedefined } from './rules.ts';
 
 const inv = inventory([host('ocean', { gpu: { model: 'RTX 3090', vramMiB: 24576, count: 1 } }), host('dns01'), host('node005', { docker: false })]);
 
@@ -80,6 +80,17 @@ describe('rules', () => {
   it('probesReachable wants network probes on published ports, container probes anywhere', () => {
     expect(probesReachable(service('web', { health: { probes: [{ type: 'http', port: 9999 }] } }), inv, [])[0]).toMatchObject({ path: 'health.probes.0.port', message: 'port 9999 is not published by packages/web/compose.yaml, so the probe cannot reach it' });
     expect(probesReachable(service('web', { health: { probes: [{ type: 'http', port: 3000, container: 'web' }, { type: 'tcp', port: 8080 }] } }), inv, [])).toEqual([]);
+  });
+
+  it('a service on the host network: its expose list is its host ports (clashes, probes), ports and exposure are refused', () => {
+    const hc = { test: ['CMD', 'true'] };
+    const pihole = service('pihole', { host: 'ocean', health: { probes: [{ type: 'http', port: 8053 }, { type: 'tcp', port: 53 }] } }, { services: { pihole: { image: 'pihole/pihole:2024.07.0', network_mode: 'host', expose: ['53/tcp', '53/udp', 8053], healthcheck: hc } } });
+    const bind = service('bind', {}, { services: { bind: { image: 'a/b:1', ports: ['53:53/udp'], healthcheck: hc } } });
+    expect(probesReachable(pihole, inv, [])).toEqual([]);
+    expect(hostNetworkConsistent(pihole, inv, [])).toEqual([]);
+    expect(noPortClash(bind, inv, [bind, pihole]).map((i) => i.message)).toEqual(['host port 53/udp on ocean is also published by service "pihole" (packages/pihole/compose.yaml)']);
+    const wrong = service('dns', { exposure: { port: 80 } }, { services: { dns: { image: 'a/b:1', network_mode: 'host', ports: ['53:53'], healthcheck: hc } } });
+    expect(hostNetworkConsistent(wrong, inv, []).map((i) => i.path)).toEqual(['services.dns.ports', 'services.dns.expose', 'exposure']);
   });
 
   it('dependenciesExist names unknown services', () => {

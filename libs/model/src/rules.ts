@@ -128,7 +128,18 @@ export const dependenciesExist: Rule = (svc, _inv, all) =>
     .filter((d) => !all.some((s) => s.name === d))
     .map((d) => ({ file: svc.files.service, path: 'dependsOn', message: `depends on unknown service "${d}"`, hint: 'name a package under packages/' }));
 
-export const serviceRules: Rule[] = [imagesPinned, healthchecksPresent, hostExists, gpuHost, noPortClash, namedComposeServicesExist, probesReachable, variablesDeclared, webProxyNotRedefined, dependenciesExist];
+// On the host's network a service's `ports` are discarded by Docker, and it cannot join web_proxy.
+export const hostNetworkConsistent: Rule = (svc) =>
+  Object.entries(svc.compose.services).flatMap(([name, def]) => {
+    if (def.network_mode !== 'host') return [];
+    const issues: ConfigIssue[] = [];
+    if (def.ports?.length) issues.push({ file: svc.files.compose, path: `services.${name}.ports`, message: 'ports are discarded with network_mode: host (the service listens on the host directly)', hint: 'list the ports it listens on under expose ("53/udp", "8053") instead, so clashes and probes can be checked' });
+    if (!def.expose?.length) issues.push({ file: svc.files.compose, path: `services.${name}.expose`, message: 'a service on the host network must list the ports it listens on under expose', hint: 'e.g. expose: ["53/tcp", "53/udp", "8053/tcp"]' });
+    if (svc.spec.exposure && (svc.spec.exposure.service ?? svc.name) === name) issues.push({ file: svc.files.service, path: 'exposure', message: `${name} uses network_mode: host, so it cannot join the web_proxy network the reverse proxy reaches it on`, hint: 'use a bridge network with ports, or drop exposure' });
+    return issues;
+  });
+
+export const serviceRules: Rule[] = [imagesPinned, healthchecksPresent, hostExists, gpuHost, noPortClash, namedComposeServicesExist, probesReachable, variablesDeclared, webProxyNotRedefined, dependenciesExist, hostNetworkConsistent];
 
 // Runs every rule on one service.
 export function checkService(svc: LoadedService, inventory: Inventory, all: LoadedService[]): ConfigIssue[] {

@@ -3,43 +3,24 @@
 // application images cannot run here, so each package's database services are deployed on their own,
 // through the real deploy path (render, upload over SSH, compose up, health gate), from the package's
 // own compose definition, and the package's own exec probes must pass against the running servers.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labUp } from '@homelab/lab';
-import { quote, SshExecutor } from '@homelab/host';
+import { SshExecutor } from '@homelab/host';
 import { NotReadyError, probeOnce, runHealthTest } from '@homelab/health';
-import { probeTarget, runMany, servicePaths } from '@homelab/deploy';
-import { hostValues } from '@homelab/render';
-import type { LoadedService, Probe } from '@homelab/model';
+import { probeTarget } from '@homelab/deploy';
+import type { Probe } from '@homelab/model';
 import { repoRoot } from '@homelab/model/testing';
-import { generatedSecrets } from '@homelab/vault';
+import { deployParts, execProbe, labPart, removeParts } from './lab-parts.ts';
 import { loadWorkspace } from './workspace.ts';
 
 const { workspace } = await loadWorkspace('lab', repoRoot);
 const inventory = workspace.inventory;
 const ocean = inventory.hosts.ocean!;
+const pkg = (name: string) => workspace.services.find((s) => s.name === name)!;
 
-// The compose services of a package that the lab can run, and the probes that check them.
-function databasesOf(name: string, services: string[]): LoadedService {
-  const svc = workspace.services.find((s) => s.name === name)!;
-  const compose = { ...svc.compose, services: Object.fromEntries(services.map((s) => [s, svc.compose.services[s]!])) };
-  const probes = svc.spec.health.probes.filter((p) => (p.type === 'exec' || p.type === 'container') && services.includes(p.service));
-  return { ...svc, compose, spec: { ...svc.spec, exposure: undefined, health: { ...svc.spec.health, probes } } };
-}
-
-const parts = [databasesOf('nextcloud', ['nextcloud-db', 'nextcloud-redis']), databasesOf('wordpress', ['wordpress-db']), databasesOf('grafana', ['grafana-db'])];
-const secretsFor = async (svc: LoadedService) => generatedSecrets(svc, {}, join(inventory.generatedSecretsDir, `${svc.name}.json`));
-const probe = (svc: string, service: string) => parts.find((p) => p.name === svc)!.spec.health.probes.find((p): p is Extract<Probe, { type: 'exec' }> => p.type === 'exec' && p.service === service)!;
-
-// Stops the databases and removes their releases and data: each run initialises them afresh, and
-// the lab's status shows no half-deployed nextcloud, wordpress or grafana afterwards.
-async function removeDatabases(): Promise<void> {
-  const executor = new SshExecutor(ocean);
-  for (const part of parts) {
-    const root = servicePaths(ocean.deployRoot, part.name).root;
-    await executor.sh(`docker compose -p ${quote(part.name)} down --remove-orphans >/dev/null 2>&1; rm -rf ${quote(root)} ${quote(hostValues(part.name, ocean).CONFIG_ROOT!)}`, { display: `remove ${part.name}` });
-  }
-}
+const parts = [labPart(pkg('nextcloud'), ['nextcloud-db', 'nextcloud-redis']), labPart(pkg('wordpress'), ['wordpress-db']), labPart(pkg('grafana'), ['grafana-db'])];
+const probe = (svc: string, service: string) => execProbe(parts.find((p) => p.name === svc)!, service);
+const removeDatabases = () => removeParts(parts, inventory);
 
 beforeAll(async () => {
   await labUp(repoRoot, () => {});
@@ -50,16 +31,7 @@ afterAll(removeDatabases, 120_000);
 describe('catalog databases on real MariaDB and Redis in the lab', () => {
   it('each package\'s database services deploy, and pass the package\'s own exec probes', async () => {
     for (const part of parts) expect(part.spec.health.probes.map((p) => p.type), part.name).toContain('exec');
-    const results = await runMany({
-      action: 'deploy',
-      services: parts,
-      inventory,
-      executorFor: (host) => new SshExecutor(host),
-      secretsFor,
-      gitSha: 'lab-test',
-      lockWaitMs: 120_000,
-      log: () => {},
-    });
+    const results = await deployParts(parts, inventory);
     for (const r of results) expect(r.result, `${r.service}: ${r.message}`).toBe('deployed');
     const executor = new SshExecutor(ocean);
     for (const part of parts) {

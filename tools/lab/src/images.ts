@@ -91,6 +91,14 @@ export const labImages: LabImage[] = [
     cmd: ['mariadbd'],
   },
   {
+    // Pi-hole's DNS side (FTL is dnsmasq) on Debian's dnsmasq, with dig for its checks
+    // (tools/lab/images/pihole/entrypoint.sh). It stands in for pihole/pihole in DNS-only lab tests.
+    ref: 'lab/pihole-dns:2.90',
+    binaries: ['/usr/sbin/dnsmasq', '/usr/bin/dig', 'tools/lab/images/pihole/entrypoint.sh'],
+    dirs: ['/etc/dnsmasq.d', '/etc/pihole'],
+    entrypoint: ['/bin/entrypoint.sh'],
+  },
+  {
     // packages/log-anomaly-detector on the Node 22 binary of node_modules (the upstream image is node:22).
     ref: 'lab/log-anomaly-detector:1.0.0',
     binaries: ['node_modules/node/bin/node'],

@@ -1,6 +1,7 @@
-// Compose healthchecks that talk HTTP through bash's /dev/tcp (images without curl or wget: promtail,
-// dcgm-exporter): each one is run for real with bash against a server giving the package's recorded
-// answers, on this machine's loopback. It must pass on the ready answer and fail on the not-ready one.
+// Compose healthchecks written for images without curl or wget — over bash's /dev/tcp (promtail,
+// dcgm-exporter) or the image's own Python (comfyui): each one is run for real, with bash or python3,
+// against a server giving the package's recorded answers on this machine's loopback. It must pass on
+// the ready answer and fail on the not-ready one and on a closed port.
 import { execa } from 'execa';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,8 @@ const { workspace } = await loadWorkspace('production', repoRoot);
 const checks = workspace.services.flatMap((svc) =>
   Object.entries(svc.compose.services).flatMap(([name, def]) => {
     const test = (def.healthcheck?.test ?? []) as string[];
-    return test[0] === 'CMD' && test[1] === 'bash' && /\/dev\/tcp\//.test(test[3] ?? '') ? [{ svc, name, script: test[3]! }] : [];
+    const [form, program, flag, script] = test;
+    return form === 'CMD' && (program === 'bash' || program === 'python3') && flag === '-c' && script && /127\.0\.0\.1[:/]\d+/.test(script) ? [{ svc, name, program, script }] : [];
   }),
 );
 
@@ -31,26 +33,26 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-// The server answers in this process, so bash runs asynchronously.
-async function run(script: string, to = port): Promise<number> {
-  const r = await execa('bash', ['-c', script.replace(/\/dev\/tcp\/127\.0\.0\.1\/\d+/, `/dev/tcp/127.0.0.1/${to}`)], { reject: false, timeout: 10_000 });
+// The server answers in this process, so the check runs asynchronously; only its port is changed.
+async function run(program: string, script: string, to = port): Promise<number> {
+  const r = await execa(program, ['-c', script.replace(/127\.0\.0\.1([:/])\d+/, `127.0.0.1$1${to}`)], { reject: false, timeout: 10_000 });
   return r.exitCode ?? -1;
 }
 
-describe('bash /dev/tcp healthchecks against the recorded answers', () => {
-  it('promtail and dcgm-exporter use them', () => {
-    expect(checks.map((c) => c.name).sort()).toEqual(['dcgm-exporter', 'promtail']);
+describe('healthchecks without curl or wget, against the recorded answers', () => {
+  it('comfyui, dcgm-exporter and promtail use them', () => {
+    expect(checks.map((c) => c.name).sort()).toEqual(['comfyui', 'dcgm-exporter', 'promtail']);
   });
 
-  for (const { svc, name, script } of checks) {
+  for (const { svc, name, program, script } of checks) {
     it(`${name}: healthy on the ready answer, not on the not-ready one or a closed port`, async () => {
-      const path = script.match(/GET (\S+) HTTP/)![1]!;
+      const path = (script.match(/GET (\S+) HTTP/) ?? script.match(/127\.0\.0\.1:\d+(\/[^'"\s]*)/))![1]!;
       const recorded = (JSON.parse(readFileSync(join(svc.dir, 'health.recorded.json'), 'utf8')) as Recording)[path]!;
       answer = recorded.ready;
-      expect(await run(script)).toBe(0);
+      expect(await run(program, script)).toBe(0);
       answer = recorded.notReady;
-      expect(await run(script)).not.toBe(0);
-      expect(await run(script, 1)).not.toBe(0);
+      expect(await run(program, script)).not.toBe(0);
+      expect(await run(program, script, 1)).not.toBe(0);
     });
   }
 });

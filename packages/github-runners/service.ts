@@ -12,7 +12,7 @@ export default defineService({
       {
         type: 'exec',
         service: 'github-runner',
-        command: ['sh', '-c', 'pgrep -f Runner.Listener >/dev/null && cat /actions-runner/.runner'],
+        command: ['sh', '-c', "grep -qs '[R]unner\\.Listener' /proc/[0-9]*/cmdline && cat /actions-runner/.runner"],
         expectOutput: '"agentName":\\s*"gh-runner-01',
       },
     ],

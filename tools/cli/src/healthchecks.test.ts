@@ -56,3 +56,36 @@ describe('healthchecks without curl or wget, against the recorded answers', () =
     });
   }
 });
+
+// Process checks (kometa, the GitHub runners) grep /proc/*/cmdline for a pattern written as
+// "[k]ometa\.py", which cannot match the check's own shell: `pgrep -f kometa.py` in CMD-SHELL always
+// found its own `sh -c` and passed. Run for real with sh, with and without a process of that name.
+const processChecks = workspace.services.flatMap((svc) =>
+  Object.entries(svc.compose.services).flatMap(([name, def]) => {
+    const test = (def.healthcheck?.test ?? []) as string[];
+    const script = test[0] === 'CMD-SHELL' ? (test[1] ?? '') : '';
+    const first = script.match(/'\[(\w)\]([^']*)' \/proc\/\[0-9\]\*\/cmdline/);
+    return first ? [{ name, script, process: `${first[1]}${first[2]!.replace(/\\\./g, '.')}` }] : [];
+  }),
+);
+
+describe('process healthchecks do not match themselves', () => {
+  it('kometa and the GitHub runners use them', () => {
+    expect(processChecks.map((c) => `${c.name}: ${c.process}`).sort()).toEqual(['github-runner: Runner.Listener', 'kometa: kometa.py']);
+  });
+
+  for (const { name, script, process } of processChecks) {
+    it(`${name}: healthy while "${process}" runs, unhealthy without it`, async () => {
+      expect((await execa('sh', ['-c', script], { reject: false })).exitCode).not.toBe(0);
+      const dummy = execa('bash', ['-c', `exec -a "/app/${process} --run" sleep 30`], { reject: false });
+      try {
+        await new Promise((r) => setTimeout(r, 200));
+        expect((await execa('sh', ['-c', script], { reject: false })).exitCode).toBe(0);
+      } finally {
+        dummy.kill();
+        await dummy;
+      }
+      expect((await execa('sh', ['-c', script], { reject: false })).exitCode).not.toBe(0);
+    });
+  }
+});

@@ -12,7 +12,7 @@ export function readStateScript(p: ServicePaths, project: string): string {
     `echo '--current--'; readlink ${q(p.current)} 2>/dev/null`,
     `echo '--compose--'; cat ${q(p.current)}/compose.yaml 2>/dev/null`,
     `echo '--releases--'; ls -1 ${q(p.releases)} 2>/dev/null`,
-    `echo '--running--'; docker ps -q --filter label=com.docker.compose.project=${q(project)} --filter status=running | wc -l`,
+    `echo '--running--'; docker ps -q ${composeFilters(project)} --filter status=running | wc -l`,
   ].join('\n');
 }
 
@@ -74,25 +74,35 @@ export function installUnitScript(unitName: string): string {
   return `cat > ${q(`${path}.tmp`)} && mv -f ${q(`${path}.tmp`)} ${q(path)} && systemctl daemon-reload && systemctl enable ${q(unitName)} >/dev/null 2>&1`;
 }
 
+// `docker ps` filters for a compose project's containers, or one service's.
+function composeFilters(project: string, service?: string): string {
+  return `--filter label=com.docker.compose.project=${q(project)}${service === undefined ? '' : ` --filter label=com.docker.compose.service=${q(service)}`}`;
+}
+
+// Runs `body` with $id set to the first running container of a compose service; --none-- without one.
+function inRunningContainer(project: string, service: string, body: string): string {
+  return `id=$(docker ps -q ${composeFilters(project, service)} | head -n 1); if [ -z "$id" ]; then echo --none--; else ${body}; fi`;
+}
+
 // `<state> <health>` per container of one compose service.
 export function containerStatesScript(project: string, service: string): string {
-  return `ids=$(docker ps -aq --filter label=com.docker.compose.project=${q(project)} --filter label=com.docker.compose.service=${q(service)}); [ -z "$ids" ] || docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' $ids`;
+  return `ids=$(docker ps -aq ${composeFilters(project, service)}); [ -z "$ids" ] || docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' $ids`;
 }
 
 export function containerStartTimesScript(project: string): string {
-  return `ids=$(docker ps -aq --filter label=com.docker.compose.project=${q(project)}); [ -z "$ids" ] || docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}} {{.State.StartedAt}}' $ids`;
+  return `ids=$(docker ps -aq ${composeFilters(project)}); [ -z "$ids" ] || docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}} {{.State.StartedAt}}' $ids`;
 }
 
 // GETs a URL from inside a compose service's container with its own wget; headers, then --body--, then the body.
 export function containerHttpScript(project: string, service: string, url: string): string {
   const inner = `wget -S -q -T 5 -O /tmp/.homelab-probe ${q(url)} 2>&1; echo --body--; cat /tmp/.homelab-probe 2>/dev/null; rm -f /tmp/.homelab-probe`;
-  return `id=$(docker ps -q --filter label=com.docker.compose.project=${q(project)} --filter label=com.docker.compose.service=${q(service)} | head -n 1); if [ -z "$id" ]; then echo --none--; else docker exec "$id" sh -c ${q(inner)}; fi`;
+  return inRunningContainer(project, service, `docker exec "$id" sh -c ${q(inner)}`);
 }
 
 // Runs a command in a compose service's running container; its output (stdout and stderr), then
 // a newline, then --exit-- and its exit code. No running container: --none--.
 export function containerExecScript(project: string, service: string, command: readonly string[]): string {
-  return `id=$(docker ps -q --filter label=com.docker.compose.project=${q(project)} --filter label=com.docker.compose.service=${q(service)} | head -n 1); if [ -z "$id" ]; then echo --none--; else docker exec "$id" ${command.map(q).join(' ')} 2>&1; rc=$?; printf '\\n--exit-- %s\\n' "$rc"; fi`;
+  return inRunningContainer(project, service, `docker exec "$id" ${command.map(q).join(' ')} 2>&1; rc=$?; printf '\\n--exit-- %s\\n' "$rc"`);
 }
 
 // Creates missing bind-mount directories owned by the service's uid:gid; existing ones are left alone.

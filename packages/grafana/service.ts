@@ -1,4 +1,4 @@
-import { defineService } from '@homelab/model';
+import { databaseLoginProbe, defineService } from '@homelab/model';
 
 export default defineService({
   description: 'Grafana: dashboards for Prometheus and Loki, on its consolidated MySQL backend',
@@ -11,13 +11,7 @@ export default defineService({
     // "database": "ok" means Grafana reached MySQL.
     probes: [
       { type: 'http', container: 'grafana', port: 3000, path: '/api/health', expectJson: { database: 'ok' } },
-      // The application's own login: its user and password (from the container's environment) open its database.
-      {
-        type: 'exec',
-        service: 'grafana-db',
-        command: ['sh', '-c', 'MYSQL_PWD="$MYSQL_PASSWORD" mysql -h 127.0.0.1 -u "$MYSQL_USER" --skip-column-names --batch -e "SELECT DATABASE()" "$MYSQL_DATABASE"'],
-        expectOutput: '^grafana$',
-      },
+      databaseLoginProbe('grafana-db', 'grafana', 'mysql'),
     ],
     timeoutSeconds: 180,
   },

@@ -1,4 +1,4 @@
-import { defineService } from '@homelab/model';
+import { databaseLoginProbe, defineService } from '@homelab/model';
 
 export default defineService({
   description: 'NextCloud: file sharing, with its MariaDB and Redis',
@@ -24,13 +24,7 @@ export default defineService({
         path: '/status.php',
         expectJson: { installed: true, maintenance: false, needsDbUpgrade: false },
       },
-      // The application's own login: its user and password (from the container's environment) open its database.
-      {
-        type: 'exec',
-        service: 'nextcloud-db',
-        command: ['sh', '-c', 'MYSQL_PWD="$MARIADB_PASSWORD" mariadb -h 127.0.0.1 -u "$MARIADB_USER" --skip-column-names --batch -e "SELECT DATABASE()" "$MARIADB_DATABASE"'],
-        expectOutput: '^nextcloud$',
-      },
+      databaseLoginProbe('nextcloud-db', 'nextcloud', 'mariadb'),
       // Redis answers PONG only once authenticated and done loading its dataset (it says NOAUTH or LOADING before).
       { type: 'exec', service: 'nextcloud-redis', command: ['sh', '-c', 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping'], expectOutput: '^PONG$' },
     ],

@@ -1,4 +1,4 @@
-import { defineService } from '@homelab/model';
+import { databaseLoginProbe, defineService } from '@homelab/model';
 
 export default defineService({
   description: 'WordPress: the blog, with its own MariaDB',
@@ -14,13 +14,7 @@ export default defineService({
         path: '/wp-json/',
         expectBody: '"namespaces":\\s*\\[[^\\]]*"wp\\\\?/v2"',
       },
-      // The application's own login: its user and password (from the container's environment) open its database.
-      {
-        type: 'exec',
-        service: 'wordpress-db',
-        command: ['sh', '-c', 'MYSQL_PWD="$MARIADB_PASSWORD" mariadb -h 127.0.0.1 -u "$MARIADB_USER" --skip-column-names --batch -e "SELECT DATABASE()" "$MARIADB_DATABASE"'],
-        expectOutput: '^wordpress$',
-      },
+      databaseLoginProbe('wordpress-db', 'wordpress', 'mariadb'),
     ],
     timeoutSeconds: 240,
   },

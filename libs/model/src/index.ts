@@ -8,3 +8,4 @@ export * from './compose.ts';
 export * from './load.ts';
 export * from './rules.ts';
 export * from './mask.ts';
+export * from './probes.ts';

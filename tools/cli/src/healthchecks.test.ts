@@ -15,12 +15,12 @@ type Answer = { status: number; body: string };
 type Recording = Record<string, { ready: Answer; notReady: Answer }>;
 
 const { workspace } = await loadWorkspace('production', repoRoot);
-const checks = workspace.services.flatMap((svc) =>
-  Object.entries(svc.compose.services).flatMap(([name, def]) => {
-    const test = (def.healthcheck?.test ?? []) as string[];
-    const [form, program, flag, script] = test;
-    return form === 'CMD' && (program === 'bash' || program === 'python3') && flag === '-c' && script && /127\.0\.0\.1[:/]\d+/.test(script) ? [{ svc, name, program, script }] : [];
-  }),
+// Every compose healthcheck of the catalog, as its test argv.
+const healthchecks = workspace.services.flatMap((svc) =>
+  Object.entries(svc.compose.services).map(([name, def]) => ({ svc, name, test: (def.healthcheck?.test ?? []) as string[] })),
+);
+const checks = healthchecks.flatMap(({ svc, name, test: [form, program, flag, script] }) =>
+  form === 'CMD' && (program === 'bash' || program === 'python3') && flag === '-c' && script && /127\.0\.0\.1[:/]\d+/.test(script) ? [{ svc, name, program, script }] : [],
 );
 
 let server: Server;
@@ -60,14 +60,10 @@ describe('healthchecks without curl or wget, against the recorded answers', () =
 // Process checks (kometa, the GitHub runners) grep /proc/*/cmdline for a pattern written as
 // "[k]ometa\.py", which cannot match the check's own shell: `pgrep -f kometa.py` in CMD-SHELL always
 // found its own `sh -c` and passed. Run for real with sh, with and without a process of that name.
-const processChecks = workspace.services.flatMap((svc) =>
-  Object.entries(svc.compose.services).flatMap(([name, def]) => {
-    const test = (def.healthcheck?.test ?? []) as string[];
-    const script = test[0] === 'CMD-SHELL' ? (test[1] ?? '') : '';
-    const first = script.match(/'\[(\w)\]([^']*)' \/proc\/\[0-9\]\*\/cmdline/);
-    return first ? [{ name, script, process: `${first[1]}${first[2]!.replace(/\\\./g, '.')}` }] : [];
-  }),
-);
+const processChecks = healthchecks.flatMap(({ name, test: [form, script = ''] }) => {
+  const first = form === 'CMD-SHELL' ? script.match(/'\[(\w)\]([^']*)' \/proc\/\[0-9\]\*\/cmdline/) : null;
+  return first ? [{ name, script, process: `${first[1]}${first[2]!.replace(/\\\./g, '.')}` }] : [];
+});
 
 describe('process healthchecks do not match themselves', () => {
   it('kometa and the GitHub runners use them', () => {

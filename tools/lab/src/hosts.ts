@@ -5,19 +5,35 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { $ } from 'zx';
 import { dockerdArgs, sshdConfig, type LabHost } from './layout.ts';
 
-// The pid in `pidFile` when that process runs `command` and is not a zombie (killed but not reaped).
-function alive(pidFile: string, command: string): number | undefined {
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!pid) return undefined;
+// Whether process `pid` runs `command` and is not a zombie (killed but not reaped).
+function running(pid: number, command: string): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return state !== 'Z' && state !== 'X' && cmdline.includes(command) ? pid : undefined;
+    return state !== 'Z' && state !== 'X' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(command);
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // exited in the meantime
+  }
+}
+
+// The pid in `pidFile` when that process is running `command`. The pid file may vanish at any
+// moment (a stopping dockerd removes its own), so it is read once, never checked first.
+function alive(pidFile: string, command: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
   } catch {
     return undefined;
   }
+  return pid && running(pid, command) ? pid : undefined;
 }
 
 async function ensureNetwork(h: LabHost): Promise<void> {
@@ -65,20 +81,14 @@ async function killStragglers(h: LabHost): Promise<void> {
       return false;
     }
   });
-  for (const pid of pids) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  for (const pid of pids) signal(Number(pid), 'SIGKILL');
   if (pids.length) await sleep(500);
 }
 
 async function ensureDockerd(h: LabHost): Promise<void> {
   if (alive(`${h.runDir}/dockerd.pid`, 'dockerd') && (await dockerReady(h))) return;
   const old = alive(`${h.runDir}/dockerd.pid`, 'dockerd');
-  if (old) process.kill(old, 'SIGKILL'); // running but not answering
+  if (old) signal(old, 'SIGKILL'); // running but not answering
   await killStragglers(h);
   // A pid file naming a dead (or zombie) containerd makes the new dockerd wait for it in vain.
   rmSync(`${h.runDir}/exec/containerd/containerd.pid`, { force: true });
@@ -105,12 +115,14 @@ export async function hostUp(h: LabHost, clientPublicKey: string): Promise<void>
   await ensureDockerd(h);
 }
 
-async function stop(pidFile: string, command: string): Promise<void> {
+// SIGTERM, then SIGKILL after `graceMs`; waits on the pid itself: the pid file may be gone before the process is.
+export async function stop(pidFile: string, command: string, graceMs = 20_000): Promise<void> {
   const pid = alive(pidFile, command);
   if (!pid) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 80 && alive(pidFile, command); i++) await sleep(250);
-  if (alive(pidFile, command)) process.kill(pid, 'SIGKILL');
+  signal(pid, 'SIGTERM');
+  for (let i = 0; i < graceMs / 250 && running(pid, command); i++) await sleep(250);
+  if (running(pid, command)) signal(pid, 'SIGKILL');
+  for (let i = 0; i < 40 && running(pid, command); i++) await sleep(250);
 }
 
 // Stops the host's processes and removes everything `hostUp` made.

@@ -86,8 +86,8 @@ async function killStragglers(h: LabHost): Promise<void> {
 }
 
 async function ensureDockerd(h: LabHost): Promise<void> {
-  if (alive(`${h.runDir}/dockerd.pid`, 'dockerd') && (await dockerReady(h))) return;
   const old = alive(`${h.runDir}/dockerd.pid`, 'dockerd');
+  if (old && (await dockerReady(h))) return;
   if (old) signal(old, 'SIGKILL'); // running but not answering
   await killStragglers(h);
   // A pid file naming a dead (or zombie) containerd makes the new dockerd wait for it in vain.
@@ -115,14 +115,21 @@ export async function hostUp(h: LabHost, clientPublicKey: string): Promise<void>
   await ensureDockerd(h);
 }
 
+// Whether process `pid` is gone within `ms`.
+async function exited(pid: number, command: string, ms: number): Promise<boolean> {
+  for (let i = 0; i < ms / 250 && running(pid, command); i++) await sleep(250);
+  return !running(pid, command);
+}
+
 // SIGTERM, then SIGKILL after `graceMs`; waits on the pid itself: the pid file may be gone before the process is.
 export async function stop(pidFile: string, command: string, graceMs = 20_000): Promise<void> {
   const pid = alive(pidFile, command);
   if (!pid) return;
   signal(pid, 'SIGTERM');
-  for (let i = 0; i < graceMs / 250 && running(pid, command); i++) await sleep(250);
-  if (running(pid, command)) signal(pid, 'SIGKILL');
-  for (let i = 0; i < 40 && running(pid, command); i++) await sleep(250);
+  if (!(await exited(pid, command, graceMs))) {
+    signal(pid, 'SIGKILL');
+    await exited(pid, command, 10_000);
+  }
 }
 
 // Stops the host's processes and removes everything `hostUp` made.

@@ -1,11 +1,11 @@
-// Detection scenarios on a replayed real log (HDFS from LogHub) with event times.
+// Detection scenarios on a replayed steady log (a generated block-store log in the style of HDFS) with event times.
 import { describe, expect, it } from 'vitest';
-import { loadDataSet } from '../bench/loghub.ts';
 import { Detector } from './detector.ts';
 import { Notifier, type Sink } from './notifier.ts';
+import { blockStoreLog } from './synthetic-log.ts';
 import type { Alert } from './types.ts';
 
-const hdfs = loadDataSet(new URL('../../../../../shared/loghub', import.meta.url).pathname, 'HDFS').lines.map((l) => l.content);
+const hdfs = blockStoreLog();
 const minute = 60_000;
 const t0 = Date.UTC(2026, 10, 26, 0, 0, 0);
 

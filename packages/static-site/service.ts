@@ -3,6 +3,8 @@ import { defineService } from '@homelab/model';
 export default defineService({
   description: 'A static HTTP server on a locally built busybox image: the smallest real service the lab runs',
   host: 'ocean',
+  // A demo of the lab's own image (lab/busybox): it exists only in the lab, never in production.
+  inventories: ['lab'],
   category: 'lab',
   exposure: { port: 8088, access: 'public' },
   health: {

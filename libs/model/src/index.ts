@@ -9,3 +9,4 @@ export * from './load.ts';
 export * from './rules.ts';
 export * from './mask.ts';
 export * from './probes.ts';
+export * from './placement.ts';

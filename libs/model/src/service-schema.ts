@@ -99,6 +99,11 @@ export const serviceSchema = z
   .object({
     description: z.string().min(1),
     host: name.describe('inventory host the service runs on'),
+    inventories: z
+      .array(name)
+      .min(1)
+      .optional()
+      .describe('the inventories the service exists in (e.g. ["lab"] for a lab-only demo); every inventory when absent'),
     category: z.enum(['infrastructure', 'media', 'ai', 'monitoring', 'cloud', 'automation', 'lab']).default('infrastructure'),
     exposure: exposureSchema.optional(),
     gpu: gpuSchema.optional(),

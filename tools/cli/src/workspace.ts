@@ -1,26 +1,40 @@
 // Loads the workspace once per command: every service and the chosen inventory.
-import { ConfigError, findWorkspaceRoot, listServices, loadInventory, loadService, type ConfigIssue, type Inventory, type LoadedService } from '@homelab/model';
+import { ConfigError, findWorkspaceRoot, listServices, loadInventory, loadService, placement, type ConfigIssue, type Inventory, type LoadedService } from '@homelab/model';
 
 export interface Workspace {
   root: string;
   inventory: Inventory;
+  /** The services that exist in this inventory. */
   services: LoadedService[];
+  /** Services left out of this inventory by their `inventories`, and why: never listed, deployed or validated there. */
+  absent: Map<string, string>;
+}
+
+/** A selected service the inventory cannot run (lab: a GPU, an image, a host it lacks), with the reason. */
+export interface Skipped {
+  service: string;
+  host: string;
+  why: string;
 }
 
 // Loads all services; a broken one is reported with its file, the rest still load.
 export async function loadWorkspace(inventoryName: string, root = findWorkspaceRoot()): Promise<{ workspace: Workspace; issues: Map<string, ConfigIssue[]> }> {
   const inventory = loadInventory(root, inventoryName);
   const services: LoadedService[] = [];
+  const absent = new Map<string, string>();
   const issues = new Map<string, ConfigIssue[]>();
   for (const name of listServices(root)) {
     try {
-      services.push(await loadService(root, name));
+      const svc = await loadService(root, name);
+      const where = placement(svc, inventory);
+      if (where.kind === 'absent') absent.set(name, where.why);
+      else services.push(svc);
     } catch (error) {
       if (error instanceof ConfigError) issues.set(name, error.issues);
       else throw error;
     }
   }
-  return { workspace: { root, inventory, services }, issues };
+  return { workspace: { root, inventory, services, absent }, issues };
 }
 
 // Picks services by name; an unknown name is an error that lists the known ones.
@@ -31,6 +45,27 @@ export function selectServices(ws: Workspace, names: string[], loadIssues: Map<s
     if (found) return found;
     const issues = loadIssues.get(name);
     if (issues) throw new ConfigError(issues);
+    const why = ws.absent.get(name);
+    if (why) throw new ConfigError([{ file: `packages/${name}/service.ts`, path: 'inventories', message: `is not part of inventory ${ws.inventory.name}: ${why}`, hint: `add "${ws.inventory.name}" to its inventories to place it there` }]);
     throw new ConfigError([{ file: `packages/${name}`, path: '', message: `no service named "${name}"`, hint: `one of: ${ws.services.map((s) => s.name).join(', ')}` }]);
   });
+}
+
+// Picks services by name (all when none) and sets aside, with the reason, those the inventory cannot run
+// (a lab without a GPU or an image) and those named that are not part of the inventory at all.
+// Every entry point that acts on services (validate, plan, deploy, rollback, health, up) reports these as skipped.
+export function selectRunnable(ws: Workspace, names: string[], loadIssues: Map<string, ConfigIssue[]>): { services: LoadedService[]; skipped: Skipped[] } {
+  const skipped: Skipped[] = [];
+  const known = names.filter((name) => {
+    const why = ws.absent.get(name);
+    if (why) skipped.push({ service: name, host: '-', why: `not part of inventory ${ws.inventory.name}: ${why}` });
+    return !why;
+  });
+  if (names.length > 0 && known.length === 0) return { services: [], skipped };
+  const services = selectServices(ws, known, loadIssues).filter((svc) => {
+    const where = placement(svc, ws.inventory);
+    if (where.kind === 'unrunnable') skipped.push({ service: svc.name, host: svc.spec.host, why: `not runnable in inventory ${ws.inventory.name}: ${where.why}` });
+    return where.kind === 'placed';
+  });
+  return { services, skipped };
 }

@@ -1,5 +1,7 @@
-// Change detection, end to end through Nx: a throw-away git repository made from this workspace,
-// one commit per kind of change, and the exact set of affected services for each.
+// Change detection through Nx: a throw-away git repository made from this workspace, one commit per
+// kind of change, and the services Nx selects for each. Nx's selection is the candidate set: it holds
+// every service whose release may change (a library or CLI change selects all of them); `homelab affected`
+// then keeps exactly those whose release does change (tools/cli/src/affected), and deploy follows it.
 import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +33,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(repo.root, { recursive: true, force: true }));
 
-describe('nx affected maps each change to exactly the services it touches', () => {
+describe('nx affected selects every service a change may touch, and caches nothing it should not', () => {
   it('knows every service: one Nx project per packages/*/service.ts', () => {
     expect(services).toEqual(listServices(repo.root));
     expect(services).toEqual(expect.arrayContaining(['dns-probe', 'grafana', 'llama-cpp', 'plex', 'static-site']));
@@ -46,10 +48,35 @@ describe('nx affected maps each change to exactly the services it touches', () =
     expect(await affectedBy(() => writeFileSync(join(repo.root, 'packages/grafana/secrets.vault.yaml'), 'GRAFANA_ADMIN_PASSWORD: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3132\n'))).toEqual(['grafana']);
   });
 
-  it('a library: only the services that import it, directly or through another library', async () => {
-    expect(await affectedBy(edit('libs/gpu/src/llm.ts', '\n// changed\n'))).toEqual(['llama-cpp']);
+  it('a library or the CLI: every service (their code renders and deploys each release)', async () => {
+    expect(await affectedBy(edit('libs/gpu/src/llm.ts', '\n// changed\n'))).toEqual(services);
     expect(await affectedBy(edit('libs/model/src/compose.ts', '\n// changed\n'))).toEqual(services);
-    expect(await affectedBy(edit('libs/deploy/src/plan.ts', '\n// changed\n'))).toEqual([]);
+    expect(await affectedBy(edit('libs/deploy/src/plan.ts', '\n// changed\n'))).toEqual(services);
+    expect(await affectedBy(edit('tools/cli/src/validate.ts', '\n// changed\n'))).toEqual(services);
+  });
+
+  it('validate is re-run, not answered from the cache, when the code it runs changes', async () => {
+    const validate = () => repo.nx('run', 'tautulli:validate', '--outputStyle=static');
+    const first = await validate();
+    expect(first.exitCode, String(first.all)).toBe(0);
+    const fromCache = /\[(local cache|existing outputs match the cache)/;
+    expect(String((await validate()).all)).toMatch(fromCache);
+    // The validate code now refuses every service: a cached pass would hide it.
+    const file = join(repo.root, 'tools/cli/src/validate.ts');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('const issues = [...staticIssues(svc, inventory, all), ...secrets.errors];', "const issues = [...staticIssues(svc, inventory, all), ...secrets.errors, { file: 'x', path: 'y', message: 'refused by the changed validate code' }];"));
+    const changed = await validate();
+    expect(changed.exitCode).not.toBe(0);
+    expect(String(changed.all)).toContain('refused by the changed validate code');
+    expect(String(changed.all)).not.toMatch(fromCache);
+  });
+
+  it('tests: a library change runs the tests of the projects that depend on it, not of the others', async () => {
+    await affectedBy(edit('libs/gpu/src/llm.ts', '\n// changed again\n'));
+    const r = await repo.nx('show', 'projects', '--affected', '--withTarget=test', '--base=HEAD~1', '--head=HEAD', '--json');
+    const withTests = JSON.parse(r.stdout as string) as string[];
+    expect(withTests).toEqual(expect.arrayContaining(['@homelab/gpu', '@homelab/render', '@homelab/cli', 'log-anomaly-detector']));
+    expect(withTests).not.toContain('@homelab/model');
+    expect(withTests).not.toContain('@homelab/health');
   });
 
   it("one host's inventory entry: only the services placed on that host", async () => {

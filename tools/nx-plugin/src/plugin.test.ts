@@ -12,15 +12,27 @@ const root = tempWorkspace({
   'inventories/production/dns01/host.yaml': 'address: dns01.home\n',
   'inventories/lab/inventory.yaml': 'name: lab\n',
   'inventories/lab/ocean/host.yaml': 'address: 10.231.0.2\n',
+  'packages/web/package.json': '{ "name": "@homelab/web" }',
+  'packages/web/src/web.test.ts': '',
+  'packages/dns/package.json': '{ "name": "@homelab/dns" }',
+  'tools/cli/package.json': '{ "name": "@homelab/cli" }',
+  'tools/cli/src/deploy.lab.test.ts': '',
+  'tools/cli/src/nested/more.test.ts': '',
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const files = ['packages/web/service.ts', 'packages/dns/service.ts', 'inventories/production/inventory.yaml', 'inventories/production/ocean/host.yaml', 'inventories/production/dns01/host.yaml', 'inventories/lab/inventory.yaml', 'inventories/lab/ocean/host.yaml'];
+const files = ['packages/web/service.ts', 'packages/dns/service.ts', 'inventories/production/inventory.yaml', 'inventories/production/ocean/host.yaml', 'inventories/production/dns01/host.yaml', 'inventories/lab/inventory.yaml', 'inventories/lab/ocean/host.yaml', 'packages/web/package.json', 'packages/dns/package.json', 'tools/cli/package.json'];
 
 async function infer(): Promise<Record<string, ProjectConfiguration>> {
   const context = { workspaceRoot: root, nxJsonConfiguration: {} } as CreateNodesContextV2;
   const results = await createNodesV2[1](files, {}, context);
-  return Object.fromEntries(results.flatMap(([, r]) => Object.entries(r.projects ?? {})).map(([projectRoot, p]) => [projectRoot, p as ProjectConfiguration]));
+  // Nodes at the same root merge, as Nx merges them (a service's targets and its package's test target).
+  const merged: Record<string, ProjectConfiguration> = {};
+  for (const [projectRoot, p] of results.flatMap(([, r]) => Object.entries(r.projects ?? {}))) {
+    const before = merged[projectRoot];
+    merged[projectRoot] = { ...before, ...(p as ProjectConfiguration), targets: { ...before?.targets, ...p.targets } };
+  }
+  return merged;
 }
 
 describe('nx plugin', () => {
@@ -130,16 +142,21 @@ describe('nx plugin', () => {
             "executor": "nx:run-commands",
             "inputs": [
               "default",
-              "^default",
+              "^production",
+              {
+                "externalDependencies": [
+                  "vitest",
+                ],
+              },
             ],
             "metadata": {
-              "description": "Run the service's own vitest tests",
+              "description": "Run this project's vitest tests",
               "technologies": [
                 "vitest",
               ],
             },
             "options": {
-              "command": "vitest run --dir packages/web",
+              "command": "vitest run packages/web/",
               "cwd": "{workspaceRoot}",
             },
           },
@@ -156,7 +173,7 @@ describe('nx plugin', () => {
             "executor": "nx:run-commands",
             "inputs": [
               "default",
-              "^default",
+              "^production",
               {
                 "externalDependencies": [
                   "zod",
@@ -184,21 +201,38 @@ describe('nx plugin', () => {
     `);
   });
 
+  it('gives a test target to exactly the projects with tests; one with lab tests runs alone and uncached', async () => {
+    const projects = await infer();
+    expect(projects['packages/web']!.targets!.test).toEqual({
+      executor: 'nx:run-commands',
+      options: { command: 'vitest run packages/web/', cwd: '{workspaceRoot}' },
+      cache: true,
+      inputs: ['default', '^production', { externalDependencies: ['vitest'] }],
+      metadata: { description: "Run this project's vitest tests", technologies: ['vitest'] },
+    });
+    expect(projects['packages/dns']!.targets!.test).toBeUndefined();
+    expect(projects['tools/cli']!.targets!.test).toMatchObject({ options: { command: 'vitest run tools/cli/' }, cache: false, parallelism: false });
+  });
+
   it('infers one project per inventory and per host', async () => {
     const projects = await infer();
-    expect(Object.values(projects).map((p) => p.name).sort()).toEqual([
+    expect(Object.values(projects).filter((p) => p.name).map((p) => p.name).sort()).toEqual([
       'dns', 'host-lab-ocean', 'host-production-dns01', 'host-production-ocean', 'inventory-lab', 'inventory-production', 'web',
     ]);
   });
 
   it('adds the edges service -> host (in every inventory that has it) and host -> inventory', async () => {
-    const projects = Object.fromEntries(Object.values(await infer()).map((p) => [p.name!, p]));
+    const projects = Object.fromEntries(Object.values(await infer()).map((p) => [p.name ?? p.root, p]));
+    projects['@homelab/cli'] = { root: 'tools/cli', name: '@homelab/cli' };
     const deps = await createDependencies({}, { workspaceRoot: root, projects, nxJsonConfiguration: {}, fileMap: { projectFileMap: {}, nonProjectFiles: [] }, filesToProcess: { projectFileMap: {}, nonProjectFiles: [] }, externalNodes: {} } as unknown as CreateDependenciesContext);
     expect(deps.map((d) => `${d.source} -> ${d.target}`).sort()).toEqual([
+      // Every service depends on the CLI (and through it every library): their code renders its release.
+      'dns -> @homelab/cli',
       'dns -> host-production-dns01',
       'host-lab-ocean -> inventory-lab',
       'host-production-dns01 -> inventory-production',
       'host-production-ocean -> inventory-production',
+      'web -> @homelab/cli',
       'web -> host-lab-ocean',
       'web -> host-production-ocean',
     ]);

@@ -10,7 +10,7 @@ import {
   type CreateNodesV2,
   type RawProjectGraphDependency,
 } from '@nx/devkit';
-import { createServiceTargets } from './targets.ts';
+import { createServiceTargets, createTestTarget } from './targets.ts';
 
 export interface HomelabPluginOptions {
   /** Folder holding one folder per inventory. */
@@ -25,6 +25,22 @@ export function inventoryProjectName(inventory: string): string {
   return `inventory-${inventory}`;
 }
 
+/** The project that renders and deploys every service: the CLI, and through its imports every library. */
+export const cliProject = '@homelab/cli';
+
+// The test files under a project folder (node_modules and fixtures aside), relative to the folder.
+function testFiles(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...testFiles(join(dir, entry.name), rel));
+    else if (entry.name.endsWith('.test.ts')) out.push(rel);
+  }
+  return out;
+}
+
 function inventories(workspaceRoot: string, dir: string): string[] {
   const root = join(workspaceRoot, dir);
   if (!existsSync(root)) return [];
@@ -32,12 +48,18 @@ function inventories(workspaceRoot: string, dir: string): string[] {
 }
 
 export const createNodesV2: CreateNodesV2<HomelabPluginOptions> = [
-  '{packages/*/service.ts,inventories/*/inventory.yaml,inventories/*/*/host.yaml}',
+  '{packages/*/service.ts,inventories/*/inventory.yaml,inventories/*/*/host.yaml,{libs,tools,packages}/*/package.json}',
   (files, options, context) =>
     createNodesFromFiles(
       (file) => {
         const root = dirname(file);
         const invDir = options?.inventoriesDir ?? 'inventories';
+        if (basename(file) === 'package.json') {
+          // Every library, tool and package with tests gets a `test` target running exactly its own.
+          const tests = testFiles(join(context.workspaceRoot, root));
+          if (tests.length === 0) return {};
+          return { projects: { [root]: { root, targets: { test: createTestTarget(root, tests.some((t) => t.endsWith('.lab.test.ts'))) } } } };
+        }
         if (basename(file) === 'service.ts') {
           const name = basename(root);
           return {
@@ -93,6 +115,9 @@ export const createDependencies: CreateDependencies<HomelabPluginOptions> = asyn
     const root = project.root;
     const file = join(context.workspaceRoot, root, 'service.ts');
     if (!root.startsWith('packages/') || !existsSync(file) || !project.name) continue;
+    // What a service deploys is rendered by the CLI and the libraries: a change there may change its
+    // release, so Nx must select it (homelab affected then keeps exactly the services whose release changed).
+    if (byName.has(cliProject)) deps.push({ source: project.name, target: cliProject, type: DependencyType.implicit });
     let host: string | undefined;
     try {
       host = await serviceHost(file);

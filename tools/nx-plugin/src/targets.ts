@@ -25,20 +25,26 @@ export function createServiceTargets(service: string, options: ServiceTargetOpti
   return {
     validate: perInventory((i) => `${cli} validate ${service} --inventory ${i}`, inv, validateDefault, 'Check service.ts and compose.yaml: schema, rules, VRAM budget, docker compose config on the rendered files', {
       cache: true,
-      // Its host and inventory files come in through ^default (service -> host -> inventory edges).
-      inputs: ['default', '^default', { externalDependencies: ['zod', 'yaml'] }, { runtime: 'docker compose version --short' }],
+      // Everything that can change its answer comes in through its dependencies' production files: the host
+      // and inventory files (service -> host -> inventory) and the CLI with every library it imports (service -> cli).
+      inputs: ['default', '^production', { externalDependencies: ['zod', 'yaml'] }, { runtime: 'docker compose version --short' }],
       outputs: [],
     }),
     plan: perInventory((i) => `${cli} plan ${service} --inventory ${i}`, inv, deployDefault, 'Show what a deploy would change on the host (secrets masked)', { dependsOn: ['validate'] }),
     deploy: perInventory((i) => `${cli} deploy ${service} --inventory ${i}`, inv, deployDefault, 'Deploy the service to its host: stage, swap, up, health gate, rollback on failure', { dependsOn: ['validate'] }),
     health: perInventory((i) => `${cli} health ${service} --inventory ${i}`, inv, deployDefault, "Run the service's health test against its host"),
     rollback: perInventory((i) => `${cli} rollback ${service} --inventory ${i}`, inv, deployDefault, 'Bring back the previous release'),
-    test: {
-      executor: 'nx:run-commands',
-      options: { command: `vitest run --dir packages/${service}`, cwd: '{workspaceRoot}' },
-      cache: true,
-      inputs: ['default', '^default'],
-      metadata: { description: "Run the service's own vitest tests", technologies: ['vitest'] },
-    },
+  };
+}
+
+// The project's own tests and nothing else. Lab tests share the lab's hosts: a project with any runs
+// alone (parallelism: false) and is never answered from the cache (its result depends on the lab).
+export function createTestTarget(projectRoot: string, labTests: boolean): TargetConfiguration {
+  return {
+    executor: 'nx:run-commands',
+    options: { command: `vitest run ${projectRoot}/`, cwd: '{workspaceRoot}' },
+    cache: !labTests,
+    ...(labTests ? { parallelism: false } : { inputs: ['default', '^production', { externalDependencies: ['vitest'] }] }),
+    metadata: { description: labTests ? 'Run this project\'s vitest tests, its lab tests included (alone: they use the lab)' : "Run this project's vitest tests", technologies: ['vitest'] },
   };
 }

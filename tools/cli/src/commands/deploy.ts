@@ -1,31 +1,29 @@
 // `homelab deploy|plan|rollback [service...]`: hosts in parallel, one service at a time per host.
 import { resultsTable, runMany, type Action, type DeployResult } from '@homelab/deploy';
-import { join } from 'node:path';
-import { labRunnable } from '../lab-runnable.ts';
-import type { Workspace } from '../workspace.ts';
+import { readFileSync } from 'node:fs';
+import type { AffectedResult } from '../affected/affected.ts';
+import { computeAffected, describeAffected } from './affected.ts';
 import { validateService } from '../validate.ts';
 import { LocalExecutor } from '@homelab/host';
 import { ConfigError } from '@homelab/model';
 import { executorFactory, gitSha, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';
-import { loadWorkspace, selectServices } from '../workspace.ts';
+import { loadWorkspace, selectRunnable } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 export function manyCommand(action: Action) {
   return async (ctx: CommandContext): Promise<number> => {
     const { workspace, issues } = await loadWorkspace(ctx.inventory);
-    const names = ctx.flags.affected ? await affectedServices(workspace, ctx) : ctx.args;
+    const names = ctx.flags.affected ? await affectedServices(ctx) : ctx.args;
     // An empty affected set deploys nothing (an empty list of names would otherwise mean "all").
-    let services = ctx.flags.affected && names.length === 0 ? [] : selectServices(workspace, names, issues);
-    // In the lab, services it cannot run (GPU, no lab image) are skipped, not failed.
-    const skipped: DeployResult[] = [];
-    if (workspace.inventory.name === 'lab') {
-      services = services.filter((s) => {
-        const r = labRunnable(s, workspace.inventory);
-        if (!r.ok) skipped.push({ service: s.name, host: s.spec.host, result: 'skipped', version: s.version, seconds: 0, release: undefined, message: `not runnable in the lab: ${r.why}`, plan: undefined });
-        return r.ok;
-      });
-    }
-    const executorFor = executorFactory(ctx, workspace.inventory);
+    // Services the inventory cannot run (lab: a GPU, no lab image) or does not hold are skipped, not failed.
+    const selection = ctx.flags.affected && names.length === 0 ? { services: [], skipped: [] } : selectRunnable(workspace, names, issues);
+    // Under `nx affected -t deploy`, only the services whose release changed (HOMELAB_AFFECTED_FILE).
+    const exact = action === 'rollback' ? undefined : exactSet(workspace.inventory.name);
+    const services = exact ? selection.services.filter((s) => exact.has(s.name)) : selection.services;
+    for (const s of selection.services) if (!services.includes(s)) selection.skipped.push({ service: s.name, host: s.spec.host, why: exact!.why });
+    const skipped: DeployResult[] = selection.skipped.map((s) => ({ service: s.service, host: s.host, result: 'skipped', version: workspace.services.find((w) => w.name === s.service)?.version ?? '-', seconds: 0, release: undefined, message: s.why, plan: undefined }));
+    // Nothing to do reaches no host, so needs no production permission either.
+    const executorFor = services.length ? executorFactory(ctx, workspace.inventory) : undefined;
     if (action !== 'rollback') {
       const local = new LocalExecutor({ env: process.env as Record<string, string> });
       const vault = await vaultSecretsIfGiven(ctx);
@@ -34,7 +32,7 @@ export function manyCommand(action: Action) {
     }
     // Nothing is deployed when a secret cannot be read: all are read before any host is contacted.
     const secrets = action === 'rollback' ? new Map<string, Record<string, string>>() : await resolveAllSecrets(ctx, services, workspace.inventory);
-    const results = services.length === 0 ? [] : await runMany({
+    const results = !executorFor ? [] : await runMany({
       action,
       services,
       inventory: workspace.inventory,
@@ -61,12 +59,26 @@ export function manyCommand(action: Action) {
   };
 }
 
-// The services `nx affected` selects between --base and --head (defaults: main and HEAD).
-async function affectedServices(workspace: Workspace, ctx: CommandContext): Promise<string[]> {
-  const nx = new LocalExecutor({ cwd: workspace.root, env: { ...(process.env as Record<string, string>), NX_DAEMON: 'false' } });
-  const base = String(ctx.flags.base ?? process.env.NX_BASE ?? 'main');
-  const head = String(ctx.flags.head ?? process.env.NX_HEAD ?? 'HEAD');
-  const out = await nx.run([process.execPath, join(workspace.root, 'node_modules/nx/dist/bin/nx.js'), 'show', 'projects', '--affected', `--base=${base}`, `--head=${head}`, '--json']);
-  const affected = new Set(JSON.parse(out.stdout) as string[]);
-  return workspace.services.filter((s) => affected.has(s.name)).map((s) => s.name);
+// The services whose release changes between --base and --head (defaults: NX_BASE or main, NX_HEAD or HEAD).
+async function affectedServices(ctx: CommandContext): Promise<string[]> {
+  const result = await computeAffected(ctx);
+  for (const line of describeAffected(result)) ctx.err(line);
+  if (result.broken.length) throw new ConfigError(result.broken.map((b) => ({ file: `packages/${b.service}/service.ts`, path: '', message: `cannot be loaded: ${b.message}` })));
+  return result.affected.map((a) => a.service);
+}
+
+// HOMELAB_AFFECTED_FILE (written by `homelab affected --output`): per-service deploys that Nx starts for
+// `nx affected -t deploy` keep exactly the services whose release changed; the rest are skipped, unchanged.
+export function exactSet(inventory: string, file = process.env.HOMELAB_AFFECTED_FILE): (Set<string> & { why: string }) | undefined {
+  if (!file) return undefined;
+  let result: AffectedResult;
+  try {
+    result = JSON.parse(readFileSync(file, 'utf8')) as AffectedResult;
+  } catch (error) {
+    throw new ConfigError([{ file, path: '', message: `HOMELAB_AFFECTED_FILE cannot be read: ${(error as Error).message}`, hint: 'write it first: homelab affected --base <rev> --head <rev> --inventory <inventory> --output <file>' }]);
+  }
+  if (result.inventory !== inventory) throw new ConfigError([{ file, path: 'inventory', message: `was computed for inventory ${result.inventory}, not ${inventory}`, hint: `homelab affected --inventory ${inventory} --output ${file}` }]);
+  const set = new Set(result.affected.map((a) => a.service)) as Set<string> & { why: string };
+  set.why = `its release is the same at ${result.head.sha.slice(0, 12)} as at ${result.base.sha.slice(0, 12)} (homelab affected)`;
+  return set;
 }

@@ -9,6 +9,7 @@ import { lockCommand } from './lock.ts';
 import { factsCommand } from './facts.ts';
 import { upCommand } from './up.ts';
 import { vaultCommand } from './vault.ts';
+import { affectedCommand } from './affected.ts';
 
 export interface Command {
   summary: string;
@@ -25,6 +26,7 @@ export const commands: Record<string, Command> = {
   vault: { summary: 'vault encrypt|decrypt|view|edit|rekey FILE, set SERVICE KEY, import VARS --map M   (ansible-vault format)', run: vaultCommand },
   facts: { summary: 'facts [host...] [--json]     Docker, Compose, systemd, disk and GPUs (nvidia-smi) of each host', run: factsCommand },
   lock: { summary: 'lock status|release [host]   show or clear the host lock', run: lockCommand },
+  affected: { summary: 'affected [--base R] [--head R] [--output F]   services whose release changes between two revisions, and why (offline)', run: affectedCommand },
   validate: { summary: 'validate [service...]        schema, rules, VRAM budget, docker compose config', run: validateCommand },
   lab: { summary: 'lab up|down|status           the local lab hosts (network namespaces with sshd and dockerd)', run: labCommand },
   render: { summary: 'render <service...>          print the rendered compose, .env (masked) and unit', run: renderCommand },

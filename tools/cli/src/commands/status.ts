@@ -2,7 +2,7 @@
 import { formatTable, hostStatus, probeTarget, type StatusRow } from '@homelab/deploy';
 import { runHealthTest } from '@homelab/health';
 import { executorFactory } from '../session.ts';
-import { loadWorkspace, selectServices } from '../workspace.ts';
+import { loadWorkspace, selectRunnable } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 export async function statusCommand(ctx: CommandContext): Promise<number> {
@@ -36,7 +36,9 @@ export async function healthCommand(ctx: CommandContext): Promise<number> {
   const { workspace, issues } = await loadWorkspace(ctx.inventory);
   const executorFor = executorFactory(ctx, workspace.inventory);
   let failed = 0;
-  for (const svc of selectServices(workspace, ctx.args, issues)) {
+  const { services, skipped } = selectRunnable(workspace, ctx.args, issues);
+  for (const s of skipped) ctx.out(`- ${s.service} skipped: ${s.why}`);
+  for (const svc of services) {
     const host = workspace.inventory.hosts[svc.spec.host];
     if (!host) continue;
     const executor = executorFor(host);

@@ -1,8 +1,7 @@
 // `homelab up`: the main job on the embedded default: lab up, deploy every lab-runnable service, status.
 import { labUp } from '@homelab/lab';
 import { findWorkspaceRoot } from '@homelab/model';
-import { labRunnable } from '../lab-runnable.ts';
-import { loadWorkspace } from '../workspace.ts';
+import { loadWorkspace, selectRunnable } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 import { manyCommand } from './deploy.ts';
 import { statusCommand } from './status.ts';
@@ -11,12 +10,10 @@ export async function upCommand(ctx: CommandContext): Promise<number> {
   const root = findWorkspaceRoot();
   ctx.out('==> bringing up the lab');
   await labUp(root, ctx.out);
-  const { workspace } = await loadWorkspace('lab', root);
-  const checked = workspace.services.map((s) => ({ svc: s, ...labRunnable(s, workspace.inventory) }));
-  const runnable = checked.filter((c) => c.ok).map((c) => c.svc);
-  const skipped = checked.filter((c) => !c.ok);
+  const { workspace, issues } = await loadWorkspace('lab', root);
+  const { services: runnable, skipped } = selectRunnable(workspace, [], issues);
   ctx.out(`==> deploying ${runnable.length} lab-runnable service(s): ${runnable.map((s) => s.name).join(', ')}`);
-  if (skipped.length) ctx.out(`    (not runnable in the lab: ${skipped.map((c) => `${c.svc.name} [${c.why}]`).join(', ')})`);
+  if (skipped.length) ctx.out(`    (not runnable in the lab: ${skipped.map((s) => `${s.service} [${s.why.replace(/^not runnable in inventory lab: /, '')}]`).join(', ')})`);
   const deployed = await manyCommand('deploy')({ ...ctx, inventory: 'lab', args: runnable.map((s) => s.name) });
   ctx.out('==> status');
   const status = await statusCommand({ ...ctx, inventory: 'lab', args: [] });

@@ -3,16 +3,24 @@ import { formatIssue, type ConfigIssue } from '@homelab/model';
 import { LocalExecutor } from '@homelab/host';
 import { validateService } from '../validate.ts';
 import { vaultSecretsIfGiven } from '../session.ts';
-import { loadWorkspace, selectServices } from '../workspace.ts';
+import { loadWorkspace, selectRunnable, selectServices } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 export async function validateCommand(ctx: CommandContext): Promise<number> {
   const { workspace, issues: loadIssues } = await loadWorkspace(ctx.inventory);
   const names = ctx.args.length ? ctx.args : [...workspace.services.map((s) => s.name), ...loadIssues.keys()].sort();
+  // What the inventory cannot run, or does not hold, is skipped with its reason (exit 0), as deploy skips it.
+  const { skipped } = selectRunnable(workspace, names.filter((n) => !loadIssues.has(n)), loadIssues);
+  const skips = new Map(skipped.map((s) => [s.service, s.why]));
   const local = new LocalExecutor({ env: process.env as Record<string, string> });
   const vault = await vaultSecretsIfGiven(ctx);
   let failed = 0;
   for (const name of names) {
+    const skip = skips.get(name);
+    if (skip) {
+      ctx.out(`- ${name} skipped: ${skip}`);
+      continue;
+    }
     let issues: ConfigIssue[] | undefined = loadIssues.get(name);
     if (!issues) {
       const [svc] = selectServices(workspace, [name], loadIssues);

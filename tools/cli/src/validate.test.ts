@@ -79,3 +79,50 @@ describe('validate rejects broken services with the file, the field and a non-ze
     expect(r.stderr).toContain('host port 7070/tcp on ocean is also published by service "other" (packages/other/compose.yaml)');
   });
 });
+
+describe('placement per inventory: every entry point skips, with the reason, what an inventory does not hold or cannot run', () => {
+  const probe = (port: number) => ({ probes: [{ type: 'tcp', port }] });
+  const compose = (name: string, port: number) => `services:\n  ${name}:\n    image: lab/busybox:1\n    healthcheck:\n      test: ["CMD", "true"]\n    ports: ["${port}:80"]\n`;
+  const root = tempWorkspace({
+    'inventories/lab/inventory.yaml': 'name: lab\n',
+    'inventories/lab/ocean/host.yaml': 'address: 10.231.0.2\n',
+    'inventories/production/inventory.yaml': 'name: production\nproduction: true\n',
+    'inventories/production/ocean/host.yaml': 'address: 192.168.1.143\ngpu: { model: RTX 3090, vramMiB: 24576 }\n',
+    'packages/demo/service.ts': serviceTs({ description: 'demo', host: 'ocean', inventories: ['lab'], health: probe(8088) }),
+    'packages/demo/compose.yaml': compose('demo', 8088),
+    'packages/demo/package.json': '{"version": "1.0.0"}',
+    'packages/gpu/service.ts': serviceTs({ description: 'gpu', host: 'ocean', gpu: { vramMiB: 1000 }, health: probe(8089) }),
+    'packages/gpu/compose.yaml': compose('gpu', 8089),
+    'packages/gpu/package.json': '{"version": "1.0.0"}',
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const cli = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args], { cwd: root, reject: false, env: { HOMELAB_ALLOW_PRODUCTION: '' } });
+
+  it('a lab-only service is not part of production: validate of all leaves it out, by name it is skipped', async () => {
+    const all = await cli('validate', '--inventory', 'production');
+    expect(all.stdout + all.stderr).not.toContain('demo');
+    const named = await cli('validate', 'demo', '--inventory', 'production');
+    expect(named.exitCode).toBe(0);
+    expect(named.stdout).toContain('- demo skipped: not part of inventory production: demo exists only in inventory lab (inventories in packages/demo/service.ts)');
+    const lab = await cli('validate', 'demo', '--inventory', 'lab');
+    expect(lab.stdout).toContain('✔ demo is valid for inventory lab');
+  });
+
+  it('deploy of a service production does not hold reaches no host and needs no production permission', async () => {
+    const r = await cli('deploy', 'demo', '--inventory', 'production', '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject([{ service: 'demo', result: 'skipped' }]);
+  });
+
+  it('what the lab cannot run (a GPU) is skipped by validate, deploy and health, exit 0', async () => {
+    const validate = await cli('validate', 'gpu', '--inventory', 'lab');
+    expect(validate.exitCode).toBe(0);
+    expect(validate.stdout).toContain('- gpu skipped: not runnable in inventory lab: needs a GPU; lab host ocean has none');
+    const deploy = await cli('deploy', 'gpu', '--inventory', 'lab', '--json');
+    expect(deploy.exitCode, deploy.stderr).toBe(0);
+    expect(JSON.parse(deploy.stdout)).toMatchObject([{ service: 'gpu', host: 'ocean', result: 'skipped', message: 'not runnable in inventory lab: needs a GPU; lab host ocean has none' }]);
+    const health = await cli('health', 'gpu', '--inventory', 'lab');
+    expect(health.exitCode).toBe(0);
+    expect(health.stdout).toContain('- gpu skipped');
+  });
+});

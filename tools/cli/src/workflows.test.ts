@@ -18,9 +18,14 @@ describe('GitHub workflows', () => {
     const job = w.jobs.deploy;
     expect(job['runs-on']).toEqual(['self-hosted', 'homelab', 'ansible']);
     expect(job.env.ANSIBLE_VAULT_PASSWORD).toBe('${{ secrets.ANSIBLE_VAULT_PASSWORD }}');
-    const steps = job.steps as Array<{ uses?: string; run?: string }>;
+    const steps = job.steps as Array<{ uses?: string; run?: string; env?: Record<string, string> }>;
     expect(steps.some((s) => s.uses?.startsWith('nrwl/nx-set-shas@'))).toBe(true);
-    expect(steps.some((s) => s.run?.includes('nx affected -t deploy -c production'))).toBe(true);
+    // The exact set is written first, and the deploy tasks Nx starts keep to it.
+    const exact = steps.findIndex((s) => s.run?.includes('homelab affected') && s.run.includes('--inventory production --output affected-production.json'));
+    const deploy = steps.findIndex((s) => s.run?.includes('nx affected -t deploy -c production'));
+    expect(exact).toBeGreaterThan(0);
+    expect(deploy).toBeGreaterThan(exact);
+    expect(steps[deploy]!.env).toEqual({ HOMELAB_AFFECTED_FILE: 'affected-production.json' });
   });
 
   it('pr-test validates, tests and lab-deploys what is affected; pr-cleanup removes the lab', () => {

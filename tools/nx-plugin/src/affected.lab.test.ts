@@ -1,6 +1,7 @@
 // End to end on the lab: two services deployed, one changed and committed; `nx affected -t deploy -c lab`
-// restarts only that one.
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// restarts only that one, also when a library change makes Nx select both (the exact set of
+// `homelab affected` keeps the other unchanged).
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
@@ -27,6 +28,8 @@ function write(root: string, s: TestService) {
 beforeAll(async () => {
   const lab = await labUp(repoRoot, () => {});
   repo = await throwawayRepo((root) => {
+    // Only the two test services: Nx then selects nothing else, whatever the change.
+    for (const name of readdirSync(join(root, 'packages'))) rmSync(join(root, 'packages', name), { recursive: true, force: true });
     write(root, a);
     write(root, b);
     // The lab's keys are per machine (not in git): the copy uses this checkout's.
@@ -68,5 +71,29 @@ describe('nx affected -t deploy -c lab', () => {
     expect(await startedAt(b)).toBe(bStarted);
     expect(await startedAt(a)).not.toBe(aStarted);
     expect(await (await fetch(`http://10.231.0.2:${a.port}/health`)).text()).toBe('ok a2\n');
+  });
+
+  it('a library change selects both in Nx; the exact set deploys only the one whose release changed', async () => {
+    const bStarted = await startedAt(b);
+    const aStarted = await startedAt(a);
+    write(repo.root, { ...a, title: 'a3' });
+    appendFileSync(join(repo.root, 'libs/render/src/compose.ts'), '\n// a comment: no rendered output changes\n');
+    await repo.commitAll(`change ${a.name} and a library`);
+    const exactFile = join(repo.root, 'affected-lab.json');
+    const exact = await execa(process.execPath, [join(repo.root, 'node_modules/tsx/dist/cli.mjs'), 'tools/cli/src/main.ts', 'affected', '--base=HEAD~1', '--head=HEAD', '--inventory', 'lab', '--output', exactFile], { cwd: repo.root, reject: false, all: true });
+    expect(exact.exitCode, String(exact.all)).toBe(0);
+    expect((JSON.parse(readFileSync(exactFile, 'utf8')) as { affected: Array<{ service: string }> }).affected.map((x) => x.service)).toEqual([a.name]);
+
+    const run = await execa(process.execPath, [join(repo.root, 'node_modules/nx/dist/bin/nx.js'), 'affected', '-t', 'deploy', '-c', 'lab', '--base=HEAD~1', '--head=HEAD', '--outputStyle=static'], {
+      cwd: repo.root, reject: false, all: true, env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', HOMELAB_AFFECTED_FILE: exactFile },
+    });
+    const output = stripVTControlCharacters(String(run.all));
+    expect(run.exitCode, output).toBe(0);
+    expect(output).toContain(`nx run ${b.name}:deploy:lab`); // Nx's candidate set holds both
+    expect(output).toMatch(new RegExp(`${b.name}\\s+ocean\\s+skipped`));
+    expect(output).toMatch(new RegExp(`${a.name}\\s+ocean\\s+deployed`));
+    expect(await startedAt(b)).toBe(bStarted);
+    expect(await startedAt(a)).not.toBe(aStarted);
+    expect(await (await fetch(`http://10.231.0.2:${a.port}/health`)).text()).toBe('ok a3\n');
   });
 });

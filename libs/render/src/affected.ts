@@ -52,7 +52,6 @@ function partReasons(base: SnapshotRelease, head: SnapshotRelease): string[] {
   for (const part of [...names].sort()) {
     const [a, b] = [base.parts[part], head.parts[part]];
     if (a === b) continue;
-    if (part === 'compose.yaml' && imageChanged.length) continue; // said by the image lines
     if (part === 'placement' && base.host !== head.host) continue;
     if (part === 'secret names') {
       const added = head.secrets.filter((n) => !base.secrets.includes(n));

@@ -36,7 +36,8 @@ export function releaseFingerprint(svc: LoadedService, inventory: Inventory, ren
   const release = renderRelease(svc, { host, images: inventory.images }, Object.fromEntries(secrets.map((n) => [n, `\${${n}}`])));
   const portable = (text: string) => text.replaceAll(root, '<root>');
   const parts: Record<string, string> = {
-    'compose.yaml': sha(portable(release.compose)),
+    // Images are compared on their own (the image lines), so that "compose.yaml changed" means the rest did.
+    'compose.yaml': sha(portable(release.compose).replace(/^(\s*image:).*$/gm, '$1')),
     'systemd unit': sha(portable(release.unit)),
     'health test': sha(JSON.stringify(svc.spec.health)),
     placement: sha(placementOf(host)),

@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gitEnv, throwawayRepo, type ThrowawayRepo } from '@homelab/nx-plugin/testing';
 import { parse } from 'yaml';
 import { repoRoot } from '@homelab/model/testing';
 import { lintWorkflows } from './lint-workflows.ts';
@@ -35,4 +38,55 @@ describe('GitHub workflows', () => {
     expect(runs).toContain('homelab deploy --affected');
     expect((workflow('pr-cleanup.yml').jobs.cleanup.steps as Array<{ run?: string }>).some((s) => s.run?.includes('homelab lab down'))).toBe(true);
   });
+});
+
+// Runs one `run:` step of a workflow as the runner does (bash -e), read from the YAML itself.
+async function runStep(file: string, job: string, name: string, cwd: string, env: Record<string, string>) {
+  const step = (workflow(file).jobs[job].steps as Array<{ name?: string; run?: string; env?: Record<string, string> }>).find((s) => s.name === name);
+  if (!step?.run) throw new Error(`${file}: no run step named "${name}" in job ${job}`);
+  return execa('bash', ['-e', '-c', step.run], { cwd, env: { ...env, ...step.env }, reject: false, all: true });
+}
+
+describe('main-apply: versions and changelogs, run from the YAML', () => {
+  let repo: ThrowawayRepo;
+  let origin: string;
+  beforeAll(async () => {
+    repo = await throwawayRepo((root) => {
+      for (const f of readdirSync(join(root, '.changeset'))) if (f.endsWith('.md') && f !== 'README.md') rmSync(join(root, '.changeset', f));
+      writeFileSync(join(root, '.changeset/tautulli-update.md'), '---\n"@homelab/tautulli": minor\n---\n\nTautulli 2.15 with the new history page.\n');
+    });
+    origin = mkdtempSync(join(tmpdir(), 'homelab-origin-'));
+    await execa('git', ['init', '-q', '--bare', '-b', 'main', origin]);
+    await repo.git('remote', 'add', 'origin', origin);
+    await repo.git('push', '-q', 'origin', 'main');
+  }, 120_000);
+  afterAll(() => {
+    rmSync(repo.root, { recursive: true, force: true });
+    rmSync(origin, { recursive: true, force: true });
+  });
+
+  it('bumps the changed service, writes its changelog and lock file, pushes the commit to main and deploys from it', async () => {
+    // In the checkout, untracked, as stray files of a job are: the version commit must not take it.
+    const githubEnv = join(repo.root, '.github-env');
+    writeFileSync(githubEnv, '');
+    const env = { ...gitEnv, PATH: `${join(repo.root, 'node_modules/.bin')}:${process.env.PATH}`, HOME: process.env.HOME ?? '/root', GITHUB_ENV: githubEnv };
+    const r = await runStep('main-apply.yml', 'deploy', 'Versions and changelogs', repo.root, env);
+    expect(r.exitCode, String(r.all)).toBe(0);
+    expect(JSON.parse(readFileSync(join(repo.root, 'packages/tautulli/package.json'), 'utf8')).version).toBe('1.1.0');
+    // The entry names the commit that brought the changeset.
+    expect(readFileSync(join(repo.root, 'packages/tautulli/CHANGELOG.md'), 'utf8')).toMatch(/## 1\.1\.0\n\n### Minor Changes\n\n- [0-9a-f]{7}: Tautulli 2\.15 with the new history page\./);
+    const pushed = (await execa('git', ['log', '-1', '--format=%s', 'main'], { cwd: origin })).stdout;
+    expect(pushed).toBe('Version Packages [skip ci]');
+    const committed = (await execa('git', ['show', '--name-only', '--format=', 'main'], { cwd: origin })).stdout.split('\n').sort();
+    expect(committed).toEqual(['.changeset/tautulli-update.md', 'package-lock.json', 'packages/tautulli/CHANGELOG.md', 'packages/tautulli/package.json']);
+    // The lock file follows the new version, so the next npm ci accepts it.
+    const lock = JSON.parse(readFileSync(join(repo.root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    expect(lock.packages['packages/tautulli']!.version).toBe('1.1.0');
+    const head = (await repo.git('rev-parse', 'HEAD')) as { stdout: string };
+    expect(readFileSync(githubEnv, 'utf8')).toBe(`NX_HEAD=${head.stdout.trim()}\n`);
+    // Nothing pending: a second run changes nothing and pushes nothing.
+    const again = await runStep('main-apply.yml', 'deploy', 'Versions and changelogs', repo.root, env);
+    expect(again.exitCode, String(again.all)).toBe(0);
+    expect((await execa('git', ['rev-list', '--count', 'main'], { cwd: origin })).stdout).toBe('2');
+  }, 120_000);
 });

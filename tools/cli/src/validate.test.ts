@@ -29,7 +29,7 @@ describe('validate every package of the workspace', async () => {
 describe('validate rejects broken services with the file, the field and a non-zero exit', () => {
   const inventoryFiles = { 'inventories/lab/inventory.yaml': 'name: lab\n', 'inventories/lab/ocean/host.yaml': 'address: 10.231.0.2\n' };
   const good = { description: 'web', host: 'ocean', health: { probes: [{ type: 'tcp', port: 8080 }] } };
-  const compose = (extra: string) => `services:\n  web:\n    image: example/web:1.0.0\n    healthcheck:\n      test: ["CMD", "true"]\n${extra}`;
+  const compose = (extra: string) => `services:\n  web:\n    image: lab/web:1.0.0\n    healthcheck:\n      test: ["CMD", "true"]\n${extra}`;
   const root = tempWorkspace({
     ...inventoryFiles,
     'packages/ok/service.ts': serviceTs(good),

@@ -10,7 +10,7 @@ const root = tempWorkspace({
   'inventories/lab/ocean/host.yaml': 'address: 10.231.0.2\n',
   'packages/app/package.json': '{"version": "1.0.0"}',
   'packages/app/service.ts': serviceTs({ description: 'app', host: 'ocean', secrets: ['DB_PASSWORD', 'API_TOKEN'], health: { probes: [{ type: 'tcp', port: 8080 }] } }),
-  'packages/app/compose.yaml': 'services:\n  app:\n    image: example/app:1.0.0\n    ports: ["8080:80"]\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n      API_TOKEN: ${API_TOKEN}\n    healthcheck:\n      test: ["CMD", "true"]\n',
+  'packages/app/compose.yaml': 'services:\n  app:\n    image: lab/app:1.0.0\n    ports: ["8080:80"]\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n      API_TOKEN: ${API_TOKEN}\n    healthcheck:\n      test: ["CMD", "true"]\n',
   'pw': 'first password\n',
   'pw2': 'second password\n',
 });

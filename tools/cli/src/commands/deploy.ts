@@ -19,7 +19,7 @@ export function manyCommand(action: Action) {
     const selection = ctx.flags.affected && names.length === 0 ? { services: [], skipped: [] } : selectRunnable(workspace, names, issues);
     // Under `nx affected -t deploy`, only the services whose release changed (HOMELAB_AFFECTED_FILE).
     const exact = action === 'rollback' ? undefined : exactSet(workspace.inventory.name);
-    const services = exact ? selection.services.filter((s) => exact.has(s.name)) : selection.services;
+    const services = exact ? selection.services.filter((s) => exact.services.has(s.name)) : selection.services;
     for (const s of selection.services) if (!services.includes(s)) selection.skipped.push({ service: s.name, host: s.spec.host, why: exact!.why });
     const skipped: DeployResult[] = selection.skipped.map((s) => ({ service: s.service, host: s.host, result: 'skipped', version: workspace.services.find((w) => w.name === s.service)?.version ?? '-', seconds: 0, release: undefined, message: s.why, plan: undefined }));
     // Nothing to do reaches no host, so needs no production permission either.
@@ -69,7 +69,7 @@ async function affectedServices(ctx: CommandContext): Promise<string[]> {
 
 // HOMELAB_AFFECTED_FILE (written by `homelab affected --output`): per-service deploys that Nx starts for
 // `nx affected -t deploy` keep exactly the services whose release changed; the rest are skipped, unchanged.
-export function exactSet(inventory: string, file = process.env.HOMELAB_AFFECTED_FILE): (Set<string> & { why: string }) | undefined {
+export function exactSet(inventory: string, file = process.env.HOMELAB_AFFECTED_FILE): { services: Set<string>; why: string } | undefined {
   if (!file) return undefined;
   let result: AffectedResult;
   try {
@@ -78,7 +78,8 @@ export function exactSet(inventory: string, file = process.env.HOMELAB_AFFECTED_
     throw new ConfigError([{ file, path: '', message: `HOMELAB_AFFECTED_FILE cannot be read: ${(error as Error).message}`, hint: 'write it first: homelab affected --base <rev> --head <rev> --inventory <inventory> --output <file>' }]);
   }
   if (result.inventory !== inventory) throw new ConfigError([{ file, path: 'inventory', message: `was computed for inventory ${result.inventory}, not ${inventory}`, hint: `homelab affected --inventory ${inventory} --output ${file}` }]);
-  const set = new Set(result.affected.map((a) => a.service)) as Set<string> & { why: string };
-  set.why = `its release is the same at ${result.head.sha.slice(0, 12)} as at ${result.base.sha.slice(0, 12)} (homelab affected)`;
-  return set;
+  return {
+    services: new Set(result.affected.map((a) => a.service)),
+    why: `its release is the same at ${result.head.sha.slice(0, 12)} as at ${result.base.sha.slice(0, 12)} (homelab affected)`,
+  };
 }

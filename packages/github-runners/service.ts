@@ -5,6 +5,10 @@ export default defineService({
   host: 'gh-runner-01',
   category: 'automation',
   secrets: ['GITHUB_RUNNER_TOKEN'],
+  // The deploy jobs run on these runners: a deploy of them replaces idle runners one at a time and leaves
+  // a runner with a job (its Runner.Worker process) alone until the job ends, so no job, the deploying one
+  // included, is cut off; a waiter on the host replaces it then. "[R]" keeps the pattern from matching itself.
+  rollout: { service: 'github-runner', busy: ['sh', '-c', "grep -qs '[R]unner\\.Worker' /proc/[0-9]*/cmdline"] },
   health: {
     probes: [
       { type: 'container', service: 'github-runner' },

@@ -82,8 +82,18 @@ async function stage(input: DeployInput, p: Prepared): Promise<void> {
   await input.executor.sh(script, { input: files.map((f) => f.content).join(''), display: `stage release ${p.record.id}` });
 }
 
-async function up(executor: Executor, dir: string): Promise<void> {
-  await executor.sh(remote.composeUpScript(dir), { display: `docker compose up -d --remove-orphans (in ${dir})` });
+// Brings the release in `dir` up; with a rollout, replica by replica, and says which busy replicas wait.
+export async function up(input: Pick<DeployInput, 'svc' | 'executor'>, dir: string): Promise<string | undefined> {
+  const rollout = input.svc.spec.rollout;
+  if (!rollout) {
+    await input.executor.sh(remote.composeUpScript(dir), { display: `docker compose up -d --remove-orphans (in ${dir})` });
+    return undefined;
+  }
+  const script = remote.rollingUpScript(dir, input.svc.name, rollout.service, rollout.busy, rollout.maxWaitMinutes * 60);
+  const out = await input.executor.sh(script, { display: `docker compose up, ${rollout.service} one replica at a time (in ${dir})` });
+  const deferred = (/^--deferred--(.*)$/m.exec(out.stdout)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+  if (deferred.length === 0) return undefined;
+  return `${deferred.length} busy replica${deferred.length === 1 ? '' : 's'} of ${rollout.service} (${deferred.map((id) => id.slice(0, 12)).join(', ')}) keep the previous release until idle, then are replaced (log: ${dir}/.rollout.log)`;
 }
 
 function health(input: DeployInput): Promise<HealthReport> {
@@ -139,6 +149,7 @@ export async function deployService(input: DeployInput): Promise<DeployResult> {
       return result(p.plan.action === 'unchanged' ? 'unchanged' : 'planned', { plan: p.plan, release: p.plan.previous?.id, message: p.plan.reasons.join('; ') || undefined });
     }
     log(`${p.plan.action}: ${p.plan.reasons.join('; ')}`);
+    let deferred: string | undefined;
     try {
       await executor.sh(remote.ensureNetworksScript(externalNetworks(p.release.compose)), { display: 'docker network create (external networks)' });
       log(`staging release ${p.record.id}`);
@@ -146,7 +157,8 @@ export async function deployService(input: DeployInput): Promise<DeployResult> {
       await executor.sh(remote.ensureDirsScript(p.release.dirs, host.uid, host.gid), { display: 'create data directories' });
       await executor.sh(remote.swapScript(p.paths, p.record.id), { display: `point current at ${p.record.id}` });
       log('starting containers');
-      await up(executor, p.paths.current);
+      deferred = await up(input, p.paths.current);
+      if (deferred) log(deferred);
       log('waiting for the health test');
       const report = await health(input);
       if (!report.healthy) {
@@ -163,7 +175,7 @@ export async function deployService(input: DeployInput): Promise<DeployResult> {
     if (input.systemd) await executor.sh(remote.installUnitScript(p.release.unitName), { input: p.release.unit, display: `install ${p.release.unitName}` });
     const prune = releasesToPrune([...p.remote.releases, p.record.id], [p.record.id, p.plan.previous?.id ?? '']);
     await executor.sh(remote.pruneScript(p.paths, prune), { display: 'prune old releases' });
-    return result('deployed', { plan: p.plan, release: p.record.id, message: p.plan.reasons.join('; ') });
+    return result('deployed', { plan: p.plan, release: p.record.id, message: [p.plan.reasons.join('; '), deferred].filter(Boolean).join('; ') });
   } catch (error) {
     return result('failed', { message: error instanceof Error ? error.message : String(error) });
   } finally {
@@ -194,7 +206,7 @@ async function recover(input: DeployInput, p: Prepared, why: string, result: (o:
     }
     log(`rolling back to ${previous.id}`);
     await executor.sh(remote.swapScript(p.paths, previous.id), { display: `point current at ${previous.id}` });
-    await up(executor, p.paths.current);
+    await up(input, p.paths.current);
     const report = await health(input);
     const state = withHistory(p.remote.state, { id: p.record.id, version: p.record.version, gitSha: p.record.gitSha, at, result: 'rolled back', message: maskSecrets(why, Object.values(input.secrets)) }, undefined);
     await writeState(executor, p.paths, state);

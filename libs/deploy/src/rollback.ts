@@ -2,7 +2,7 @@
 import { HostLock, quote } from '@homelab/host';
 import { HomelabError } from '@homelab/model';
 import { runHealthTest } from '@homelab/health';
-import type { DeployInput, DeployResult } from './apply.ts';
+import { up, type DeployInput, type DeployResult } from './apply.ts';
 import { servicePaths } from './layout.ts';
 import { probeTarget } from './probe-target.ts';
 import { withHistory, type DeployState, type ReleaseRecord } from './record.ts';
@@ -43,12 +43,12 @@ export async function rollbackService(input: Omit<DeployInput, 'images' | 'secre
     const record = JSON.parse((await executor.sh(`cat ${quote(`${paths.release(id)}/release.json`)}`)).stdout) as ReleaseRecord;
     log(`rolling back from ${current.state.current.id} to ${id} (version ${record.version})`);
     await executor.sh(remote.swapScript(paths, id), { display: `point current at ${id}` });
-    await executor.sh(remote.composeUpScript(paths.current), { display: 'docker compose up -d --remove-orphans' });
+    await up(input, paths.current);
     const report = await runHealthTest(svc.spec.health, input.target ?? probeTarget(host, executor, svc.name), input.poll);
     const at = new Date().toISOString();
     if (!report.healthy) {
       await executor.sh(remote.swapScript(paths, current.state.current.id));
-      await executor.sh(remote.composeUpScript(paths.current));
+      await up(input, paths.current);
       return done('failed', current.state.current.id, `release ${id} is not healthy (${report.detail.join('; ')}); went back to ${current.state.current.id}`);
     }
     const state = withHistory(current.state, { id, version: record.version, gitSha: record.gitSha, at, result: 'rollback' }, { ...record, deployedAt: at });

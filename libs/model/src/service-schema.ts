@@ -87,6 +87,18 @@ export const healthSchema = z
   })
   .strict();
 
+export const rolloutSchema = z
+  .object({
+    service: name.describe('compose service with several replicas (deploy.replicas), replaced one at a time'),
+    busy: z
+      .array(z.string().min(1))
+      .min(1)
+      .refine((argv) => !argv.some((a) => /\$\{[A-Za-z_]/.test(a)), 'no ${...} here: the command runs in the container as written')
+      .describe('argv run in a replica: exit 0 means it is busy (a CI job runs there) and it is replaced only once idle'),
+    maxWaitMinutes: z.number().int().positive().default(360).describe('how long a busy replica may keep the old release (GitHub caps a job at 6 h)'),
+  })
+  .strict();
+
 export const backupSchema = z
   .object({
     volumes: z.array(z.string().min(1)).min(1).describe('named volumes or data paths to back up'),
@@ -118,6 +130,9 @@ export const serviceSchema = z
     puid: z.boolean().default(false).describe('set PUID/PGID from the host uid/gid (linuxserver.io images)'),
     health: healthSchema,
     backups: backupSchema.optional(),
+    rollout: rolloutSchema
+      .optional()
+      .describe('replace the replicas of one compose service one at a time, leaving busy ones (a running CI job) until they are idle'),
     healthcheckExemptions: z
       .record(name, z.string().min(10, 'say why, in a sentence'))
       .default({})
@@ -136,3 +151,4 @@ export type Probe = z.output<typeof probeSchema>;
 export type HealthSpec = z.output<typeof healthSchema>;
 export type GpuSpec = z.output<typeof gpuSchema>;
 export type Exposure = z.output<typeof exposureSchema>;
+export type Rollout = z.output<typeof rolloutSchema>;

@@ -60,6 +60,8 @@ export interface LabWorkspace {
   inventory: Inventory;
   prefix: string;
   write: (s: TestService) => void;
+  /** Writes the files of a service of one's own (path -> content, under packages/<name>/), cleaned up like write's. */
+  writeFiles: (host: string, name: string, files: Record<string, string>) => void;
   cli: (args: string[], options?: { lockWait?: number; env?: Record<string, string> }) => ResultPromise<{ cwd: string; reject: false; all: true; detached: true }>;
   docker: (host: string, args: string[]) => Promise<string>;
   cleanup: () => Promise<void>;
@@ -86,19 +88,21 @@ export async function labWorkspace(): Promise<LabWorkspace> {
   const root = tempWorkspace(files, 'homelab-lab-');
   const inventory = loadInventory(root, 'lab');
   const projects = new Set<string>();
+  const writeFiles = (host: string, name: string, files: Record<string, string>) => {
+    projects.add(`${host}:${name}`);
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), content);
+    }
+  };
   const docker = async (host: string, args: string[]) =>
     (await execa('docker', args, { env: { DOCKER_HOST: inventory.hosts[host]!.dockerHost! }, reject: false })).stdout;
   return {
     root,
     inventory,
     prefix: `t${id}`,
-    write(s) {
-      projects.add(`${s.host}:${s.name}`);
-      for (const [path, content] of Object.entries(serviceFiles(s))) {
-        mkdirSync(dirname(join(root, path)), { recursive: true });
-        writeFileSync(join(root, path), content);
-      }
-    },
+    write: (s) => writeFiles(s.host, s.name, serviceFiles(s)),
+    writeFiles,
     cli(args, options = {}) {
       return execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args, '--inventory', 'lab', '--lock-wait', String(options.lockWait ?? 120)], { cwd: root, reject: false, all: true, detached: true, env: options.env });
     },

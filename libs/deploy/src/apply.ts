@@ -89,11 +89,12 @@ export async function up(input: Pick<DeployInput, 'svc' | 'executor'>, dir: stri
     await input.executor.sh(remote.composeUpScript(dir), { display: `docker compose up -d --remove-orphans (in ${dir})` });
     return undefined;
   }
-  const script = remote.rollingUpScript(dir, input.svc.name, rollout.service, rollout.busy, rollout.maxWaitMinutes * 60);
-  const out = await input.executor.sh(script, { display: `docker compose up, ${rollout.service} one replica at a time (in ${dir})` });
+  const script = remote.rollingUpScript(dir, input.svc.name, rollout.services, rollout.busy, rollout.maxWaitMinutes * 60);
+  const out = await input.executor.sh(script, { display: `docker compose up, ${rollout.services.join(', ')} one replica at a time (in ${dir})` });
   const deferred = (/^--deferred--(.*)$/m.exec(out.stdout)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
   if (deferred.length === 0) return undefined;
-  return `${deferred.length} busy replica${deferred.length === 1 ? '' : 's'} of ${rollout.service} (${deferred.map((id) => id.slice(0, 12)).join(', ')}) keep the previous release until idle, then are replaced (log: ${dir}/.rollout.log)`;
+  const which = deferred.map((pair) => `${pair.slice(pair.indexOf(':') + 1)} ${pair.slice(0, 12)}`).join(', ');
+  return `${deferred.length} busy replica${deferred.length === 1 ? '' : 's'} (${which}) keep the previous release until idle, then are replaced (log: ${dir}/.rollout.log)`;
 }
 
 function health(input: DeployInput): Promise<HealthReport> {

@@ -116,18 +116,18 @@ describe('apply with a faked executor', () => {
   });
 
   it('a rollout brings replicas up one at a time and reports the busy ones the host replaces later', async () => {
-    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1', 'old')))], [/--deferred--/, '--deferred-- 0123456789abcdef\n']]);
-    const rolled = { ...svc, spec: { ...svc.spec, rollout: { service: 'app', busy: ['sh', '-c', 'test -e /busy'], maxWaitMinutes: 5 } } };
+    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1', 'old')))], [/--deferred--/, '--deferred-- 0123456789abcdef:app\n']]);
+    const rolled = { ...svc, spec: { ...svc.spec, rollout: { services: ['app'], busy: ['sh', '-c', 'test -e /busy'], maxWaitMinutes: 5 } } };
     const result = await deployService({ ...base(ex, () => true), svc: { ...rolled, spec: { ...rolled.spec, health: { ...rolled.spec.health, timeoutSeconds: 0.05, intervalSeconds: 0.01 } } } });
     expect(result.result).toBe('deployed');
-    expect(result.message).toContain('1 busy replica of app (0123456789ab) keep the previous release until idle, then are replaced (log: /opt/homelab/app/current/.rollout.log)');
+    expect(result.message).toContain('1 busy replica (app 0123456789ab) keep the previous release until idle, then are replaced (log: /opt/homelab/app/current/.rollout.log)');
     const up = ex.calls.find((c) => c.script.includes('--no-recreate'))!.script;
-    expect(up).toBe(rollingUpScript('/opt/homelab/app/current', 'app', 'app', ['sh', '-c', 'test -e /busy'], 300));
+    expect(up).toBe(rollingUpScript('/opt/homelab/app/current', 'app', ['app'], ['sh', '-c', 'test -e /busy'], 300));
     expect(ex.calls.some((c) => c.script.includes('docker compose up -d --remove-orphans >'))).toBe(false);
   });
 
   it('the rollout script: others up as usual, replicas whose config differs replaced one by one, busy ones left to a waiter', () => {
-    expect(rollingUpScript('/opt/homelab/r/current', 'r', 'runner', ['sh', '-c', "grep -qs '[R]unner' /proc/[0-9]*/cmdline"], 60)).toMatchSnapshot();
+    expect(rollingUpScript('/opt/homelab/r/current', 'r', ['runner', 'lab-runner'], ['sh', '-c', "grep -qs '[R]unner' /proc/[0-9]*/cmdline"], 60)).toMatchSnapshot();
   });
 
   it('installs and enables the systemd unit only where the host runs systemd', async () => {

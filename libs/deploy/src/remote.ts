@@ -47,37 +47,40 @@ export function composeUpScript(dir: string): string {
   return `cd ${q(dir)} && { nohup docker compose up -d --remove-orphans > .compose-up.log 2>&1; rc=$?; cat .compose-up.log >&2; exit $rc; }`;
 }
 
-// Brings a release up replacing one compose service's replicas one at a time: the other services come
-// up as usual; each replica whose config differs from the release's is removed and created anew, unless
-// `busy` exits 0 in it (a CI job runs there). Busy ones are listed after --deferred--, and a waiter
-// detached from the SSH session replaces each once it is idle (or gone), for at most `maxWaitSeconds`;
-// its log is .rollout.log in the release folder. The whole script runs under nohup, like composeUpScript.
-export function rollingUpScript(dir: string, project: string, service: string, busy: readonly string[], maxWaitSeconds: number): string {
-  const svc = q(service);
+// Brings a release up replacing the replicas of the rolled compose services one at a time: the other
+// services come up as usual; each replica whose config differs from the release's is removed and created
+// anew, unless `busy` exits 0 in it (a CI job runs there). Busy ones are listed after --deferred-- (as
+// id:service), and a waiter detached from the SSH session replaces each once it is idle (or gone), for at
+// most `maxWaitSeconds`, stopping early when another release becomes current; its log is .rollout.log in
+// the release folder. The whole script runs under nohup, like composeUpScript.
+export function rollingUpScript(dir: string, project: string, services: readonly string[], busy: readonly string[], maxWaitSeconds: number): string {
   const isBusy = `docker exec "$id" ${busy.map(q).join(' ')} >/dev/null 2>&1`;
-  const replace = `docker rm -f "$id" >/dev/null 2>&1; docker compose up -d --no-recreate ${svc}`;
+  const replace = 'docker rm -f "$id" >/dev/null 2>&1; docker compose up -d --no-recreate "$svc"';
   const waiter = [
     `deadline=$(( $(date +%s) + ${maxWaitSeconds} ))`,
     'while [ -n "$ids" ] && [ "$(date +%s)" -lt "$deadline" ]; do left=""',
     // A newer release made current since: its own deploy rolls the replicas; this waiter is done.
     '  [ "$(readlink -f ../../current)" = "$(pwd -P)" ] || { echo "another release is current now: stopping"; exit 0; }',
-    `  for id in $ids; do if docker inspect "$id" >/dev/null 2>&1 && ${isBusy}; then left="$left $id"; else echo "replacing $id (idle)"; ${replace}; fi; done`,
+    `  for pair in $ids; do id=\${pair%%:*}; svc=\${pair#*:}; if docker inspect "$id" >/dev/null 2>&1 && ${isBusy}; then left="$left $pair"; else echo "replacing $id of $svc (idle)"; ${replace}; fi; done`,
     '  ids=$left; [ -z "$ids" ] || sleep 2',
     'done',
     'if [ -n "$ids" ]; then echo "still busy after the deadline, left on the old release:$ids"; exit 1; fi',
     'echo "every replica is on the new release"',
   ].join('\n');
+  const rolled = services.map(q).join(' ');
   const body = [
     'set -e',
-    `others=$(docker compose config --services | grep -vxF ${svc} || true)`,
+    `others=$(docker compose config --services | grep -vxF ${services.map((s) => `-e ${q(s)}`).join(' ')} || true)`,
     'if [ -n "$others" ]; then docker compose up -d --remove-orphans $others; fi',
-    `docker compose up -d --remove-orphans --no-recreate ${svc}`,
-    `want=$(docker compose config --hash ${svc} | awk '{print $2}')`,
+    `docker compose up -d --remove-orphans --no-recreate ${rolled}`,
     'deferred=""',
-    `for id in $(docker ps -aq ${composeFilters(project, service)}); do`,
-    `  [ "$(docker inspect -f '{{index .Config.Labels "com.docker.compose.config-hash"}}' "$id")" = "$want" ] && continue`,
-    `  if ${isBusy}; then deferred="$deferred $id"; continue; fi`,
-    `  docker rm -f "$id" >/dev/null && docker compose up -d --no-recreate ${svc}`,
+    `for svc in ${rolled}; do`,
+    `  want=$(docker compose config --hash "$svc" | awk '{print $2}')`,
+    `  for id in $(docker ps -aq --filter label=com.docker.compose.project=${q(project)} --filter "label=com.docker.compose.service=$svc"); do`,
+    `    [ "$(docker inspect -f '{{index .Config.Labels "com.docker.compose.config-hash"}}' "$id")" = "$want" ] && continue`,
+    `    if ${isBusy}; then deferred="$deferred $id:$svc"; continue; fi`,
+    '    docker rm -f "$id" >/dev/null && docker compose up -d --no-recreate "$svc"',
+    '  done',
     'done',
     `if [ -n "$deferred" ]; then ids="$deferred" nohup setsid sh -c ${q(waiter)} > .rollout.log 2>&1 < /dev/null & fi`,
     'echo "--deferred--$deferred"',

@@ -89,7 +89,7 @@ export const healthSchema = z
 
 export const rolloutSchema = z
   .object({
-    service: name.describe('compose service with several replicas (deploy.replicas), replaced one at a time'),
+    services: z.array(name).min(1).describe('compose services whose replicas are replaced one at a time'),
     busy: z
       .array(z.string().min(1))
       .min(1)

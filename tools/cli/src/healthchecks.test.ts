@@ -67,7 +67,7 @@ const processChecks = healthchecks.flatMap(({ name, test: [form, script = ''] })
 
 describe('process healthchecks do not match themselves', () => {
   it('kometa and the GitHub runners use them', () => {
-    expect(processChecks.map((c) => `${c.name}: ${c.process}`).sort()).toEqual(['github-runner: Runner.Listener', 'kometa: kometa.py']);
+    expect(processChecks.map((c) => `${c.name}: ${c.process}`).sort()).toEqual(['github-runner: Runner.Listener', 'kometa: kometa.py', 'lab-runner: Runner.Listener']);
   });
 
   for (const { name, script, process } of processChecks) {

@@ -22,7 +22,7 @@ function runners(name: string, release: string): Record<string, string> {
     [`packages/${name}/service.ts`]: serviceTs({
       description: 'stand-in for the ephemeral GitHub runners',
       host: 'ocean',
-      rollout: { service: 'runner', busy },
+      rollout: { services: ['runner'], busy },
       health: { probes: [{ type: 'container', service: 'runner' }], timeoutSeconds: 60, intervalSeconds: 0.5 },
     }),
     [`packages/${name}/compose.yaml`]: [
@@ -65,7 +65,7 @@ describe('rollout of replicas with a busy one', () => {
     lab.writeFiles('ocean', name, runners(name, 'r2'));
     const second = await lab.cli(['deploy', name]);
     expect(second.exitCode, second.all).toBe(0);
-    expect(second.all).toMatch(/1 busy replica of runner \([0-9a-f]{12}\) keep the previous release until idle/);
+    expect(second.all).toMatch(/1 busy replica \(runner [0-9a-f]{12}\) keep the previous release until idle/);
     const during = await replicas();
     expect(during.filter((r) => r.release === 'r2')).toHaveLength(3);
     expect(during.find((r) => r.id === job)).toEqual({ id: job, release: 'r1' });

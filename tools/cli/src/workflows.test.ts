@@ -31,6 +31,26 @@ describe('GitHub workflows', () => {
     expect(steps[deploy]!.env).toEqual({ HOMELAB_AFFECTED_FILE: 'affected-production.json' });
   });
 
+  it('every job runs on runners that exist: some runner service of packages/github-runners carries all its labels', () => {
+    const compose = parse(readFileSync(join(repoRoot, 'packages/github-runners/compose.yaml'), 'utf8')) as { services: Record<string, { environment: Record<string, string>; privileged?: boolean; volumes?: string[] }> };
+    const runners = Object.entries(compose.services).map(([name, s]) => ({ name, labels: s.environment.LABELS!.split(','), privileged: s.privileged === true, dockerSock: (s.volumes ?? []).some((v) => v.startsWith('/var/run/docker.sock')) }));
+    const placed: Record<string, string> = {};
+    for (const file of ['main-apply.yml', 'pr-test.yml', 'pr-cleanup.yml']) {
+      for (const [job, def] of Object.entries(workflow(file).jobs as Record<string, { 'runs-on': string[] }>)) {
+        const runner = runners.find((r) => def['runs-on'].every((l) => r.labels.includes(l)));
+        expect(runner, `${file} ${job}: no runner has ${def['runs-on'].join(', ')}`).toBeDefined();
+        placed[`${file} ${job}`] = runner!.name;
+      }
+    }
+    // The lab needs root and network namespaces: the privileged runner, which does not share the host's Docker;
+    // the production deploy stays on the unprivileged ephemeral runners.
+    expect(placed).toEqual({ 'main-apply.yml deploy': 'github-runner', 'pr-test.yml test': 'lab-runner', 'pr-cleanup.yml cleanup': 'lab-runner' });
+    expect(runners.find((r) => r.name === 'lab-runner')).toMatchObject({ privileged: true, dockerSock: false });
+    expect(runners.find((r) => r.name === 'github-runner')).toMatchObject({ privileged: false });
+    // It runs a pull request's code as root: never one from a fork.
+    expect(workflow('pr-test.yml').jobs.test.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
+  });
+
   it('pr-test validates, tests and lab-deploys what is affected; pr-cleanup removes the lab', () => {
     const runs = (workflow('pr-test.yml').jobs.test.steps as Array<{ run?: string }>).map((s) => s.run ?? '').join('\n');
     expect(runs).toContain('nx affected -t validate');

@@ -10,6 +10,7 @@ import { factsCommand } from './facts.ts';
 import { upCommand } from './up.ts';
 import { vaultCommand } from './vault.ts';
 import { affectedCommand } from './affected.ts';
+import { summaryCommand } from './summary.ts';
 
 export interface Command {
   summary: string;
@@ -27,6 +28,7 @@ export const commands: Record<string, Command> = {
   facts: { summary: 'facts [host...] [--json]     Docker, Compose, systemd, disk and GPUs (nvidia-smi) of each host', run: factsCommand },
   lock: { summary: 'lock status|release [host]   show or clear the host lock', run: lockCommand },
   affected: { summary: 'affected [--base R] [--head R] [--output F]   services whose release changes between two revisions, and why (offline)', run: affectedCommand },
+  summary: { summary: 'summary FILE                 Markdown table of a deploy --json result (pull-request comments)', run: summaryCommand },
   validate: { summary: 'validate [service...]        schema, rules, VRAM budget, docker compose config', run: validateCommand },
   lab: { summary: 'lab up|down|status           the local lab hosts (network namespaces with sshd and dockerd)', run: labCommand },
   render: { summary: 'render <service...>          print the rendered compose, .env (masked) and unit', run: renderCommand },

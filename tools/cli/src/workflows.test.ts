@@ -7,6 +7,7 @@ import { gitEnv, throwawayRepo, type ThrowawayRepo } from '@homelab/nx-plugin/te
 import { parse } from 'yaml';
 import { repoRoot } from '@homelab/model/testing';
 import { lintWorkflows } from './lint-workflows.ts';
+import { execStep, readJob } from './testing/workflow-runner.ts';
 
 const workflow = (name: string) => parse(readFileSync(join(repoRoot, '.github/workflows', name), 'utf8')) as Record<string, any>;
 
@@ -60,11 +61,11 @@ describe('GitHub workflows', () => {
   });
 });
 
-// Runs one `run:` step of a workflow as the runner does (bash -e), read from the YAML itself.
-async function runStep(file: string, job: string, name: string, cwd: string, env: Record<string, string>) {
-  const step = (workflow(file).jobs[job].steps as Array<{ name?: string; run?: string; env?: Record<string, string> }>).find((s) => s.name === name);
-  if (!step?.run) throw new Error(`${file}: no run step named "${name}" in job ${job}`);
-  return execa('bash', ['-e', '-c', step.run], { cwd, env: { ...env, ...step.env }, reject: false, all: true });
+// One named `run:` step of a job, read from the YAML and run as the runner does.
+function runStep(file: string, job: string, name: string, cwd: string, env: Record<string, string>) {
+  const step = readJob(join(repoRoot, '.github/workflows', file), job).steps.find((s) => s.name === name);
+  if (!step) throw new Error(`${file}: no step named "${name}" in job ${job}`);
+  return execStep(step, cwd, env, env.GITHUB_ENV!);
 }
 
 describe('main-apply: versions and changelogs, run from the YAML', () => {

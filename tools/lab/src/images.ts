@@ -155,10 +155,17 @@ async function buildRootfs(image: LabImage, dir: string, workspace: string): Pro
 }
 
 // Imports every lab image that a host's dockerd lacks.
+// The images a lab host's dockerd does not have yet.
+export async function missingImages(dockerSocket: string, images = labImages): Promise<LabImage[]> {
+  const env = { ...process.env, DOCKER_HOST: `unix://${dockerSocket}` };
+  const missing: LabImage[] = [];
+  for (const image of images) if ((await $({ env })`docker image inspect ${image.ref}`.quiet().nothrow()).exitCode !== 0) missing.push(image);
+  return missing;
+}
+
 export async function ensureImages(dockerSocket: string, workspace: string, log: (line: string) => void, images = labImages): Promise<void> {
   const env = { ...process.env, DOCKER_HOST: `unix://${dockerSocket}` };
-  for (const image of images) {
-    if ((await $({ env })`docker image inspect ${image.ref}`.quiet().nothrow()).exitCode === 0) continue;
+  for (const image of await missingImages(dockerSocket, images)) {
     log(`building ${image.ref} for ${dockerSocket}`);
     const dir = mkdtempSync(join(tmpdir(), 'homelab-image-'));
     try {
@@ -174,7 +181,8 @@ export async function ensureImages(dockerSocket: string, workspace: string, log:
   }
 }
 
-// Runs each image's prepare step once (before hosts import images in parallel).
+// Runs each image's prepare step once (before hosts import images in parallel); give it only the images
+// some host lacks, so that a lab whose images exist needs nothing from the workspace.
 export async function prepareImages(workspace: string, log: (line: string) => void, images = labImages): Promise<void> {
   for (const image of images) {
     if (!image.prepare) continue;

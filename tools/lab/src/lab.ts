@@ -6,7 +6,7 @@ import { SshExecutor } from '@homelab/host';
 import { loadInventory, type HostSpec, type Inventory } from '@homelab/model';
 import { $ } from 'zx';
 import { hostDown, hostStatus, hostUp } from './hosts.ts';
-import { ensureImages, prepareImages } from './images.ts';
+import { ensureImages, missingImages, prepareImages } from './images.ts';
 import { installComposePlugin, installPackages } from './install.ts';
 import { labHost } from './layout.ts';
 
@@ -48,11 +48,13 @@ export async function labUp(root: string, log: Log): Promise<Inventory> {
   const identityFile = hosts[0]?.ssh.identityFile;
   if (!identityFile) throw new Error('inventories/lab has no hosts');
   const publicKey = await ensureClientKey(identityFile);
-  await prepareImages(root, () => {});
+  await Promise.all(hosts.map((spec) => hostUp(labHost(spec.name, spec.address), publicKey)));
+  // Images are prepared (the detector's bundle) only when some host lacks them.
+  const missing = (await Promise.all(hosts.map((spec) => missingImages(labHost(spec.name, spec.address).dockerSocket)))).flat();
+  await prepareImages(root, () => {}, [...new Set(missing)]);
   await Promise.all(
     hosts.map(async (spec) => {
       const h = labHost(spec.name, spec.address);
-      await hostUp(h, publicKey);
       await ensureImages(h.dockerSocket, root, log);
       log(`lab host ${spec.name} is up at ${spec.address} (netns ${h.netns})`);
     }),

@@ -8,7 +8,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labUp, serviceFiles, type TestService } from '@homelab/lab/testing';
+import { copyLabKeys, labUp, removeServices, writeService, type TestService } from '@homelab/lab/testing';
 import { repoRoot } from '@homelab/model/testing';
 import { throwawayRepo, type ThrowawayRepo } from '@homelab/nx-plugin/testing';
 import { runJob, type JobOptions, type StepResult } from './testing/workflow-runner.ts';
@@ -25,13 +25,6 @@ let repo: ThrowawayRepo;
 let origin: string;
 let home: string;
 let key: string;
-
-function write(root: string, s: TestService) {
-  for (const [path, content] of Object.entries(serviceFiles(s))) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-}
 
 const workflow = (name: string) => join(repo.root, '.github/workflows', name);
 const sha = async (rev: string) => ((await repo.git('rev-parse', rev)) as { stdout: string }).stdout.trim();
@@ -59,13 +52,10 @@ beforeAll(async () => {
     // Only the two test services, so that Nx selects nothing else.
     for (const name of readdirSync(join(root, 'packages'))) rmSync(join(root, 'packages', name), { recursive: true, force: true });
     for (const f of readdirSync(join(root, '.changeset'))) if (f.endsWith('.md') && f !== 'README.md') rmSync(join(root, '.changeset', f));
-    write(root, a);
-    write(root, b);
+    writeService(root, a);
+    writeService(root, b);
     // The lab: this machine's keys, the test's own deploy root.
-    mkdirSync(join(root, '.lab'), { recursive: true });
-    copyFileSync(lab.hosts.ocean!.ssh.identityFile, join(root, '.lab/id_ed25519'));
-    copyFileSync(`${lab.hosts.ocean!.ssh.identityFile}.pub`, join(root, '.lab/id_ed25519.pub'));
-    copyFileSync(lab.hosts.ocean!.ssh.knownHosts, join(root, 'inventories/lab/known_hosts'));
+    copyLabKeys(root, lab);
     const labOcean = join(root, 'inventories/lab/ocean/host.yaml');
     writeFileSync(labOcean, readFileSync(labOcean, 'utf8').replace(/deployRoot: .*/, `deployRoot: ${roots.lab}`));
     // Production stands in on the lab host ocean: its address, key (installed by main-apply's own step), Docker.
@@ -93,11 +83,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const s of [a, b]) {
-    const ids = (await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${s.name}`)).stdout.split('\n').filter(Boolean);
-    if (ids.length) await docker('rm', '-f', ...ids);
-    await docker('volume', 'rm', '-f', `${s.name}_data`);
-  }
+  await removeServices('unix:///run/lab/ocean/docker.sock', [a.name, b.name]);
   for (const dir of [roots.lab, roots.production, `${roots.production}-data`, `${roots.production}-config`]) rmSync(dir, { recursive: true, force: true });
   for (const dir of [repo?.root, origin, home]) if (dir) rmSync(dir, { recursive: true, force: true });
   // pr-test and pr-cleanup took the lab down: the next lab test brings it back (labUp is idempotent).
@@ -105,7 +91,7 @@ afterAll(async () => {
 
 describe('the workflows, run from their YAML', () => {
   it('main-apply: versions the merged change and deploys exactly the changed service; a library change moves nothing else', async () => {
-    write(repo.root, { ...a, title: 'a2' });
+    writeService(repo.root, { ...a, title: 'a2' });
     appendFileSync(join(repo.root, 'libs/render/src/compose.ts'), '\n// a comment: no rendered output changes\n');
     writeFileSync(join(repo.root, `.changeset/${a.name}.md`), `---\n"@homelab/${a.name}": minor\n---\n\nA new title.\n`);
     const base = await sha('HEAD');
@@ -128,7 +114,7 @@ describe('the workflows, run from their YAML', () => {
   }, 300_000);
 
   it('pr-test: validates, tests and lab-deploys the changed service, writes the summary for it, and takes the lab down', async () => {
-    write(repo.root, { ...b, title: 'b2' });
+    writeService(repo.root, { ...b, title: 'b2' });
     const base = await sha('HEAD');
     await repo.commitAll('pull request: a new title for b');
     const results = await runJob(workflow('pr-test.yml'), 'test', jobOptions(base, await sha('HEAD')));

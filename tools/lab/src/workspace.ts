@@ -1,7 +1,7 @@
 // Lab test helpers: a throw-away workspace whose inventory points at the real lab hosts with their
 // own deploy roots, small busybox services, and a way to run the real CLI against it.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { loadInventory, type Inventory } from '@homelab/model';
@@ -53,6 +53,33 @@ export function serviceFiles(s: TestService): Record<string, string> {
       '',
     ].join('\n'),
   };
+}
+
+// Writes a test service's files into the workspace at `root`.
+export function writeService(root: string, s: TestService): void {
+  for (const [path, content] of Object.entries(serviceFiles(s))) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+// Removes the containers and the data volume of test services (compose projects) from a lab host's Docker.
+export async function removeServices(dockerHost: string, names: string[]): Promise<void> {
+  const docker = async (args: string[]) => (await execa('docker', args, { env: { DOCKER_HOST: dockerHost }, reject: false })).stdout;
+  for (const name of names) {
+    const ids = (await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`])).split('\n').filter(Boolean);
+    if (ids.length) await docker(['rm', '-f', ...ids]);
+    await docker(['volume', 'rm', '-f', `${name}_data`]);
+  }
+}
+
+// Gives a copy of the repository this machine's lab client key and known hosts (per machine, not in git).
+export function copyLabKeys(root: string, lab: Inventory): void {
+  const ocean = lab.hosts.ocean!.ssh;
+  mkdirSync(join(root, '.lab'), { recursive: true });
+  copyFileSync(ocean.identityFile, join(root, '.lab/id_ed25519'));
+  copyFileSync(`${ocean.identityFile}.pub`, join(root, '.lab/id_ed25519.pub'));
+  copyFileSync(ocean.knownHosts, join(root, 'inventories/lab/known_hosts'));
 }
 
 export interface LabWorkspace {
@@ -110,9 +137,7 @@ export async function labWorkspace(): Promise<LabWorkspace> {
     async cleanup() {
       for (const p of projects) {
         const [host, name] = p.split(':') as [string, string];
-        const ids = (await docker(host, ['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`])).split('\n').filter(Boolean);
-        if (ids.length) await docker(host, ['rm', '-f', ...ids]);
-        await docker(host, ['volume', 'rm', '-f', `${name}_data`]);
+        await removeServices(inventory.hosts[host]!.dockerHost!, [name]);
       }
       for (const h of Object.values(inventory.hosts)) rmSync(h.deployRoot, { recursive: true, force: true });
       rmSync(root, { recursive: true, force: true });

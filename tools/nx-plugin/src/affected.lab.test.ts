@@ -1,12 +1,12 @@
 // End to end on the lab: two services deployed, one changed and committed; `nx affected -t deploy -c lab`
 // restarts only that one, also when a library change makes Nx select both (the exact set of
 // `homelab affected` keeps the other unchanged).
-import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labUp, serviceFiles, type TestService } from '@homelab/lab/testing';
+import { copyLabKeys, labUp, removeServices, writeService, type TestService } from '@homelab/lab/testing';
 import { repoRoot } from '@homelab/model/testing';
 import { throwawayRepo, type ThrowawayRepo } from './testing.ts';
 
@@ -18,35 +18,21 @@ const deployRoot = `/var/lib/lab/ocean/e2e-${id}`;
 const docker = (...args: string[]) => execa('docker', args, { env: { DOCKER_HOST: 'unix:///run/lab/ocean/docker.sock' }, reject: false });
 const startedAt = async (s: TestService) => (await docker('inspect', '--format', '{{.State.StartedAt}}', `${s.name}-web-1`)).stdout;
 
-function write(root: string, s: TestService) {
-  for (const [path, content] of Object.entries(serviceFiles(s))) {
-    mkdirSync(join(root, path, '..'), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-}
-
 beforeAll(async () => {
   const lab = await labUp(repoRoot, () => {});
   repo = await throwawayRepo((root) => {
     // Only the two test services: Nx then selects nothing else, whatever the change.
     for (const name of readdirSync(join(root, 'packages'))) rmSync(join(root, 'packages', name), { recursive: true, force: true });
-    write(root, a);
-    write(root, b);
-    // The lab's keys are per machine (not in git): the copy uses this checkout's.
-    mkdirSync(join(root, '.lab'), { recursive: true });
-    copyFileSync(lab.hosts.ocean!.ssh.identityFile, join(root, '.lab/id_ed25519'));
-    copyFileSync(lab.hosts.ocean!.ssh.knownHosts, join(root, 'inventories/lab/known_hosts'));
+    writeService(root, a);
+    writeService(root, b);
+    copyLabKeys(root, lab);
     const hostFile = join(root, 'inventories/lab/ocean/host.yaml');
     writeFileSync(hostFile, readFileSync(hostFile, 'utf8').replace(/deployRoot: .*/, `deployRoot: ${deployRoot}`));
   });
 }, 180_000);
 
 afterAll(async () => {
-  for (const s of [a, b]) {
-    const ids = (await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${s.name}`)).stdout.split('\n').filter(Boolean);
-    if (ids.length) await docker('rm', '-f', ...ids);
-    await docker('volume', 'rm', '-f', `${s.name}_data`);
-  }
+  await removeServices('unix:///run/lab/ocean/docker.sock', [a.name, b.name]);
   rmSync(deployRoot, { recursive: true, force: true });
   if (repo) rmSync(repo.root, { recursive: true, force: true });
 });
@@ -59,7 +45,7 @@ describe('nx affected -t deploy -c lab', () => {
     const aStarted = await startedAt(a);
     expect(bStarted).not.toBe('');
 
-    write(repo.root, { ...a, title: 'a2' });
+    writeService(repo.root, { ...a, title: 'a2' });
     await repo.commitAll(`change ${a.name}`);
     const affected = await repo.nx('affected', '-t', 'deploy', '-c', 'lab', '--base=HEAD~1', '--head=HEAD', '--outputStyle=static');
     const output = stripVTControlCharacters(String(affected.all));
@@ -76,7 +62,7 @@ describe('nx affected -t deploy -c lab', () => {
   it('a library change selects both in Nx; the exact set deploys only the one whose release changed', async () => {
     const bStarted = await startedAt(b);
     const aStarted = await startedAt(a);
-    write(repo.root, { ...a, title: 'a3' });
+    writeService(repo.root, { ...a, title: 'a3' });
     appendFileSync(join(repo.root, 'libs/render/src/compose.ts'), '\n// a comment: no rendered output changes\n');
     await repo.commitAll(`change ${a.name} and a library`);
     const exactFile = join(repo.root, 'affected-lab.json');

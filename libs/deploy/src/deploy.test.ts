@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { host, service } from '@homelab/model/testing';
 import { renderRelease } from '@homelab/render';
-import { deployService, externalNetworks, releasesToPrune, type DeployInput } from './apply.ts';
+import { deployService, externalNetworks, type DeployInput } from './apply.ts';
+import { releasesToPrune } from './pipeline.ts';
 import { releaseId, servicePaths } from './layout.ts';
 import { maskSecrets } from '@homelab/model';
-import { resultsTable, runMany } from './many.ts';
+import { runMany } from './many.ts';
 import { inventory } from '@homelab/model/testing';
 import { planRelease } from './plan.ts';
 import { secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';
@@ -29,7 +30,7 @@ function record(id: string, hash = release.hash, secretValue = secrets.DB_PASSWO
   return { service: 'app', host: 'ocean', inventory: 'test', id, version: '1.0.0', gitSha: 'abc', hash, createdAt: now.toISOString(), secrets: { DB_PASSWORD: secretFingerprint('app', secretValue) } };
 }
 function stateOf(id: string, hash?: string, secretValue?: string): DeployState {
-  return { current: { ...record(id, hash, secretValue), deployedAt: now.toISOString() }, history: [{ id, version: '1.0.0', gitSha: 'abc', at: now.toISOString(), result: 'deployed' }] };
+  return { current: { ...record(id, hash, secretValue), deployedAt: now.toISOString() }, history: [{ id, version: '1.0.0', gitSha: 'abc', at: now.toISOString(), action: 'deploy', result: 'deployed' }] };
 }
 function remote(state: DeployState | undefined, extra: Partial<RemoteState> = {}): RemoteState {
   return { exists: true, state, current: state ? `releases/${state.current.id}` : undefined, currentCompose: state ? release.compose : undefined, releases: state ? [state.current.id] : [], running: state ? 1 : 0, ...extra };
@@ -151,7 +152,7 @@ describe('apply with a faked executor', () => {
     expect(ex.steps().filter((s) => s.includes('current.tmp')).map((s) => s.match(/releases\/([^ ]+) current\.tmp/)?.[1])).toEqual([expect.stringMatching(/^20261126T070000Z-/), 'r1']);
     const state = JSON.parse(ex.calls.findLast((c) => c.script.includes('state.json.tmp'))!.input!) as DeployState;
     expect(state.current.id).toBe('r1');
-    expect(state.history[0]).toMatchObject({ result: 'rolled back' });
+    expect(state.history[0]).toMatchObject({ action: 'deploy', result: 'failed' });
   });
 
   it('a failing first deploy stops the release and removes current', async () => {
@@ -248,11 +249,5 @@ describe('helpers', () => {
 
   it('masks the longest secret first', () => {
     expect(maskSecrets('a=abcdef b=abc', ['abc', 'abcdef'])).toBe('a=******** b=********');
-  });
-
-  it('prints the results table', () => {
-    expect(resultsTable([{ service: 'plex', host: 'ocean', result: 'deployed', version: '1.2.0', seconds: 12.34, release: 'r', message: undefined, plan: undefined }])).toBe(
-      'service  host   result    version  seconds\n-------  -----  --------  -------  -------\nplex     ocean  deployed  1.2.0    12.3',
-    );
   });
 });

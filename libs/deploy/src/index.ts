@@ -5,6 +5,7 @@ export * from './remote-state.ts';
 
 export * from './plan.ts';
 export * from './probe-target.ts';
+export * from './pipeline.ts';
 export * from './apply.ts';
 export * from './rollback.ts';
 export * from './status.ts';

@@ -2,7 +2,8 @@
 import { gpuPreflight } from '@homelab/gpu';
 import { gatherFacts, type Executor, type HostFacts } from '@homelab/host';
 import type { HostSpec, Inventory, LoadedService } from '@homelab/model';
-import { deployService, type DeployInput, type DeployResult } from './apply.ts';
+import { deployService, type DeployInput } from './apply.ts';
+import { deployResult, type DeployResult } from './pipeline.ts';
 import { rollbackService } from './rollback.ts';
 
 export type Action = 'deploy' | 'plan' | 'rollback';
@@ -27,7 +28,7 @@ export function groupByHost(services: LoadedService[]): Map<string, LoadedServic
 }
 
 function failed(svc: LoadedService, host: string, message: string, seconds = 0): DeployResult {
-  return { service: svc.name, host, result: 'failed', version: svc.version, seconds, release: undefined, message, plan: undefined };
+  return deployResult(svc.name, host, 'failed', { version: svc.version, seconds, message });
 }
 
 async function runHost(host: HostSpec, services: LoadedService[], options: ManyOptions): Promise<DeployResult[]> {
@@ -75,16 +76,4 @@ export async function runMany(options: ManyOptions): Promise<DeployResult[]> {
   );
   const order = new Map(options.services.map((s, i) => [s.name, i]));
   return perHost.flat().sort((a, b) => (order.get(a.service) ?? 0) - (order.get(b.service) ?? 0));
-}
-
-// Pure: rows in aligned columns, the first row a header (underlined when `rule` is set).
-export function formatTable(rows: string[][], rule = false): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(rows[0]!), ...(rule ? [widths.map((w) => '-'.repeat(w)).join('  ')] : []), ...rows.slice(1).map(line)].join('\n');
-}
-
-// Pure: the closing table.
-export function resultsTable(results: DeployResult[]): string {
-  return formatTable([['service', 'host', 'result', 'version', 'seconds'], ...results.map((r) => [r.service, r.host, r.result, r.version, r.seconds.toFixed(1)])], true);
 }

@@ -1,5 +1,5 @@
 // Pure: reads what readStateScript printed.
-import type { DeployState } from './record.ts';
+import { parseState, type DeployState } from './record.ts';
 
 export interface RemoteState {
   exists: boolean;
@@ -21,13 +21,8 @@ function section(output: string, name: string): string | undefined {
 
 export function parseRemoteState(output: string): RemoteState {
   if (output.startsWith('--none--')) return { exists: false, state: undefined, current: undefined, currentCompose: undefined, releases: [], running: 0 };
-  const stateText = section(output, 'state')?.trim();
-  let state: DeployState | undefined;
-  try {
-    state = stateText ? (JSON.parse(stateText) as DeployState) : undefined;
-  } catch {
-    state = undefined; // a torn state file reads as "never deployed healthy": the plan redeploys
-  }
+  // A torn state file reads as "never deployed healthy": the plan redeploys.
+  const state = parseState(section(output, 'state'));
   const current = section(output, 'current')?.trim() || undefined;
   const compose = section(output, 'compose');
   return {

@@ -4,7 +4,7 @@ import { quote } from '@homelab/host';
 import { probeOnce } from '@homelab/health';
 import type { HostSpec, LoadedService } from '@homelab/model';
 import { probeTarget } from './probe-target.ts';
-import type { DeployState } from './record.ts';
+import { parseState, type DeployState } from './record.ts';
 
 export interface StatusRow {
   service: string;
@@ -29,13 +29,7 @@ export function parseStatus(output: string): Array<{ service: string; running: n
     .map((block) => {
       const [head = '', ...rest] = block.split('\n');
       const [service = '', running = '0', total = '0'] = head.trim().split(/\s+/);
-      let state: DeployState | undefined;
-      try {
-        state = JSON.parse(rest.join('\n')) as DeployState;
-      } catch {
-        state = undefined;
-      }
-      return { service, running: Number(running), total: Number(total), state };
+      return { service, running: Number(running), total: Number(total), state: parseState(rest.join('\n')) };
     });
 }
 

@@ -1,5 +1,6 @@
 // `homelab deploy|plan|rollback [service...]`: hosts in parallel, one service at a time per host.
-import { resultsTable, runMany, type Action, type DeployResult } from '@homelab/deploy';
+import { deployResult, runMany, type Action, type DeployResult } from '@homelab/deploy';
+import { resultsTable } from '../format.ts';
 import { readFileSync } from 'node:fs';
 import type { AffectedResult } from '../affected/affected.ts';
 import { computeAffected, describeAffected } from './affected.ts';
@@ -21,7 +22,7 @@ export function manyCommand(action: Action) {
     const exact = action === 'rollback' ? undefined : exactSet(workspace.inventory.name);
     const services = exact ? selection.services.filter((s) => exact.services.has(s.name)) : selection.services;
     for (const s of selection.services) if (!services.includes(s)) selection.skipped.push({ service: s.name, host: s.spec.host, why: exact!.why });
-    const skipped: DeployResult[] = selection.skipped.map((s) => ({ service: s.service, host: s.host, result: 'skipped', version: workspace.services.find((w) => w.name === s.service)?.version ?? '-', seconds: 0, release: undefined, message: s.why, plan: undefined }));
+    const skipped: DeployResult[] = selection.skipped.map((s) => deployResult(s.service, s.host, 'skipped', { version: workspace.services.find((w) => w.name === s.service)?.version ?? '-', message: s.why }));
     // Nothing to do reaches no host, so needs no production permission either.
     const executorFor = services.length ? executorFactory(ctx, workspace.inventory) : undefined;
     if (action !== 'rollback') {

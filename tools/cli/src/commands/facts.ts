@@ -1,6 +1,6 @@
 // `homelab facts [host...] [--json]`: what each host has, read in one round trip: Docker, Compose,
 // systemd, free disk, and its GPUs as nvidia-smi sees them, beside what the inventory declares.
-import { formatTable } from '@homelab/deploy';
+import { formatTable } from '../format.ts';
 import { hostVramMiB, reportedVramMiB } from '@homelab/gpu';
 import { gatherFacts, type HostFacts } from '@homelab/host';
 import { ConfigError, type HostSpec } from '@homelab/model';

@@ -1,5 +1,6 @@
 // `homelab status [--json]` and `homelab health <service...>`.
-import { formatTable, hostStatus, probeTarget, type StatusRow } from '@homelab/deploy';
+import { hostStatus, probeTarget, type StatusRow } from '@homelab/deploy';
+import { formatTable } from '../format.ts';
 import { runHealthTest } from '@homelab/health';
 import { executorFactory } from '../session.ts';
 import { loadWorkspace, selectRunnable } from '../workspace.ts';

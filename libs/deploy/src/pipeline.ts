@@ -1,0 +1,190 @@
+// The one release pipeline. Every change of a service's running release (deploy and rollback; restart,
+// stop, start and restore to come) is a transition through this sequence: take the host lock, read what
+// the host holds, choose (stage a new release, or select one the host keeps), switch `current`, bring it
+// up, gate on its health test, record the result on the host. A failure before the switch changed
+// nothing that runs; a failure after it switches back to the release that ran before and brings that up.
+import { stripVTControlCharacters } from 'node:util';
+import { runHealthTest, type HealthReport, type PollOptions, type ProbeTarget } from '@homelab/health';
+import { HostLock, type Executor } from '@homelab/host';
+import { HomelabError, maskSecrets, type HostSpec, type LoadedService } from '@homelab/model';
+import { keepReleases, servicePaths, type ServicePaths } from './layout.ts';
+import type { Plan } from './plan.ts';
+import { probeTarget } from './probe-target.ts';
+import { withHistory, type HistoryEntry, type ReleaseRecord } from './record.ts';
+import * as remote from './remote.ts';
+import { parseRemoteState, type RemoteState } from './remote-state.ts';
+
+export type DeployOutcome = 'deployed' | 'unchanged' | 'planned' | 'rolled back' | 'skipped' | 'failed';
+
+export interface DeployResult {
+  service: string;
+  host: string;
+  result: DeployOutcome;
+  version: string;
+  seconds: number;
+  release: string | undefined;
+  message: string | undefined;
+  plan: Plan | undefined;
+}
+
+// The one constructor of a result row, for every entry point (deploy, rollback, skips, failures).
+export function deployResult(service: string, host: string, result: DeployOutcome, fields: Partial<Omit<DeployResult, 'service' | 'host' | 'result'>> & { version: string }): DeployResult {
+  return { service, host, result, seconds: 0, release: undefined, message: undefined, plan: undefined, ...fields };
+}
+
+/** What every transition needs: the service, its host, the one executor to it, and how to report. */
+export interface TransitionInput {
+  svc: LoadedService;
+  host: HostSpec;
+  executor: Executor;
+  lockWaitMs: number;
+  log: (message: string) => void;
+  /** Values to mask in every message (the service's secrets). */
+  secretValues?: string[];
+  target?: ProbeTarget;
+  poll?: Partial<PollOptions>;
+  /** Only decide; take no lock and change nothing. */
+  dryRun?: boolean;
+}
+
+/** What a transition switches to, decided from what the host holds. */
+export type Choice =
+  | { kind: 'stay'; outcome: 'unchanged' | 'planned'; release: string | undefined; message: string | undefined; plan?: Plan }
+  | {
+      kind: 'switch';
+      action: HistoryEntry['action'];
+      to: ReleaseRecord;
+      /** Said before the switch, e.g. "changed: compose.yaml changed". */
+      reasons: string;
+      plan?: Plan;
+      /** Puts a new release on the host (a release the host keeps needs none). Nothing runs differently yet. */
+      stage?: () => Promise<void>;
+      /** After a healthy switch (the systemd unit). */
+      after?: () => Promise<void>;
+      /** The release to go back to on failure; none: stop the service (its first release failed). */
+      back: ReleaseRecord | undefined;
+    };
+
+export class UnhealthyError extends HomelabError {
+  constructor(service: string, host: string, report: HealthReport, logs = '') {
+    const clean = stripVTControlCharacters(logs).trim();
+    const tail = clean ? `\n  its last log lines:\n    ${clean.split('\n').slice(-15).join('\n    ')}` : '';
+    super(`${service} on ${host} failed its health test after ${report.seconds.toFixed(1)}s (${report.attempts} tries): ${report.detail.join('; ')}${tail}`, {
+      hint: `see its logs on the host: docker compose -p ${service} logs --tail 50`,
+    });
+  }
+}
+
+// Release dirs to delete: all but the newest `keep` and the ones in use.
+export function releasesToPrune(releases: string[], inUse: string[], keep = keepReleases): string[] {
+  const complete = releases.filter((r) => !r.endsWith('.partial')).sort();
+  const kept = new Set([...complete.slice(-keep), ...inUse]);
+  return releases.filter((r) => !kept.has(r));
+}
+
+// Brings the release in `dir` up; with a rollout, replica by replica, and says which busy replicas wait.
+export async function up(input: Pick<TransitionInput, 'svc' | 'executor'>, dir: string): Promise<string | undefined> {
+  const rollout = input.svc.spec.rollout;
+  if (!rollout) {
+    await input.executor.sh(remote.composeUpScript(dir), { display: `docker compose up -d --remove-orphans (in ${dir})` });
+    return undefined;
+  }
+  const script = remote.rollingUpScript(dir, input.svc.name, rollout.services, rollout.busy, rollout.maxWaitMinutes * 60);
+  const out = await input.executor.sh(script, { display: `docker compose up, ${rollout.services.join(', ')} one replica at a time (in ${dir})` });
+  const deferred = (/^--deferred--(.*)$/m.exec(out.stdout)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+  if (deferred.length === 0) return undefined;
+  const which = deferred.map((pair) => `${pair.slice(pair.indexOf(':') + 1)} ${pair.slice(0, 12)}`).join(', ');
+  return `${deferred.length} busy replica${deferred.length === 1 ? '' : 's'} (${which}) keep the previous release until idle, then are replaced (log: ${dir}/.rollout.log)`;
+}
+
+// Switches `current` to a release, brings it up and gates on the health test; throws what failed.
+async function switchTo(input: TransitionInput, paths: ServicePaths, id: string): Promise<string | undefined> {
+  const { executor, svc, host } = input;
+  await executor.sh(remote.swapScript(paths, id), { display: `point current at ${id}` });
+  input.log('starting containers');
+  const deferred = await up(input, paths.current);
+  if (deferred) input.log(deferred);
+  input.log('waiting for the health test');
+  const report = await runHealthTest(svc.spec.health, input.target ?? probeTarget(host, executor, svc.name), input.poll);
+  if (!report.healthy) {
+    const logs = await executor.sh(remote.composeLogsScript(paths.current), { allowFailure: true, display: 'docker compose logs' });
+    throw new UnhealthyError(svc.name, host.name, report, logs.stdout);
+  }
+  return deferred;
+}
+
+async function writeState(executor: Executor, paths: ServicePaths, state: ReturnType<typeof withHistory>): Promise<void> {
+  if (state) await executor.sh(remote.writeStateScript(paths), { input: `${JSON.stringify(state, null, 2)}\n`, display: `write ${paths.state}` });
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+// Runs one transition of `input.svc` on its host; never throws for a failure, it reports it.
+export async function runTransition(input: TransitionInput, verb: string, choose: (remote: RemoteState, paths: ServicePaths) => Promise<Choice>): Promise<DeployResult> {
+  const started = Date.now();
+  const { svc, host, executor, log } = input;
+  const result = (outcome: DeployOutcome, fields: Partial<DeployResult> = {}): DeployResult =>
+    deployResult(svc.name, host.name, outcome, { version: svc.version, ...fields, seconds: (Date.now() - started) / 1000, message: fields.message === undefined ? undefined : maskSecrets(fields.message, input.secretValues ?? []) });
+  const paths = servicePaths(host.deployRoot, svc.name);
+  const lock = new HostLock(executor, host.deployRoot);
+  try {
+    if (!input.dryRun) {
+      await lock.acquire({ command: `${verb} ${svc.name}`, waitMs: input.lockWaitMs, onWait: (h) => log(`waiting for the host lock held by ${h?.holder ?? 'unknown'} (${h?.command ?? '?'})`) });
+    }
+    const state = parseRemoteState((await executor.sh(remote.readStateScript(paths, svc.name), { display: `read the deployed state of ${svc.name}` })).stdout);
+    const choice = await choose(state, paths);
+    if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
+    const { to } = choice;
+    log(choice.reasons);
+    try {
+      await choice.stage?.();
+    } catch (error) {
+      return result('failed', { plan: choice.plan, version: to.version, message: `${messageOf(error)}\n  nothing changed: ${state.current ?? 'no release'} is still current` });
+    }
+    let deferred: string | undefined;
+    try {
+      deferred = await switchTo(input, paths, to.id);
+    } catch (error) {
+      return await recover(input, paths, state, choice, messageOf(error), result);
+    }
+    const at = new Date().toISOString();
+    await writeState(executor, paths, withHistory(state.state, { id: to.id, version: to.version, gitSha: to.gitSha, at, action: choice.action, result: 'deployed' }, { ...to, deployedAt: at }));
+    await choice.after?.();
+    const prune = releasesToPrune([...new Set([...state.releases, to.id])], [to.id, choice.back?.id ?? '']);
+    await executor.sh(remote.pruneScript(paths, prune), { display: 'prune old releases' });
+    const message = [choice.plan?.reasons.join('; ') ?? choice.reasons, deferred].filter(Boolean).join('; ');
+    return result(choice.action === 'rollback' ? 'rolled back' : 'deployed', { plan: choice.plan, release: to.id, version: to.version, message });
+  } catch (error) {
+    return result('failed', { message: messageOf(error) });
+  } finally {
+    if (!input.dryRun) await lock.release().catch(() => undefined);
+  }
+}
+
+// After a failure past the switch: back to the release that ran before (or stop a first release), recorded.
+async function recover(input: TransitionInput, paths: ServicePaths, state: RemoteState, choice: Extract<Choice, { kind: 'switch' }>, why: string, result: (o: DeployOutcome, f?: Partial<DeployResult>) => DeployResult): Promise<DeployResult> {
+  const { executor, log } = input;
+  const { to, back, action } = choice;
+  const failed = (at: string): HistoryEntry => ({ id: to.id, version: to.version, gitSha: to.gitSha, at, action, result: 'failed', message: maskSecrets(why, input.secretValues ?? []) });
+  try {
+    if (!back) {
+      log('first release failed: stopping it');
+      await executor.sh(`${remote.composeDownScript(paths.current)} ; ${remote.removeCurrentScript(paths)}`, { display: 'stop the failed release', allowFailure: true });
+      return result('failed', { plan: choice.plan, release: to.id, message: `${why}\n  the failed release was stopped; nothing else ran on the host for this service` });
+    }
+    log(`rolling back to ${back.id}`);
+    let after: string;
+    try {
+      await switchTo(input, paths, back.id);
+      after = `rolled back to ${back.id} (version ${back.version}), which is healthy`;
+    } catch (error) {
+      if (!(error instanceof UnhealthyError)) throw error;
+      after = `rolled back to ${back.id}, which is NOT healthy either: ${messageOf(error).split('\n')[0]}`;
+    }
+    await writeState(executor, paths, withHistory(state.state, failed(new Date().toISOString()), undefined));
+    // A failed deploy that went back is "rolled back"; a rollback that had to go back failed.
+    return result(action === 'deploy' ? 'rolled back' : 'failed', { plan: choice.plan, release: back.id, version: back.version, message: `${why}\n  ${after}` });
+  } catch (error) {
+    return result('failed', { plan: choice.plan, message: `${why}\n  and the rollback failed too: ${messageOf(error)}` });
+  }
+}

@@ -9,7 +9,7 @@ import { ConfigError, type ConfigIssue } from './errors.ts';
 import { hostSchema, inventorySchema, type HostSpec, type Inventory } from './inventory-schema.ts';
 import { normalizeHost, normalizeInventory } from './normalize-inventory.ts';
 import { parseWith } from './parse.ts';
-import { serviceSchema, type ServiceSpec } from './service-schema.ts';
+import { normalizeService, serviceSchema, type ServiceSpec } from './service-schema.ts';
 
 export interface LoadedService {
   name: string;
@@ -81,7 +81,7 @@ export async function loadService(root: string, name: string): Promise<LoadedSer
       issues.push({ file: rel(serviceFile), path: 'default', message: 'the default export is not a defineService({...}) result', hint: "end the file with `export default defineService({ ... })`" });
     } else {
       const parsed = parseWith(serviceSchema, mod.default.input, rel(serviceFile));
-      if (parsed.ok) spec = parsed.value;
+      if (parsed.ok) spec = normalizeService(name, parsed.value);
       else issues.push(...parsed.issues);
     }
   } catch (error) {

@@ -83,8 +83,8 @@ export const namedComposeServicesExist: Rule = (svc) => {
   const check = (name: string, path: string): ConfigIssue[] =>
     names.includes(name) ? [] : [{ file: svc.files.service, path, message: `compose service "${name}" does not exist in ${svc.files.compose}`, hint: `use one of: ${names.join(', ')}` }];
   const issues: ConfigIssue[] = [];
-  if (svc.spec.exposure) issues.push(...check(svc.spec.exposure.service ?? svc.name, 'exposure.service'));
-  if (svc.spec.gpu) issues.push(...check(svc.spec.gpu.service ?? svc.name, 'gpu.service'));
+  if (svc.spec.exposure) issues.push(...check(svc.spec.exposure.service, 'exposure.service'));
+  if (svc.spec.gpu) issues.push(...check(svc.spec.gpu.service, 'gpu.service'));
   svc.spec.rollout?.services.forEach((name, i) => issues.push(...check(name, `rollout.services.${i}`)));
   svc.spec.health.probes.forEach((p, i) => {
     if (p.type === 'container' || p.type === 'exec') issues.push(...check(p.service, `health.probes.${i}.service`));
@@ -136,7 +136,7 @@ export const hostNetworkConsistent: Rule = (svc) =>
     const issues: ConfigIssue[] = [];
     if (def.ports?.length) issues.push({ file: svc.files.compose, path: `services.${name}.ports`, message: 'ports are discarded with network_mode: host (the service listens on the host directly)', hint: 'list the ports it listens on under expose ("53/udp", "8053") instead, so clashes and probes can be checked' });
     if (!def.expose?.length) issues.push({ file: svc.files.compose, path: `services.${name}.expose`, message: 'a service on the host network must list the ports it listens on under expose', hint: 'e.g. expose: ["53/tcp", "53/udp", "8053/tcp"]' });
-    if (svc.spec.exposure && (svc.spec.exposure.service ?? svc.name) === name) issues.push({ file: svc.files.service, path: 'exposure', message: `${name} uses network_mode: host, so it cannot join the web_proxy network the reverse proxy reaches it on`, hint: 'use a bridge network with ports, or drop exposure' });
+    if (svc.spec.exposure && (svc.spec.exposure.service) === name) issues.push({ file: svc.files.service, path: 'exposure', message: `${name} uses network_mode: host, so it cannot join the web_proxy network the reverse proxy reaches it on`, hint: 'use a bridge network with ports, or drop exposure' });
     return issues;
   });
 
@@ -150,7 +150,7 @@ export function checkService(svc: LoadedService, inventory: Inventory, all: Load
 // On rendered output: an exposed service must be attached to the external web_proxy network.
 export function exposedOnWebProxy(svc: LoadedService, rendered: ComposeFile, file: string): ConfigIssue[] {
   if (!svc.spec.exposure) return [];
-  const name = svc.spec.exposure.service ?? svc.name;
+  const name = svc.spec.exposure.service;
   const nets = rendered.services[name]?.networks;
   const attached = Array.isArray(nets) ? nets.includes(webProxyNetwork) : nets !== undefined && webProxyNetwork in nets;
   const external = (rendered.networks?.[webProxyNetwork] as { external?: unknown } | null | undefined)?.external === true;

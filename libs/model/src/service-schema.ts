@@ -145,8 +145,22 @@ export const serviceSchema = z
 
 /** What a service.ts writes. */
 export type ServiceInput = z.input<typeof serviceSchema>;
-/** A parsed service with every default filled in. */
-export type ServiceSpec = z.output<typeof serviceSchema>;
+/** What the schema gives: every default it can fill in. */
+export type ParsedService = z.output<typeof serviceSchema>;
+/** A service with every default filled in, the ones that depend on its name too: what every consumer reads. */
+export type ServiceSpec = Omit<ParsedService, 'exposure' | 'gpu'> & {
+  exposure: (z.output<typeof exposureSchema> & { service: string }) | undefined;
+  gpu: (z.output<typeof gpuSchema> & { service: string }) | undefined;
+};
+
+// Fills the defaults that depend on the package's name: the compose service behind the proxy and the GPU.
+export function normalizeService(name: string, parsed: ParsedService): ServiceSpec {
+  return {
+    ...parsed,
+    exposure: parsed.exposure ? { ...parsed.exposure, service: parsed.exposure.service ?? name } : undefined,
+    gpu: parsed.gpu ? { ...parsed.gpu, service: parsed.gpu.service ?? name } : undefined,
+  };
+}
 export type Probe = z.output<typeof probeSchema>;
 export type HealthSpec = z.output<typeof healthSchema>;
 export type GpuSpec = z.output<typeof gpuSchema>;

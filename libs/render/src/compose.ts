@@ -55,8 +55,8 @@ function loggingFor(service: string, host: HostSpec): Record<string, unknown> {
 export function renderComposeObject(svc: LoadedService, target: RenderTarget): ComposeFile {
   const { host, images } = target;
   const source = substitute(svc.compose, hostValues(svc.name, host));
-  const exposed = svc.spec.exposure ? (svc.spec.exposure.service ?? svc.name) : undefined;
-  const gpuService = svc.spec.gpu ? (svc.spec.gpu.service ?? svc.name) : undefined;
+  const exposed = svc.spec.exposure ? svc.spec.exposure.service : undefined;
+  const gpuService = svc.spec.gpu ? svc.spec.gpu.service : undefined;
   const services: ComposeFile['services'] = {};
 
   for (const [name, def] of Object.entries(source.services)) {

@@ -8,7 +8,7 @@ import type { ComposeFile } from '../compose.ts';
 import type { HostSpec, Inventory } from '../inventory-schema.ts';
 import { hostDefaults } from '../normalize-inventory.ts';
 import type { LoadedService } from '../load.ts';
-import { serviceSchema, type ServiceInput } from '../service-schema.ts';
+import { normalizeService, serviceSchema, type ServiceInput } from '../service-schema.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
@@ -46,12 +46,12 @@ export const simpleCompose = (name: string, port = 8080): ComposeFile => ({
 
 // A parsed service as the loader would return it, from a service input and a compose object.
 export function service(name: string, input: Partial<ServiceInput> = {}, compose: ComposeFile = simpleCompose(name)): LoadedService {
-  const spec = serviceSchema.parse({
+  const spec = normalizeService(name, serviceSchema.parse({
     description: `${name} service`,
     host: 'ocean',
     health: { probes: [{ type: 'http', port: 8080, path: '/health' }] },
     ...input,
-  });
+  }));
   const composeText = stringify(compose);
   return {
     name,

@@ -5,7 +5,7 @@ export default defineService({
   host: 'ocean',
   category: 'cloud',
   secrets: ['FRIGATE_RTSP_PASSWORD'],
-  exposure: { port: 5000, internalUrl: 'http://192.168.1.143:5000', access: 'admin' },
+  exposure: { port: 5000, access: 'admin' },
   gpu: { vramMiB: 768, capabilities: ['compute', 'video', 'utility'] },
   health: {
     probes: [

@@ -4,7 +4,7 @@ export default defineService({
   description: 'Grafana: dashboards for Prometheus and Loki, on its consolidated MySQL backend',
   host: 'ocean',
   category: 'monitoring',
-  exposure: { port: 3000, domain: 'grafana.terrac.com', internalUrl: 'http://grafana.home', access: 'admin' },
+  exposure: { port: 3000, domain: 'grafana.terrac.com', access: 'admin' },
   secrets: ['GRAFANA_ADMIN_PASSWORD', 'GRAFANA_DB_PASSWORD', 'GRAFANA_DB_ROOT_PASSWORD'],
   health: {
     // Grafana is reached through the proxy only: ask its own health API from inside its container.

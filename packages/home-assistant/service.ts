@@ -4,7 +4,7 @@ export default defineService({
   description: 'Home Assistant: smart home automation',
   host: 'ocean',
   category: 'cloud',
-  exposure: { port: 8123, domain: 'ha.terrac.com', internalUrl: 'http://192.168.1.143:8123', access: 'admin' },
+  exposure: { port: 8123, domain: 'ha.terrac.com', access: 'admin' },
   health: {
     probes: [{ type: 'http', port: 8123, path: '/manifest.json', expectJson: { name: 'Home Assistant' } }],
     timeoutSeconds: 300,

@@ -8,7 +8,7 @@ export default defineService({
   description: 'llama.cpp server: OpenAI-compatible LLM API with Qwen3-14B, 40K context, full GPU offload',
   host: 'ocean',
   category: 'ai',
-  exposure: { port: 8080, internalUrl: 'http://192.168.1.143:8080', access: 'none' },
+  exposure: { port: 8080, access: 'none' },
   gpu: { vramMiB },
   health: {
     // /health answers 503 "Loading model" until the model is in VRAM, then {"status":"ok"}.

@@ -13,7 +13,6 @@ export default defineService({
   exposure: {
     port: 80,
     domain: 'nextcloud.terrac.com',
-    internalUrl: 'http://192.168.1.143:8081',
     access: 'public',
   },
   health: {

@@ -8,7 +8,6 @@ export default defineService({
   exposure: {
     port: 8080,
     domain: 'chat.terrac.com',
-    internalUrl: 'http://192.168.1.143:3000',
     access: 'admin',
   },
   health: {

@@ -7,7 +7,6 @@ export default defineService({
   exposure: {
     port: 5055,
     domain: 'requests.terrac.com',
-    internalUrl: 'http://192.168.1.143:5055',
     access: 'plex-users',
   },
   health: {

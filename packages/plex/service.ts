@@ -4,7 +4,7 @@ export default defineService({
   description: 'Plex Media Server with RTX 3090 hardware transcoding',
   host: 'ocean',
   category: 'media',
-  exposure: { port: 32400, domain: 'plex.terrac.com', internalUrl: 'http://192.168.1.143:32400', access: 'plex-users' },
+  exposure: { port: 32400, domain: 'plex.terrac.com', access: 'plex-users' },
   // NVENC/NVDEC transcodes: a few sessions at 1080p/4K.
   gpu: { vramMiB: 1536, capabilities: ['compute', 'video', 'utility'], ldLibraryPathFix: true },
   secrets: ['PLEX_CLAIM'],

@@ -4,7 +4,7 @@ export default defineService({
   description: 'Prometheus: metrics collection with node-exporter and NVIDIA DCGM',
   host: 'ocean',
   category: 'monitoring',
-  exposure: { port: 9090, internalUrl: 'http://192.168.1.143:9090', access: 'none' },
+  exposure: { port: 9090, access: 'none' },
   health: {
     probes: [
       { type: 'http', port: 9090, path: '/-/healthy', expectBody: 'Prometheus (Server )?is Healthy' },

@@ -5,7 +5,7 @@ export default defineService({
   host: 'ocean',
   category: 'media',
   puid: true,
-  exposure: { port: 9696, internalUrl: 'http://192.168.1.143:9696', access: 'admin' },
+  exposure: { port: 9696, access: 'admin' },
   health: {
     probes: [{ type: 'http', port: 9696, path: '/ping', expectJson: { status: 'OK' } }],
     timeoutSeconds: 120,

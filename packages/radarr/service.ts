@@ -5,7 +5,7 @@ export default defineService({
   host: 'ocean',
   category: 'media',
   puid: true,
-  exposure: { port: 7878, internalUrl: 'http://192.168.1.143:7878', access: 'admin' },
+  exposure: { port: 7878, access: 'admin' },
   health: {
     probes: [{ type: 'http', port: 7878, path: '/ping', expectJson: { status: 'OK' } }],
     timeoutSeconds: 120,

@@ -5,7 +5,7 @@ export default defineService({
   host: 'ocean',
   category: 'media',
   puid: true,
-  exposure: { port: 8989, internalUrl: 'http://192.168.1.143:8989', access: 'admin' },
+  exposure: { port: 8989, access: 'admin' },
   health: {
     probes: [{ type: 'http', port: 8989, path: '/ping', expectJson: { status: 'OK' } }],
     timeoutSeconds: 120,

@@ -5,7 +5,7 @@ export default defineService({
   host: 'ocean',
   category: 'media',
   puid: true,
-  exposure: { port: 8181, internalUrl: 'http://192.168.1.143:8181', access: 'admin' },
+  exposure: { port: 8181, access: 'admin' },
   health: {
     probes: [{ type: 'http', port: 8181, path: '/status', expectJson: { result: 'success' } }],
     timeoutSeconds: 120,

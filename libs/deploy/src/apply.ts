@@ -1,6 +1,5 @@
 // Deploy: render the release, compare it with what the host runs, and (when it differs) stage it and
 // switch to it through the release pipeline.
-import { parse } from 'yaml';
 import { releaseFiles, renderRelease, type RenderedRelease } from '@homelab/render';
 import { releaseId, type ServicePaths } from './layout.ts';
 import { runTransition, type DeployResult, type TransitionInput } from './pipeline.ts';
@@ -16,15 +15,6 @@ export interface DeployInput extends TransitionInput {
   /** The host runs systemd: install and enable the unit. */
   systemd: boolean;
   now?: () => Date;
-}
-
-// Pure: the external networks (web_proxy) a rendered compose file attaches to.
-export function externalNetworks(compose: string): string[] {
-  const doc = parse(compose) as { networks?: Record<string, { external?: boolean; name?: string } | null> };
-  return Object.entries(doc.networks ?? {})
-    .filter(([, n]) => n?.external === true)
-    .map(([key, n]) => n?.name ?? key)
-    .sort();
 }
 
 // Pure: the release to deploy, its record, and the plan against what the host holds.
@@ -50,7 +40,7 @@ export function planDeploy(input: DeployInput, state: RemoteState): { release: R
 // it joins, then creates its missing data directories.
 async function stage(input: DeployInput, paths: ServicePaths, release: RenderedRelease, record: ReleaseRecord): Promise<void> {
   const { executor, host } = input;
-  await executor.sh(remote.ensureNetworksScript(externalNetworks(release.compose)), { display: 'docker network create (external networks)' });
+  await executor.sh(remote.ensureNetworksScript(release.networks), { display: 'docker network create (external networks)' });
   input.log(`staging release ${record.id}`);
   const files = [...releaseFiles(release), { name: 'release.json', content: `${JSON.stringify(record, null, 2)}\n`, mode: '0644' as const }];
   const script = remote.stageScript(paths, record.id, files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), mode: f.mode })));

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { host, service } from '@homelab/model/testing';
 import { renderRelease } from '@homelab/render';
-import { deployService, externalNetworks, type DeployInput } from './apply.ts';
+import { deployService, type DeployInput } from './apply.ts';
+import { externalNetworks } from '@homelab/render';
+import { parse } from 'yaml';
 import { releasesToPrune } from './pipeline.ts';
 import { releaseId, servicePaths } from './layout.ts';
 import { maskSecrets } from '@homelab/model';
@@ -238,8 +240,8 @@ describe('exec probes through the host executor', () => {
 
 describe('helpers', () => {
   it('finds the external networks a rendered compose file uses', () => {
-    expect(externalNetworks('services: {}\nnetworks:\n  web_proxy:\n    external: true\n    name: web_proxy\n  default: {}\n  other:\n    external: true\n')).toEqual(['other', 'web_proxy']);
-    expect(externalNetworks('services: {}\n')).toEqual([]);
+    expect(externalNetworks(parse('services: {}\nnetworks:\n  web_proxy:\n    external: true\n    name: web_proxy\n  default: {}\n  other:\n    external: true\n'))).toEqual(['other', 'web_proxy']);
+    expect(externalNetworks(parse('services: {}\n'))).toEqual([]);
   });
 
   it('keeps the newest five releases and the ones in use', () => {

@@ -130,10 +130,6 @@ export function containerStatesScript(project: string, service: string): string 
   return `ids=$(docker ps -aq ${composeFilters(project, service)}); [ -z "$ids" ] || docker inspect --format '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' $ids`;
 }
 
-export function containerStartTimesScript(project: string): string {
-  return `ids=$(docker ps -aq ${composeFilters(project)}); [ -z "$ids" ] || docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}} {{.State.StartedAt}}' $ids`;
-}
-
 // GETs a URL from inside a compose service's container with its own wget; headers, then --body--, then the body.
 export function containerHttpScript(project: string, service: string, url: string): string {
   const inner = `wget -S -q -T 5 -O /tmp/.homelab-probe ${q(url)} 2>&1; echo --body--; cat /tmp/.homelab-probe 2>/dev/null; rm -f /tmp/.homelab-probe`;

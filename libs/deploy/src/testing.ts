@@ -29,7 +29,7 @@ export class FakeExecutor implements Executor {
 
   async close(): Promise<void> {}
 
-  /** The first word of each script, e.g. ['mkdir', 'cd', ...], for asserting the order of steps. */
+  /** Every script run, in order, for asserting the order of steps. */
   steps(): string[] {
     return this.calls.map((c) => c.script);
   }

@@ -16,7 +16,6 @@ export const exposureSchema = z
       .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a domain such as plex.terrac.com')
       .optional()
       .describe('public domain published through the Cloudflare tunnel'),
-    internalUrl: z.url().optional().describe('URL on the LAN, as in the roadmap service table'),
     access: accessPolicySchema.default('admin'),
   })
   .strict();

@@ -110,10 +110,17 @@ function labelsRecord(labels: unknown): Record<string, string> {
   return { ...((labels as Record<string, string> | undefined) ?? {}) };
 }
 
-// The rendered compose as YAML text, with a header saying where it came from.
-export function renderCompose(svc: LoadedService, target: RenderTarget): string {
-  const header = `# Rendered by homelab from packages/${svc.name}/compose.yaml for host ${target.host.name} (inventory ${target.host.inventory}).\n# Do not edit on the host: the next deploy replaces it.\n`;
-  return header + stringify(renderComposeObject(svc, target), { lineWidth: 0, nullStr: '' });
+// The rendered compose object as YAML text, with a header saying where it came from.
+export function composeText(svc: LoadedService, host: HostSpec, rendered: ComposeFile): string {
+  const header = `# Rendered by homelab from packages/${svc.name}/compose.yaml for host ${host.name} (inventory ${host.inventory}).\n# Do not edit on the host: the next deploy replaces it.\n`;
+  return header + stringify(rendered, { lineWidth: 0, nullStr: '' });
+}
+
+// Pure: the external networks (web_proxy) a rendered compose file attaches to, which must exist on the host.
+export function externalNetworks(rendered: ComposeFile): string[] {
+  return Object.entries(rendered.networks ?? {})
+    .flatMap(([key, n]) => ((n as { external?: boolean; name?: string } | null)?.external === true ? [(n as { name?: string }).name ?? key] : []))
+    .sort();
 }
 
 // Host directories that bind mounts under the host's data and config paths need; deploy creates

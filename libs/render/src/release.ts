@@ -1,7 +1,7 @@
 // Pure: every file of one release and the hash that says whether anything changed.
 import { createHash } from 'node:crypto';
 import type { LoadedService } from '@homelab/model';
-import { bindDirectories, renderCompose, renderComposeObject, type RenderTarget } from './compose.ts';
+import { bindDirectories, composeText, externalNetworks, renderComposeObject, type RenderTarget } from './compose.ts';
 import { renderEnvFile } from './env-file.ts';
 import { renderSystemdUnit, unitName } from './systemd-unit.ts';
 
@@ -16,7 +16,9 @@ export interface RenderedRelease {
   files: Record<string, string>;
   /** Bind-mount directories under the host's data/config paths, created owned by uid:gid when missing. */
   dirs: string[];
-  /** sha256 over compose, .env and unit: equal hashes mean nothing to deploy. */
+  /** External networks the release joins (web_proxy), created on the host when missing. */
+  networks: string[];
+  /** sha256 over compose, .env, unit and every file under files/: equal hashes mean nothing to deploy. */
   hash: string;
 }
 
@@ -28,13 +30,13 @@ export function releaseHash(parts: string[]): string {
 
 // Renders a service for its host; `secrets` holds the resolved values of spec.secrets.
 export function renderRelease(svc: LoadedService, target: RenderTarget, secrets: Record<string, string>): RenderedRelease {
-  const compose = renderCompose(svc, target);
+  const rendered = renderComposeObject(svc, target);
+  const compose = composeText(svc, target.host, rendered);
   const env = renderEnvFile(svc.spec.secrets, secrets);
   const unit = renderSystemdUnit(svc, target.host);
   const files = Object.fromEntries(Object.entries(svc.configFiles).map(([path, content]) => [`files/${path}`, content]));
   const hash = releaseHash([compose, env, unit, ...Object.entries(files).flat()]);
-  const dirs = bindDirectories(renderComposeObject(svc, target), target.host);
-  return { service: svc.name, host: target.host.name, compose, env, unit, unitName: unitName(svc.name), files, dirs, hash };
+  return { service: svc.name, host: target.host.name, compose, env, unit, unitName: unitName(svc.name), files, dirs: bindDirectories(rendered, target.host), networks: externalNetworks(rendered), hash };
 }
 
 export interface ReleaseFile {

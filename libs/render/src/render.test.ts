@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { host, service } from '@homelab/model/testing';
-import { bindDirectories, renderCompose, renderComposeObject, renderEnvFile, renderRelease, renderSystemdUnit } from './index.ts';
+import { bindDirectories, renderComposeObject, renderEnvFile, renderRelease, renderSystemdUnit, type RenderTarget } from './index.ts';
+
+// The rendered compose text of a release.
+const renderCompose = (svc: Parameters<typeof renderRelease>[0], target: RenderTarget) => renderRelease(svc, target, {}).compose;
 
 const ocean = host('ocean', { gpu: { model: 'NVIDIA GeForce RTX 3090', vramMiB: 24576, count: 1 }, uid: 1001, gid: 1002, timezone: 'Europe/Amsterdam' });
 

@@ -5,6 +5,7 @@ import { parseNvidiaSmi, NvidiaSmiParseError } from './nvidia-smi.ts';
 import { vramBudget, vramBudgetIssues } from './budget.ts';
 import { kvCacheMiB, llmVramMiB } from './llm.ts';
 import { gpuPreflight, GpuPreflightError, type GpuHostFacts } from './preflight.ts';
+import { compareGpus } from './compare.ts';
 
 describe('gpu', () => {
   it('reserves all GPUs or some by index/UUID, with the runtime variables and the Plex fix', () => {
@@ -62,5 +63,18 @@ describe('gpu', () => {
       const small = gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [{ ...rtx3090, name: 'NVIDIA GeForce RTX 3060', memoryTotalMiB: 12288 }] }));
       expect(small?.message).toMatch(/the inventory gives ocean 24576 MiB of VRAM, but nvidia-smi reports 12288 MiB .*\n  fix: set gpu.vramMiB \(and count\) in inventories\/production\/ocean\/host.yaml to nvidia-smi's memory.total/);
     });
+  });
+});
+
+describe('the one comparison of declared and reported GPUs', () => {
+  const card = { index: 0, uuid: 'GPU-1', name: 'RTX 3090', memoryTotalMiB: 24576, memoryUsedMiB: 0, driverVersion: '550' };
+  const declared = host('ocean', { gpu: { model: 'RTX 3090', vramMiB: 24576, count: 1 } });
+  it('matches, short (less memory than declared) or more (more memory, more cards, or undeclared ones)', () => {
+    expect(compareGpus(declared, [card]).verdict).toBe('matches');
+    expect(compareGpus(declared, [{ ...card, memoryTotalMiB: 24268 }])).toMatchObject({ verdict: 'short', declaredMiB: 24576, reportedMiB: 24268 });
+    expect(compareGpus(declared, []).verdict).toBe('short');
+    expect(compareGpus(declared, [card, { ...card, index: 1 }]).verdict).toBe('more');
+    expect(compareGpus(host('dns01'), [card]).verdict).toBe('more');
+    expect(compareGpus(host('dns01'), []).verdict).toBe('matches');
   });
 });

@@ -3,3 +3,4 @@ export * from './nvidia-smi.ts';
 export * from './budget.ts';
 export * from './llm.ts';
 export * from './preflight.ts';
+export * from './compare.ts';

@@ -2,8 +2,8 @@
 // there, be the ones the service names, and be as large as the inventory says (the VRAM budget that
 // validate checked was computed from the inventory's figure).
 import { HomelabError, type GpuSpec, type HostSpec } from '@homelab/model';
-import { hostVramMiB } from './budget.ts';
-import { reportedVramMiB, type GpuFact } from './nvidia-smi.ts';
+import { compareGpus } from './compare.ts';
+import type { GpuFact } from './nvidia-smi.ts';
 
 /** What the host's facts say about its NVIDIA GPUs. */
 export interface GpuHostFacts {
@@ -42,11 +42,10 @@ export function gpuPreflight(service: string, gpu: GpuSpec, host: HostSpec, fact
       return fail(`asks for GPU ${missing.join(', ')}, which nvidia-smi does not list (it lists ${describe(facts.gpus)})`, `set gpu.devices in packages/${service}/service.ts to an index or UUID that nvidia-smi lists, or to "all"`);
     }
   }
-  const declared = hostVramMiB(host);
-  const real = reportedVramMiB(facts.gpus);
-  if (real < declared) {
+  const { verdict, declaredMiB, reportedMiB } = compareGpus(host, facts.gpus);
+  if (verdict === 'short') {
     return fail(
-      `the inventory gives ${host.name} ${declared} MiB of VRAM, but nvidia-smi reports ${real} MiB (${describe(facts.gpus)}): the VRAM budget was checked against more memory than there is`,
+      `the inventory gives ${host.name} ${declaredMiB} MiB of VRAM, but nvidia-smi reports ${reportedMiB} MiB (${describe(facts.gpus)}): the VRAM budget was checked against more memory than there is`,
       `set gpu.vramMiB (and count) in ${host.file} to nvidia-smi's memory.total (it can be below the card's nominal size), then run validate again`,
     );
   }

@@ -11,7 +11,8 @@ describe('facts: the inventory\'s GPU against nvidia-smi', () => {
   it('agrees, or says how they differ', () => {
     expect(gpuMismatch(ocean, facts())).toBeUndefined();
     expect(gpuMismatch(host('dns01'), facts({ gpus: [], nvidiaSmi: { installed: false } }))).toBeUndefined();
-    expect(gpuMismatch(host('dns01'), facts())).toBe('nvidia-smi lists 1 GPU(s) (24576 MiB) that the inventory does not declare');
+    expect(gpuMismatch(host('dns01'), facts())).toBe('inventory: no GPU; nvidia-smi: 1 GPU(s), 24576 MiB');
+    expect(gpuMismatch(ocean, facts({ gpus: [{ ...rtx3090, memoryTotalMiB: 24268 }] }))).toBe('inventory: 1 x RTX 3090 24576 MiB; nvidia-smi: 1 GPU(s), 24268 MiB');
     expect(gpuMismatch(ocean, facts({ gpus: [rtx3090, { ...rtx3090, index: 1 }] }))).toBe('inventory: 1 x RTX 3090 24576 MiB; nvidia-smi: 2 GPU(s), 49152 MiB');
     expect(gpuMismatch(ocean, facts({ gpus: [], nvidiaSmi: { installed: true, error: 'nvidia-smi exited with code 9: NVIDIA-SMI has failed' } }))).toBe('nvidia-smi exited with code 9: NVIDIA-SMI has failed');
   });

@@ -1,7 +1,7 @@
 // `homelab facts [host...] [--json]`: what each host has, read in one round trip: Docker, Compose,
 // systemd, free disk, and its GPUs as nvidia-smi sees them, beside what the inventory declares.
 import { formatTable } from '../format.ts';
-import { hostVramMiB, reportedVramMiB } from '@homelab/gpu';
+import { compareGpus } from '@homelab/gpu';
 import { gatherFacts, type HostFacts } from '@homelab/host';
 import { ConfigError, type HostSpec } from '@homelab/model';
 import { executorFactory } from '../session.ts';
@@ -16,14 +16,12 @@ interface HostReport {
   gpuMismatch?: string;
 }
 
-// Pure: the inventory's GPU declaration against what nvidia-smi reported.
+// Pure: where the inventory's GPU declaration and nvidia-smi disagree (the one comparison of libs/gpu).
 export function gpuMismatch(host: HostSpec, facts: HostFacts): string | undefined {
-  const real = reportedVramMiB(facts.gpus);
   if (!host.gpu && facts.gpus.length === 0) return undefined;
-  if (!host.gpu) return `nvidia-smi lists ${facts.gpus.length} GPU(s) (${real} MiB) that the inventory does not declare`;
-  if (facts.nvidiaSmi.error) return facts.nvidiaSmi.error;
-  if (facts.gpus.length !== host.gpu.count || real !== hostVramMiB(host)) return `inventory: ${host.gpu.count} x ${host.gpu.model} ${host.gpu.vramMiB} MiB; nvidia-smi: ${facts.gpus.length} GPU(s), ${real} MiB`;
-  return undefined;
+  if (host.gpu && facts.nvidiaSmi.error) return facts.nvidiaSmi.error;
+  const c = compareGpus(host, facts.gpus);
+  return c.verdict === 'matches' ? undefined : c.text;
 }
 
 function gpuCell(facts: HostFacts): string {

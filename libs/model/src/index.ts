@@ -10,3 +10,4 @@ export * from './rules.ts';
 export * from './mask.ts';
 export * from './probes.ts';
 export * from './placement.ts';
+export * from './node-modules.ts';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalExecutor } from '@homelab/host';
 import { repoRoot, serviceTs, tempWorkspace } from '@homelab/model/testing';
 import { loadWorkspace } from './workspace.ts';
-import { validateService } from './validate.ts';
+import { validateService } from '@homelab/validate';
 
 const local = new LocalExecutor({ env: process.env as Record<string, string> });
 

@@ -52,7 +52,8 @@ describe('nx affected selects every service a change may touch, and caches nothi
     expect(await affectedBy(edit('libs/gpu/src/llm.ts', '\n// changed\n'))).toEqual(services);
     expect(await affectedBy(edit('libs/model/src/compose.ts', '\n// changed\n'))).toEqual(services);
     expect(await affectedBy(edit('libs/deploy/src/plan.ts', '\n// changed\n'))).toEqual(services);
-    expect(await affectedBy(edit('tools/cli/src/validate.ts', '\n// changed\n'))).toEqual(services);
+    expect(await affectedBy(edit('libs/validate/src/validate.ts', '\n// changed\n'))).toEqual(services);
+    expect(await affectedBy(edit('tools/cli/src/session.ts', '\n// changed\n'))).toEqual(services);
   });
 
   it('validate is re-run, not answered from the cache, when the code it runs changes', async () => {
@@ -62,7 +63,7 @@ describe('nx affected selects every service a change may touch, and caches nothi
     const fromCache = /\[(local cache|existing outputs match the cache)/;
     expect(String((await validate()).all)).toMatch(fromCache);
     // The validate code now refuses every service: a cached pass would hide it.
-    const file = join(repo.root, 'tools/cli/src/validate.ts');
+    const file = join(repo.root, 'libs/validate/src/validate.ts');
     writeFileSync(file, readFileSync(file, 'utf8').replace('const issues = [...staticIssues(svc, inventory, all), ...secrets.errors];', "const issues = [...staticIssues(svc, inventory, all), ...secrets.errors, { file: 'x', path: 'y', message: 'refused by the changed validate code' }];"));
     const changed = await validate();
     expect(changed.exitCode).not.toBe(0);

@@ -1,8 +1,9 @@
 // A throw-away git repository made from this workspace's tracked files, for change-detection tests.
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { linkNodeModules } from '@homelab/model';
 import { repoRoot } from '@homelab/model/testing';
 
 export const gitEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', GIT_AUTHOR_NAME: 'test', GIT_AUTHOR_EMAIL: 'test@lab', GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 'test@lab' };
@@ -25,7 +26,8 @@ export async function throwawayRepo(prepare: (root: string) => void = () => {}):
       // tracked but deleted in the working tree
     }
   }
-  symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
+  // Its own @homelab/* packages: a change to a library in the clone is what the clone runs.
+  linkNodeModules(root, repoRoot);
   prepare(root);
   const git = (...args: string[]) => execa('git', args, { cwd: root, env: gitEnv });
   await execa('git', ['init', '-q', '-b', 'main'], { cwd: root });

@@ -68,7 +68,7 @@ describe('homelab affected: exactly the services whose release changes', () => {
     expect(names(gpu)).toEqual(['comfyui', 'dcgm-exporter', 'frigate', 'llama-cpp', 'plex', 'tdarr']);
     expect(reasons(gpu, 'plex')).toEqual(['compose.yaml changed']);
     expect(names(await change(append('libs/render/src/compose.ts', '\n// a comment only\n')))).toEqual([]);
-    expect(names(await change(rewrite('tools/cli/src/validate.ts', 'export function placeholderSecrets', 'export function placeholderValues')))).toEqual([]);
+    expect(names(await change(rewrite('libs/validate/src/validate.ts', 'export function placeholderSecrets', 'export function placeholderValues')))).toEqual([]);
   });
 
   it("a host's entry selects only the services placed on it; the lab inventory never selects a production service", async () => {

@@ -1,11 +1,11 @@
 // The exact set of services whose release changes between two revisions, computed offline: each
 // revision is extracted (git archive) beside this checkout's installed packages, read by its own
 // code in its own process, and the two sets of release fingerprints are compared.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalExecutor } from '@homelab/host';
-import { ConfigError } from '@homelab/model';
+import { ConfigError, linkNodeModules } from '@homelab/model';
 import { compareSnapshots, type AffectedSet, type RevisionSnapshot, type SameSecret } from '@homelab/render';
 import { decryptText, type VaultSecret } from '@homelab/vault';
 
@@ -22,21 +22,7 @@ async function extract(git: LocalExecutor, root: string, sha: string, dir: strin
   await git.run(['git', 'archive', '--format=tar', '-o', `${dir}.tar`, sha], { display: `git archive ${sha}` });
   await git.run(['tar', '-xf', `${dir}.tar`, '-C', dir]);
   rmSync(`${dir}.tar`);
-  const modules = join(dir, 'node_modules');
-  rmSync(modules, { recursive: true, force: true }); // a committed link must not lead into the real one
-  mkdirSync(join(modules, '@homelab'), { recursive: true });
-  for (const entry of readdirSync(join(root, 'node_modules'))) {
-    if (entry !== '@homelab') symlinkSync(join(root, 'node_modules', entry), join(modules, entry));
-  }
-  for (const group of ['libs', 'tools', 'packages']) {
-    if (!existsSync(join(dir, group))) continue;
-    for (const folder of readdirSync(join(dir, group))) {
-      const pkg = join(dir, group, folder, 'package.json');
-      if (!existsSync(pkg)) continue;
-      const name = (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name ?? '';
-      if (name.startsWith('@homelab/')) symlinkSync(join(dir, group, folder), join(modules, name));
-    }
-  }
+  linkNodeModules(dir, root);
 }
 
 async function snapshot(dir: string, inventory: string, rev: string): Promise<RevisionSnapshot> {

@@ -4,7 +4,7 @@ import { resultsTable } from '../format.ts';
 import { readFileSync } from 'node:fs';
 import type { AffectedResult } from '../affected/affected.ts';
 import { computeAffected, describeAffected } from './affected.ts';
-import { validateService } from '../validate.ts';
+import { validateService } from '@homelab/validate';
 import { LocalExecutor } from '@homelab/host';
 import { ConfigError } from '@homelab/model';
 import { executorFactory, gitSha, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';

@@ -1,7 +1,7 @@
 // `homelab validate [service...] --inventory <env>`
 import { formatIssue, type ConfigIssue } from '@homelab/model';
 import { LocalExecutor } from '@homelab/host';
-import { validateService } from '../validate.ts';
+import { validateService } from '@homelab/validate';
 import { vaultSecretsIfGiven } from '../session.ts';
 import { loadWorkspace, selectRunnable, selectServices } from '../workspace.ts';
 import type { CommandContext } from './context.ts';

@@ -4,7 +4,7 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { LocalExecutor } from '@homelab/host';
 import { loadInventory, loadService } from '@homelab/model';
 import { tempWorkspace } from '@homelab/model/testing';
-import { validateService } from '../../../cli/src/validate.ts';
+import { validateService } from '@homelab/validate';
 import serviceGenerator, { normalizeOptions, serviceFiles } from './service.ts';
 
 const roots: string[] = [];

@@ -1,4 +1,6 @@
-// validate: schema, rules, VRAM budget and `docker compose config` on the rendered output.
+// Validation of a service for an inventory: schema and rules, the rendered compose, the VRAM budget of its
+// host, its secrets file, and `docker compose config` on the rendered release. Used by `homelab validate`
+// and by every deploy before it reaches a host.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';

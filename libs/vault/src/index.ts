@@ -6,3 +6,4 @@ export * from './passwords.ts';
 export * from './vars-file.ts';
 export * from './redact.ts';
 export * from './service-secrets.ts';
+export * from './vault-file.ts';

@@ -6,6 +6,7 @@ import { ConfigError, type ConfigIssue, type LoadedService } from '@homelab/mode
 import { formatVars, parseVars, decryptVars, Vaulted, vaultValue, type VarsFile } from './vars-file.ts';
 import { decryptText, encryptText, type VaultSecret } from './vault.ts';
 import { isVaulted } from './envelope.ts';
+import { writeFileAtomic } from './vault-file.ts';
 
 export const secretsFileName = 'secrets.vault.yaml';
 export const secretsHeader = '# Secrets of this service: names in clear, values encrypted with ansible-vault (homelab vault set <service> <KEY>).\n';
@@ -74,7 +75,7 @@ export function setSecret(file: string, key: string, value: string, secret: Vaul
     const clear = new Map(Object.entries(decryptVars(vars, secrets, file)));
     clear.set(key, value);
     const yaml = [...clear].map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`).join('');
-    writeFileSync(file, encryptText(yaml, used));
+    writeFileAtomic(file, encryptText(yaml, used));
     return;
   }
   const entries = new Map<string, Vaulted>();
@@ -82,7 +83,7 @@ export function setSecret(file: string, key: string, value: string, secret: Vaul
     for (const [k, v] of parseVars(readFileSync(file, 'utf8'), file).entries) entries.set(k, v instanceof Vaulted ? v : vaultValue(String(v ?? ''), secret));
   }
   entries.set(key, vaultValue(value, secret));
-  writeFileSync(file, formatVars(entries, secretsHeader));
+  writeFileAtomic(file, formatVars(entries, secretsHeader));
 }
 
 // Lab only: a random value for every secret the service names but has no value for, kept per machine

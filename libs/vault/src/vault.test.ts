@@ -153,3 +153,19 @@ describe('password sources', () => {
     await expect(resolveVaultSecrets({ env: {} })).rejects.toThrow(/no vault password given[\s\S]*ANSIBLE_VAULT_PASSWORD/);
   });
 });
+
+describe('vault files', () => {
+  it('are written atomically, keeping their mode, and leave no temporary file behind', async () => {
+    const { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { writeFileAtomic } = await import('./vault-file.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'homelab-atomic-'));
+    const file = join(dir, 'secrets.vault.yaml');
+    writeFileSync(file, 'old', { mode: 0o600 });
+    writeFileAtomic(file, 'new');
+    expect(readFileSync(file, 'utf8')).toBe('new');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual(['secrets.vault.yaml']);
+  });
+});

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { ConfigError, findWorkspaceRoot, HomelabError } from '@homelab/model';
 import {
-  decryptText, decryptVars, encryptText, formatVars, isVaulted, parseVars, resolveVaultSecrets, secretsFileName, secretsHeader, setSecret, terminalPrompt, Vaulted, vaultValue, type VaultSecret,
+  clearVars, decryptText, decryptVars, encryptText, isVaulted, parseVars, rekeyText, resolveVaultSecrets, revaultEdited, secretsFileName, secretsHeader, setSecret, terminalPrompt, writeFileAtomic, type VaultSecret,
 } from '@homelab/vault';
 import { vaultSecrets } from '../session.ts';
 import type { CommandContext } from './context.ts';
@@ -21,26 +21,6 @@ function pick(secrets: VaultSecret[], id: unknown): VaultSecret {
 function readText(file: string): string {
   if (!existsSync(file)) throw new HomelabError(`${file}: no such file`, { hint: 'check the path' });
   return readFileSync(file, 'utf8');
-}
-
-// Clear YAML of a vars file with inline vaulted values (for view and edit).
-function clearVars(text: string, file: string, secrets: VaultSecret[]): string {
-  const values = decryptVars(parseVars(text, file), secrets, file);
-  return Object.entries(values).map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`).join('');
-}
-
-// Re-vaults edited values; unchanged ones keep their ciphertext so the git diff shows only what changed.
-function revault(edited: string, before: string, file: string, secrets: VaultSecret[], secret: VaultSecret): string {
-  const old = parseVars(before, file);
-  const oldClear = decryptVars(old, secrets, file);
-  const next = (parse(edited) ?? {}) as Record<string, unknown>;
-  const out = new Map<string, Vaulted>();
-  for (const [k, v] of Object.entries(next)) {
-    const value = String(v ?? '');
-    const prev = old.entries.get(k);
-    out.set(k, prev instanceof Vaulted && oldClear[k] === value ? prev : vaultValue(value, secret));
-  }
-  return formatVars(out, before.startsWith('#') ? `${before.split('\n')[0]}\n` : '');
 }
 
 function editInMemory(content: string): string {
@@ -74,7 +54,7 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
     const text = readText(file!);
     if (isVaulted(text)) throw new HomelabError(`${file}: is already encrypted`, { hint: 'use rekey to change its password' });
     const secret = pick(await vaultSecrets(ctx), ctx.flags['encrypt-vault-id']);
-    writeFileSync(String(ctx.flags.output ?? file), encryptText(readFileSync(file!), secret));
+    writeFileAtomic(String(ctx.flags.output ?? file), encryptText(readFileSync(file!), secret));
     ctx.err('Encryption successful');
     return 0;
   },
@@ -84,7 +64,7 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
     const { plaintext } = decryptText(text, await vaultSecrets(ctx), file!);
     const output = String(ctx.flags.output ?? file);
     if (output === '-') process.stdout.write(plaintext);
-    else writeFileSync(output, plaintext);
+    else writeFileAtomic(output, plaintext);
     ctx.err('Decryption successful');
     return 0;
   },
@@ -100,11 +80,11 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
     if (isVaulted(text)) {
       const { plaintext, secret } = decryptText(text, secrets, file!);
       const edited = editInMemory(plaintext.toString('utf8'));
-      if (edited !== plaintext.toString('utf8')) writeFileSync(file!, encryptText(edited, secret));
+      if (edited !== plaintext.toString('utf8')) writeFileAtomic(file!, encryptText(edited, secret));
     } else {
       const clear = text ? clearVars(text, file!, secrets) : '';
       const edited = editInMemory(clear);
-      if (edited !== clear) writeFileSync(file!, revault(edited, text || secretsHeader, file!, secrets, pick(secrets, ctx.flags['encrypt-vault-id'])));
+      if (edited !== clear) writeFileAtomic(file!, revaultEdited(edited, text || secretsHeader, file!, secrets, pick(secrets, ctx.flags['encrypt-vault-id'])));
     }
     return 0;
   },
@@ -112,11 +92,7 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
     const text = readText(file!);
     const secrets = await vaultSecrets(ctx);
     const next = await newSecret(ctx);
-    if (isVaulted(text)) writeFileSync(file!, encryptText(decryptText(text, secrets, file!).plaintext, next));
-    else {
-      const values = decryptVars(parseVars(text, file!), secrets, file!);
-      writeFileSync(file!, formatVars(new Map(Object.entries(values).map(([k, v]) => [k, vaultValue(v, next)])), text.startsWith('#') ? `${text.split('\n')[0]}\n` : ''));
-    }
+    writeFileAtomic(file!, rekeyText(text, file!, secrets, next));
     ctx.err('Rekey successful');
     return 0;
   },

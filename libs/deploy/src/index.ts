@@ -1,3 +1,4 @@
+export * from './errors.ts';
 export * from './layout.ts';
 export * from './record.ts';
 export * from './remote.ts';

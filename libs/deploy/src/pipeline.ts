@@ -3,10 +3,10 @@
 // the host holds, choose (stage a new release, or select one the host keeps), switch `current`, bring it
 // up, gate on its health test, record the result on the host. A failure before the switch changed
 // nothing that runs; a failure after it switches back to the release that ran before and brings that up.
-import { stripVTControlCharacters } from 'node:util';
-import { runHealthTest, type HealthReport, type PollOptions, type ProbeTarget } from '@homelab/health';
+import { runHealthTest, type PollOptions, type ProbeTarget } from '@homelab/health';
 import { HostLock, type Executor } from '@homelab/host';
-import { HomelabError, maskSecrets, type HostSpec, type LoadedService } from '@homelab/model';
+import { maskSecrets, type HostSpec, type LoadedService } from '@homelab/model';
+import { UnhealthyError } from './errors.ts';
 import { keepReleases, servicePaths, type ServicePaths } from './layout.ts';
 import type { Plan } from './plan.ts';
 import { probeTarget } from './probe-target.ts';
@@ -65,15 +65,6 @@ export type Choice =
       back: ReleaseRecord | undefined;
     };
 
-export class UnhealthyError extends HomelabError {
-  constructor(service: string, host: string, report: HealthReport, logs = '') {
-    const clean = stripVTControlCharacters(logs).trim();
-    const tail = clean ? `\n  its last log lines:\n    ${clean.split('\n').slice(-15).join('\n    ')}` : '';
-    super(`${service} on ${host} failed its health test after ${report.seconds.toFixed(1)}s (${report.attempts} tries): ${report.detail.join('; ')}${tail}`, {
-      hint: `see its logs on the host: docker compose -p ${service} logs --tail 50`,
-    });
-  }
-}
 
 // Release dirs to delete: all but the newest `keep` and the ones in use.
 export function releasesToPrune(releases: string[], inUse: string[], keep = keepReleases): string[] {

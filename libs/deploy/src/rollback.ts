@@ -1,14 +1,9 @@
 // Rollback: select a release the host keeps and switch to it through the release pipeline.
 import { quote } from '@homelab/host';
-import { HomelabError } from '@homelab/model';
+import { NothingToRollBackError } from './errors.ts';
 import { runTransition, type DeployResult, type TransitionInput } from './pipeline.ts';
 import type { DeployState, ReleaseRecord } from './record.ts';
 
-export class NothingToRollBackError extends HomelabError {
-  constructor(service: string, host: string, from: string | undefined) {
-    super(`${service} on ${host} has no healthy release older than ${from ?? 'the current one'} to roll back to`, { hint: 'deploy a fixed version instead' });
-  }
-}
 
 // The newest release older than `current` (ids sort by time) that once passed its health test and is
 // still on the host: a rollback after an interrupted deploy goes behind it, and a second rollback goes

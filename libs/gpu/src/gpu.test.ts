@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { host } from '@homelab/model/testing';
 import { gpuComposeFragment, plexLdLibraryPath } from './reservation.ts';
-import { parseNvidiaSmi, NvidiaSmiParseError } from './nvidia-smi.ts';
+import { parseNvidiaSmi } from './nvidia-smi.ts';
+import { GpuPreflightError, NvidiaSmiParseError } from './errors.ts';
 import { vramBudget, vramBudgetIssues } from './budget.ts';
 import { kvCacheMiB, llmVramMiB } from './llm.ts';
-import { gpuPreflight, GpuPreflightError, type GpuHostFacts } from './preflight.ts';
+import { gpuPreflight, type GpuHostFacts } from './preflight.ts';
 import { compareGpus } from './compare.ts';
 
 describe('gpu', () => {

@@ -1,3 +1,4 @@
+export * from './errors.ts';
 export * from './reservation.ts';
 export * from './nvidia-smi.ts';
 export * from './budget.ts';

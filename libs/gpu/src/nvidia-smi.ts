@@ -1,5 +1,5 @@
 // Parses `nvidia-smi --query-gpu=index,uuid,name,memory.total,memory.used,driver_version --format=csv,noheader,nounits`.
-import { HomelabError } from '@homelab/model';
+import { NvidiaSmiParseError } from './errors.ts';
 
 export const nvidiaSmiQuery = ['--query-gpu=index,uuid,name,memory.total,memory.used,driver_version', '--format=csv,noheader,nounits'];
 
@@ -12,13 +12,6 @@ export interface GpuFact {
   driverVersion: string;
 }
 
-export class NvidiaSmiParseError extends HomelabError {
-  constructor(host: string, line: string, why: string) {
-    super(`${host}: cannot read nvidia-smi output line ${JSON.stringify(line)}: ${why}`, {
-      hint: `run \`nvidia-smi ${nvidiaSmiQuery.join(' ')}\` on ${host} and check the driver works`,
-    });
-  }
-}
 
 // One GpuFact per output line; "[N/A]" memory (MIG, some vGPUs) reads as 0.
 export function parseNvidiaSmi(output: string, host = 'host'): GpuFact[] {

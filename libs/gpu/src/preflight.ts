@@ -1,8 +1,9 @@
 // Before a GPU service is deployed: the host's real GPUs (from nvidia-smi, in its facts) must be
 // there, be the ones the service names, and be as large as the inventory says (the VRAM budget that
 // validate checked was computed from the inventory's figure).
-import { HomelabError, type GpuSpec, type HostSpec } from '@homelab/model';
+import type { GpuSpec, HostSpec } from '@homelab/model';
 import { compareGpus } from './compare.ts';
+import { GpuPreflightError } from './errors.ts';
 import type { GpuFact } from './nvidia-smi.ts';
 
 /** What the host's facts say about its NVIDIA GPUs. */
@@ -11,16 +12,6 @@ export interface GpuHostFacts {
   nvidiaSmi: { installed: boolean; error?: string };
 }
 
-/** A GPU service cannot run on its host as it is; nothing was changed on the host. */
-export class GpuPreflightError extends HomelabError {
-  readonly host: string;
-  readonly service: string;
-  constructor(service: string, host: string, message: string, hint: string) {
-    super(`${service} on ${host}: ${message}`, { hint });
-    this.host = host;
-    this.service = service;
-  }
-}
 
 function describe(gpus: GpuFact[]): string {
   return gpus.map((g) => `${g.index} ${g.uuid} ${g.name} ${g.memoryTotalMiB} MiB`).join('; ');

@@ -1,3 +1,4 @@
+export * from './errors.ts';
 export * from './shell.ts';
 export * from './executor.ts';
 export * from './local-executor.ts';

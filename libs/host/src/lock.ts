@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HomelabError } from '@homelab/model';
+import { LockHeldError } from './errors.ts';
 import type { Executor } from './executor.ts';
 import { quote } from './shell.ts';
 
@@ -22,16 +22,6 @@ export interface LockState {
   ageSeconds: number | undefined;
 }
 
-export class LockHeldError extends HomelabError {
-  readonly holderInfo: LockHolder | undefined;
-  constructor(host: string, holder: LockHolder | undefined, waitedSeconds: number) {
-    super(
-      `${host} is locked by ${holder ? `${holder.holder} (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})` : 'an unknown holder'}${waitedSeconds ? `; waited ${waitedSeconds}s` : ''}`,
-      { hint: `wait for that deploy to finish; if it died, \`homelab lock release ${host}\` clears the lock` },
-    );
-    this.holderInfo = holder;
-  }
-}
 
 export function lockDir(deployRoot: string): string {
   return `${deployRoot}/.homelab.lock`;

@@ -1,13 +1,11 @@
 // The SSH transport: the system OpenSSH client through execa, one reused connection per host.
 import { mkdirSync } from 'node:fs';
-import { CommandError, ProductionGuardError, type HostSpec } from '@homelab/model';
+import { ProductionGuardError, type HostSpec } from '@homelab/model';
+import { SshError } from './errors.ts';
 import { execa } from 'execa';
 import type { CommandResult, Executor, RunOptions } from './executor.ts';
 import { join } from './shell.ts';
 import { sshArgs, sshExitArgs, type SshOptions } from './ssh-args.ts';
-
-/** A command over SSH failed; exit code 255 means the connection itself failed. */
-export class SshError extends CommandError {}
 
 export const defaultControlDir = `/tmp/homelab-ssh-${process.getuid?.() ?? 0}`;
 

@@ -102,13 +102,13 @@ describe('apply with a faked executor', () => {
   it('a healthy change: stage in one round trip (.env 0600, contents on stdin), swap, up, record state, prune', async () => {
     const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1', 'old')))]]);
     const result = await deployService(base(ex, () => true));
-    expect(result).toMatchObject({ result: 'deployed', release: '20261126T070000Z-' + release.hash.slice(0, 8) });
+    expect(result).toMatchObject({ result: 'deployed', release: `20261126T070000Z-${release.hash.slice(0, 8)}` });
     const p = servicePaths('/opt/homelab', 'app');
     const dir = `${p.release(result.release!)}.partial`;
     const stage = ex.calls.find((c) => c.script.includes(`${dir}/.env`))!;
     expect(stage.script).toContain(`(umask 077 && dd of=${dir}/.env bs=${Buffer.byteLength(release.env)} count=1 iflag=fullblock status=none) && chmod 0600 ${dir}/.env`);
     expect(stage.script).toMatch(/&& mv -T \S+\.partial \S+$/);
-    expect(stage.input).toBe(release.compose + release.env + release.unit + JSON.stringify({ ...record(result.release!), gitSha: 'abc' }, null, 2) + '\n');
+    expect(stage.input).toBe(`${release.compose + release.env + release.unit + JSON.stringify({ ...record(result.release!), gitSha: 'abc' }, null, 2)}\n`);
     expect(ex.calls.every((c) => !c.script.includes('s3cret'))).toBe(true);
     const order = ex.steps().filter((s) => /mv -T|docker compose up|state\.json\.tmp|^cd \/opt\/homelab\/app\/releases && rm/.test(s));
     expect(order).toHaveLength(4);

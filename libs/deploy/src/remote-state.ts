@@ -29,7 +29,7 @@ export function parseRemoteState(output: string): RemoteState {
     exists: true,
     state,
     current,
-    currentCompose: compose && compose.trim() ? compose : undefined,
+    currentCompose: compose?.trim() ? compose : undefined,
     releases: (section(output, 'releases') ?? '').split('\n').map((l) => l.trim()).filter(Boolean).sort(),
     running: Number((section(output, 'running') ?? '0').trim()) || 0,
   };

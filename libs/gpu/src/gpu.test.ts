@@ -55,14 +55,14 @@ describe('gpu', () => {
     it('refuses, naming host, service and a fix: no driver, a failing driver, no GPU, an unknown device, less VRAM than declared', () => {
       const no = gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [], nvidiaSmi: { installed: false } }));
       expect(no).toBeInstanceOf(GpuPreflightError);
-      expect(no?.message).toMatch(/^llama-cpp on ocean: needs an NVIDIA GPU, but the host has no nvidia-smi\n  fix: install the NVIDIA driver/);
-      expect(gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [], nvidiaSmi: { installed: true, error: 'nvidia-smi exited with code 9: NVIDIA-SMI has failed' } }))?.message).toMatch(/needs an NVIDIA GPU, but nvidia-smi exited with code 9: NVIDIA-SMI has failed\n  fix: run nvidia-smi on the host/);
+      expect(no?.message).toMatch(/^llama-cpp on ocean: needs an NVIDIA GPU, but the host has no nvidia-smi\n {2}fix: install the NVIDIA driver/);
+      expect(gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [], nvidiaSmi: { installed: true, error: 'nvidia-smi exited with code 9: NVIDIA-SMI has failed' } }))?.message).toMatch(/needs an NVIDIA GPU, but nvidia-smi exited with code 9: NVIDIA-SMI has failed\n {2}fix: run nvidia-smi on the host/);
       expect(gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [] }))?.message).toMatch(/nvidia-smi lists none/);
       expect(gpuPreflight('llama-cpp', { ...llama, devices: [1, 'GPU-0000'] }, ocean, facts())?.message).toBe(
         'llama-cpp on ocean: asks for GPU 1, GPU-0000, which nvidia-smi does not list (it lists 0 GPU-5f6e7d8c-1111-2222-3333-444455556666 NVIDIA GeForce RTX 3090 24576 MiB)\n  fix: set gpu.devices in packages/llama-cpp/service.ts to an index or UUID that nvidia-smi lists, or to "all"',
       );
       const small = gpuPreflight('llama-cpp', llama, ocean, facts({ gpus: [{ ...rtx3090, name: 'NVIDIA GeForce RTX 3060', memoryTotalMiB: 12288 }] }));
-      expect(small?.message).toMatch(/the inventory gives ocean 24576 MiB of VRAM, but nvidia-smi reports 12288 MiB .*\n  fix: set gpu.vramMiB \(and count\) in inventories\/production\/ocean\/host.yaml to nvidia-smi's memory.total/);
+      expect(small?.message).toMatch(/the inventory gives ocean 24576 MiB of VRAM, but nvidia-smi reports 12288 MiB .*\n {2}fix: set gpu.vramMiB \(and count\) in inventories\/production\/ocean\/host.yaml to nvidia-smi's memory.total/);
     });
   });
 });

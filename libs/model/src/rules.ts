@@ -85,7 +85,7 @@ export const namedComposeServicesExist: Rule = (svc) => {
   const issues: ConfigIssue[] = [];
   if (svc.spec.exposure) issues.push(...check(svc.spec.exposure.service, 'exposure.service'));
   if (svc.spec.gpu) issues.push(...check(svc.spec.gpu.service, 'gpu.service'));
-  svc.spec.rollout?.services.forEach((name, i) => issues.push(...check(name, `rollout.services.${i}`)));
+  for (const [i, name] of (svc.spec.rollout?.services ?? []).entries()) issues.push(...check(name, `rollout.services.${i}`));
   svc.spec.health.probes.forEach((p, i) => {
     if (p.type === 'container' || p.type === 'exec') issues.push(...check(p.service, `health.probes.${i}.service`));
     if (p.type === 'http' && p.container) issues.push(...check(p.container, `health.probes.${i}.container`));

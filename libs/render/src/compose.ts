@@ -70,7 +70,7 @@ export function renderComposeObject(svc: LoadedService, target: RenderTarget): C
     if (name === gpuService && svc.spec.gpu) {
       const gpu = gpuComposeFragment(svc.spec.gpu);
       Object.assign(env, gpu.environment);
-      const deploy = { ...(def.deploy ?? {}) } as Record<string, any>;
+      const deploy = { ...(def.deploy ?? {}) } as { resources?: { reservations?: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>;
       deploy.resources = { ...(deploy.resources ?? {}), reservations: { ...(deploy.resources?.reservations ?? {}), devices: gpu.devices } };
       out.deploy = deploy;
     }

@@ -18,11 +18,9 @@ export const vaultTag: ScalarTag = {
   tag: '!vault',
   identify: (v) => v instanceof Vaulted,
   resolve: (text) => new Vaulted(text),
-  stringify: (item, ctx, onComment, onChompKeep) => {
+  stringify: (item, ctx) => {
     const value = (item.value as Vaulted).envelope;
     return `|\n${value.trimEnd().split('\n').map((l) => `${ctx.indent}  ${l}`).join('\n')}`;
-    void onComment;
-    void onChompKeep;
   },
 };
 

@@ -9,6 +9,7 @@ import { repoRoot } from '@homelab/model/testing';
 import { lintWorkflows } from './lint-workflows.ts';
 import { execStep, readJob } from './testing/workflow-runner.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: a workflow file is free-form YAML; the tests read it field by field
 const workflow = (name: string) => parse(readFileSync(join(repoRoot, '.github/workflows', name), 'utf8')) as Record<string, any>;
 
 describe('GitHub workflows', () => {

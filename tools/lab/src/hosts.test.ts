@@ -21,7 +21,9 @@ const gone = (child: ReturnType<typeof spawn>) => child.exitCode !== null || chi
 
 describe('stopping a lab daemon', () => {
   const dirs: string[] = [];
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   it('waits for the process itself, not its pid file, which it removes before it exits', async () => {
     const dir = mkdtempSync(`${tmpdir()}/lab-stop-`);

@@ -14,7 +14,7 @@ data.lines.forEach((l, i) => {
   byTruth.set(l.template, m);
 });
 const minedTruths = new Map<number, Set<string>>();
-data.lines.forEach((l, i) => minedTruths.set(mined[i]!.id, (minedTruths.get(mined[i]!.id) ?? new Set()).add(l.template)));
+for (const [i, l] of data.lines.entries()) minedTruths.set(mined[i]!.id, (minedTruths.get(mined[i]!.id) ?? new Set()).add(l.template));
 for (const [t, m] of byTruth) {
   const split = m.size > 1;
   const merged = [...m.keys()].some((id) => minedTruths.get(id)!.size > 1);

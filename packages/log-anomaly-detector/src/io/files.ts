@@ -27,7 +27,7 @@ export function followFile(path: string, onEvent: (e: LogEvent) => void, options
   }
   const buffer = Buffer.alloc(1 << 16);
   const poll = () => {
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(path);
     } catch {

@@ -40,6 +40,7 @@ export async function* queryRange(o: LokiOptions, startMs: number, endMs: number
     for (const e of events) yield e;
     const count = body.data.result.reduce((n, s) => n + s.values.length, 0);
     if (count < limit) return;
+    // biome-ignore lint/complexity/useMathMinMax: the values are BigInt nanoseconds, which Math.max does not take
     const last = body.data.result.flatMap((s) => s.values.map(([ns]) => BigInt(ns))).reduce((a, b) => (b > a ? b : a), 0n);
     start = last + 1n;
     if (start >= end) return;

@@ -33,7 +33,7 @@ export interface JobOptions {
   /** A reason to leave a `run:` step out (e.g. an install step the test machine has done), or undefined. */
   skip?: (step: Step) => string | undefined;
   /** Stands in for a `uses:` step; returns variables to add to the environment. */
-  uses?: (step: Step) => Promise<Record<string, string> | void> | Record<string, string> | void;
+  uses?: (step: Step) => Promise<Record<string, string> | undefined> | Record<string, string> | undefined;
 }
 
 export function readJob(workflowFile: string, job: string): { env: Record<string, string>; steps: Step[] } {

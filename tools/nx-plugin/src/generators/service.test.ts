@@ -8,7 +8,9 @@ import { validateService } from '@homelab/validate';
 import serviceGenerator, { normalizeOptions, serviceFiles } from './service.ts';
 
 const roots: string[] = [];
-afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
 
 describe('service generator', () => {
   it('writes a package into the Nx tree', async () => {

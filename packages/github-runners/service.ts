@@ -1,7 +1,8 @@
 import { defineService } from '@homelab/model';
 
 export default defineService({
-  description: 'GitHub Actions runners: 4 ephemeral Docker runners (labels self-hosted, homelab, ansible) and one privileged lab runner for pull requests (label lab)',
+  description:
+    'GitHub Actions runners: 4 ephemeral Docker runners (labels self-hosted, homelab, ansible) and one privileged lab runner for pull requests (label lab)',
   host: 'gh-runner-01',
   category: 'automation',
   secrets: ['GITHUB_RUNNER_TOKEN'],

@@ -4,12 +4,7 @@ export default defineService({
   description: 'NextCloud: file sharing, with its MariaDB and Redis',
   host: 'ocean',
   category: 'cloud',
-  secrets: [
-    'NEXTCLOUD_DB_PASSWORD',
-    'NEXTCLOUD_DB_ROOT_PASSWORD',
-    'NEXTCLOUD_REDIS_PASSWORD',
-    'NEXTCLOUD_ADMIN_PASSWORD',
-  ],
+  secrets: ['NEXTCLOUD_DB_PASSWORD', 'NEXTCLOUD_DB_ROOT_PASSWORD', 'NEXTCLOUD_REDIS_PASSWORD', 'NEXTCLOUD_ADMIN_PASSWORD'],
   exposure: {
     port: 80,
     domain: 'nextcloud.terrac.com',
@@ -25,7 +20,12 @@ export default defineService({
       },
       databaseLoginProbe('nextcloud-db', 'nextcloud', 'mariadb'),
       // Redis answers PONG only once authenticated and done loading its dataset (it says NOAUTH or LOADING before).
-      { type: 'exec', service: 'nextcloud-redis', command: ['sh', '-c', 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping'], expectOutput: '^PONG$' },
+      {
+        type: 'exec',
+        service: 'nextcloud-redis',
+        command: ['sh', '-c', 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping'],
+        expectOutput: '^PONG$',
+      },
     ],
     timeoutSeconds: 300,
   },

@@ -42,8 +42,15 @@ async function stage(input: DeployInput, paths: ServicePaths, release: RenderedR
   const { executor, host } = input;
   await executor.sh(remote.ensureNetworksScript(release.networks), { display: 'docker network create (external networks)' });
   input.log(`staging release ${record.id}`);
-  const files = [...releaseFiles(release), { name: 'release.json', content: `${JSON.stringify(record, null, 2)}\n`, mode: '0644' as const }];
-  const script = remote.stageScript(paths, record.id, files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), mode: f.mode })));
+  const files = [
+    ...releaseFiles(release),
+    { name: 'release.json', content: `${JSON.stringify(record, null, 2)}\n`, mode: '0644' as const },
+  ];
+  const script = remote.stageScript(
+    paths,
+    record.id,
+    files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), mode: f.mode })),
+  );
   await executor.sh(script, { input: files.map((f) => f.content).join(''), display: `stage release ${record.id}` });
   await executor.sh(remote.ensureDirsScript(release.dirs, host.uid, host.gid), { display: 'create data directories' });
 }
@@ -54,7 +61,13 @@ export function deployService(input: DeployInput): Promise<DeployResult> {
   return runTransition(withSecrets, 'deploy', async (state, paths) => {
     const { release, record, plan } = planDeploy(input, state);
     if (plan.action === 'unchanged' || input.dryRun) {
-      return { kind: 'stay', outcome: plan.action === 'unchanged' ? 'unchanged' : 'planned', plan, release: plan.previous?.id, message: plan.reasons.join('; ') || undefined };
+      return {
+        kind: 'stay',
+        outcome: plan.action === 'unchanged' ? 'unchanged' : 'planned',
+        plan,
+        release: plan.previous?.id,
+        message: plan.reasons.join('; ') || undefined,
+      };
     }
     return {
       kind: 'switch',
@@ -64,7 +77,13 @@ export function deployService(input: DeployInput): Promise<DeployResult> {
       reasons: `${plan.action}: ${plan.reasons.join('; ')}`,
       back: plan.previous,
       stage: () => stage(input, paths, release, record),
-      after: input.systemd ? async () => void (await input.executor.sh(remote.installUnitScript(release.unitName), { input: release.unit, display: `install ${release.unitName}` })) : undefined,
+      after: input.systemd
+        ? async () =>
+            void (await input.executor.sh(remote.installUnitScript(release.unitName), {
+              input: release.unit,
+              display: `install ${release.unitName}`,
+            }))
+        : undefined,
     };
   });
 }

@@ -21,21 +21,53 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ocean = host('ocean', { deployRoot: '/opt/homelab' });
-const svc = service('app', { secrets: ['DB_PASSWORD'] }, {
-  services: { app: { image: 'example/app:1.0.0', ports: ['8080:80'], environment: { DB_PASSWORD: '${DB_PASSWORD}' }, healthcheck: { test: ['CMD', 'true'] } } },
-});
+const svc = service(
+  'app',
+  { secrets: ['DB_PASSWORD'] },
+  {
+    services: {
+      app: {
+        image: 'example/app:1.0.0',
+        ports: ['8080:80'],
+        environment: { DB_PASSWORD: '${DB_PASSWORD}' },
+        healthcheck: { test: ['CMD', 'true'] },
+      },
+    },
+  },
+);
 const secrets = { DB_PASSWORD: 's3cret-value' };
 const release = renderRelease(svc, { host: ocean, images: {} }, secrets);
 const now = new Date('2026-11-26T07:00:00Z');
 
 function record(id: string, hash = release.hash, secretValue = secrets.DB_PASSWORD): ReleaseRecord {
-  return { service: 'app', host: 'ocean', inventory: 'test', id, version: '1.0.0', gitSha: 'abc', hash, createdAt: now.toISOString(), secrets: { DB_PASSWORD: secretFingerprint('app', secretValue) } };
+  return {
+    service: 'app',
+    host: 'ocean',
+    inventory: 'test',
+    id,
+    version: '1.0.0',
+    gitSha: 'abc',
+    hash,
+    createdAt: now.toISOString(),
+    secrets: { DB_PASSWORD: secretFingerprint('app', secretValue) },
+  };
 }
 function stateOf(id: string, hash?: string, secretValue?: string): DeployState {
-  return { current: { ...record(id, hash, secretValue), deployedAt: now.toISOString() }, history: [{ id, version: '1.0.0', gitSha: 'abc', at: now.toISOString(), action: 'deploy', result: 'deployed' }] };
+  return {
+    current: { ...record(id, hash, secretValue), deployedAt: now.toISOString() },
+    history: [{ id, version: '1.0.0', gitSha: 'abc', at: now.toISOString(), action: 'deploy', result: 'deployed' }],
+  };
 }
 function remote(state: DeployState | undefined, extra: Partial<RemoteState> = {}): RemoteState {
-  return { exists: true, state, current: state ? `releases/${state.current.id}` : undefined, currentCompose: state ? release.compose : undefined, releases: state ? [state.current.id] : [], running: state ? 1 : 0, ...extra };
+  return {
+    exists: true,
+    state,
+    current: state ? `releases/${state.current.id}` : undefined,
+    currentCompose: state ? release.compose : undefined,
+    releases: state ? [state.current.id] : [],
+    running: state ? 1 : 0,
+    ...extra,
+  };
 }
 function stateOutput(r: RemoteState): string {
   return `--state--\n${r.state ? JSON.stringify(r.state) : ''}\n--current--\n${r.current ?? ''}\n--compose--\n${r.currentCompose ?? ''}--releases--\n${r.releases.join('\n')}\n--running--\n${r.running}\n`;
@@ -63,8 +95,12 @@ describe('plan', () => {
   });
 
   it('redeploys after an interrupted deploy or when nothing runs', () => {
-    expect(planRelease(release, desired, remote(stateOf('r1'), { current: 'releases/r2' })).reasons[0]).toContain('an earlier deploy was interrupted');
-    expect(planRelease(release, desired, remote(stateOf('r1'), { running: 0 })).reasons).toEqual(['no container of the service is running']);
+    expect(planRelease(release, desired, remote(stateOf('r1'), { current: 'releases/r2' })).reasons[0]).toContain(
+      'an earlier deploy was interrupted',
+    );
+    expect(planRelease(release, desired, remote(stateOf('r1'), { running: 0 })).reasons).toEqual([
+      'no container of the service is running',
+    ]);
   });
 
   it('parses what the host printed', () => {
@@ -88,27 +124,41 @@ describe('apply with a faked executor', () => {
       lockWaitMs: 0,
       log: () => {},
       now: () => now,
-      target: { address: '10.0.0.2', containerStates: async () => [], fetch: (async () => new Response('ok', { status: healthy() ? 200 : 503 })) as typeof fetch },
+      target: {
+        address: '10.0.0.2',
+        containerStates: async () => [],
+        fetch: (async () => new Response('ok', { status: healthy() ? 200 : 503 })) as typeof fetch,
+      },
     };
   };
 
   it('unchanged: reads the host, changes nothing, releases the lock', async () => {
-    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1')))]]);
+    const ex = new FakeExecutor('ocean', [
+      [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+      [/--state--/, stateOutput(remote(stateOf('r1')))],
+    ]);
     const result = await deployService(base(ex, () => true));
     expect(result.result).toBe('unchanged');
     expect(ex.steps().map((s) => s.split(' ').slice(0, 3).join(' '))).toEqual(['mkdir -p /opt/homelab', 'if [ !', 'if grep -q']);
   });
 
   it('a healthy change: stage in one round trip (.env 0600, contents on stdin), swap, up, record state, prune', async () => {
-    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1', 'old')))]]);
+    const ex = new FakeExecutor('ocean', [
+      [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+      [/--state--/, stateOutput(remote(stateOf('r1', 'old')))],
+    ]);
     const result = await deployService(base(ex, () => true));
     expect(result).toMatchObject({ result: 'deployed', release: `20261126T070000Z-${release.hash.slice(0, 8)}` });
     const p = servicePaths('/opt/homelab', 'app');
     const dir = `${p.release(result.release!)}.partial`;
     const stage = ex.calls.find((c) => c.script.includes(`${dir}/.env`))!;
-    expect(stage.script).toContain(`(umask 077 && dd of=${dir}/.env bs=${Buffer.byteLength(release.env)} count=1 iflag=fullblock status=none) && chmod 0600 ${dir}/.env`);
+    expect(stage.script).toContain(
+      `(umask 077 && dd of=${dir}/.env bs=${Buffer.byteLength(release.env)} count=1 iflag=fullblock status=none) && chmod 0600 ${dir}/.env`,
+    );
     expect(stage.script).toMatch(/&& mv -T \S+\.partial \S+$/);
-    expect(stage.input).toBe(`${release.compose + release.env + release.unit + JSON.stringify({ ...record(result.release!), gitSha: 'abc' }, null, 2)}\n`);
+    expect(stage.input).toBe(
+      `${release.compose + release.env + release.unit + JSON.stringify({ ...record(result.release!), gitSha: 'abc' }, null, 2)}\n`,
+    );
     expect(ex.calls.every((c) => !c.script.includes('s3cret'))).toBe(true);
     const order = ex.steps().filter((s) => /mv -T|docker compose up|state\.json\.tmp|^cd \/opt\/homelab\/app\/releases && rm/.test(s));
     expect(order).toHaveLength(4);
@@ -119,46 +169,83 @@ describe('apply with a faked executor', () => {
   });
 
   it('a rollout brings replicas up one at a time and reports the busy ones the host replaces later', async () => {
-    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1', 'old')))], [/--deferred--/, '--deferred-- 0123456789abcdef:app\n']]);
-    const rolled = { ...svc, spec: { ...svc.spec, rollout: { services: ['app'], busy: ['sh', '-c', 'test -e /busy'], maxWaitMinutes: 5 } } };
-    const result = await deployService({ ...base(ex, () => true), svc: { ...rolled, spec: { ...rolled.spec, health: { ...rolled.spec.health, timeoutSeconds: 0.05, intervalSeconds: 0.01 } } } });
+    const ex = new FakeExecutor('ocean', [
+      [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+      [/--state--/, stateOutput(remote(stateOf('r1', 'old')))],
+      [/--deferred--/, '--deferred-- 0123456789abcdef:app\n'],
+    ]);
+    const rolled = {
+      ...svc,
+      spec: { ...svc.spec, rollout: { services: ['app'], busy: ['sh', '-c', 'test -e /busy'], maxWaitMinutes: 5 } },
+    };
+    const result = await deployService({
+      ...base(ex, () => true),
+      svc: { ...rolled, spec: { ...rolled.spec, health: { ...rolled.spec.health, timeoutSeconds: 0.05, intervalSeconds: 0.01 } } },
+    });
     expect(result.result).toBe('deployed');
-    expect(result.message).toContain('1 busy replica (app 0123456789ab) keep the previous release until idle, then are replaced (log: /opt/homelab/app/current/.rollout.log)');
+    expect(result.message).toContain(
+      '1 busy replica (app 0123456789ab) keep the previous release until idle, then are replaced (log: /opt/homelab/app/current/.rollout.log)',
+    );
     const up = ex.calls.find((c) => c.script.includes('--no-recreate'))!.script;
     expect(up).toBe(rollingUpScript('/opt/homelab/app/current', 'app', ['app'], ['sh', '-c', 'test -e /busy'], 300));
     expect(ex.calls.some((c) => c.script.includes('docker compose up -d --remove-orphans >'))).toBe(false);
   });
 
   it('the rollout script: others up as usual, replicas whose config differs replaced one by one, busy ones left to a waiter', () => {
-    expect(rollingUpScript('/opt/homelab/r/current', 'r', ['runner', 'lab-runner'], ['sh', '-c', "grep -qs '[R]unner' /proc/[0-9]*/cmdline"], 60)).toMatchSnapshot();
+    expect(
+      rollingUpScript(
+        '/opt/homelab/r/current',
+        'r',
+        ['runner', 'lab-runner'],
+        ['sh', '-c', "grep -qs '[R]unner' /proc/[0-9]*/cmdline"],
+        60,
+      ),
+    ).toMatchSnapshot();
   });
 
   it('installs and enables the systemd unit only where the host runs systemd', async () => {
     for (const systemd of [true, false]) {
-      const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, '--none--\n']]);
+      const ex = new FakeExecutor('ocean', [
+        [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+        [/--state--/, '--none--\n'],
+      ]);
       expect((await deployService({ ...base(ex, () => true), systemd })).result).toBe('deployed');
       const unit = ex.calls.find((c) => c.script.includes('systemctl'));
       if (!systemd) expect(unit).toBeUndefined();
       else {
-        expect(unit!.script).toBe('cat > /etc/systemd/system/homelab-app.service.tmp && mv -f /etc/systemd/system/homelab-app.service.tmp /etc/systemd/system/homelab-app.service && systemctl daemon-reload && systemctl enable homelab-app.service >/dev/null 2>&1');
+        expect(unit!.script).toBe(
+          'cat > /etc/systemd/system/homelab-app.service.tmp && mv -f /etc/systemd/system/homelab-app.service.tmp /etc/systemd/system/homelab-app.service && systemctl daemon-reload && systemctl enable homelab-app.service >/dev/null 2>&1',
+        );
         expect(unit!.input).toContain('WorkingDirectory=/opt/homelab/app/current');
       }
     }
   });
 
   it('an unhealthy change rolls back to the last healthy release and says why', async () => {
-    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, stateOutput(remote(stateOf('r1', 'old')))]]);
+    const ex = new FakeExecutor('ocean', [
+      [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+      [/--state--/, stateOutput(remote(stateOf('r1', 'old')))],
+    ]);
     const result = await deployService(base(ex, () => ex.calls.some((c) => c.script.includes('releases/r1 current.tmp'))));
     expect(result.result).toBe('rolled back');
     expect(result.message).toMatch(/failed its health test[\s\S]*status 503[\s\S]*rolled back to r1 \(version 1\.0\.0\), which is healthy/);
-    expect(ex.steps().filter((s) => s.includes('current.tmp')).map((s) => s.match(/releases\/([^ ]+) current\.tmp/)?.[1])).toEqual([expect.stringMatching(/^20261126T070000Z-/), 'r1']);
+    expect(
+      ex
+        .steps()
+        .filter((s) => s.includes('current.tmp'))
+        .map((s) => s.match(/releases\/([^ ]+) current\.tmp/)?.[1]),
+    ).toEqual([expect.stringMatching(/^20261126T070000Z-/), 'r1']);
     const state = JSON.parse(ex.calls.findLast((c) => c.script.includes('state.json.tmp'))!.input!) as DeployState;
     expect(state.current.id).toBe('r1');
     expect(state.history[0]).toMatchObject({ action: 'deploy', result: 'failed' });
   });
 
   it('a failing first deploy stops the release and removes current', async () => {
-    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, '--none--\n'], [/docker compose up/, { exitCode: 1, stderr: 'no such image' }]]);
+    const ex = new FakeExecutor('ocean', [
+      [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+      [/--state--/, '--none--\n'],
+      [/docker compose up/, { exitCode: 1, stderr: 'no such image' }],
+    ]);
     const result = await deployService(base(ex, () => true));
     expect(result.result).toBe('failed');
     expect(result.message).toContain('no such image');
@@ -166,34 +253,57 @@ describe('apply with a faked executor', () => {
   });
 
   it('masks secret values in messages', async () => {
-    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'], [/--state--/, '--none--\n'], [/docker compose up/, { exitCode: 1, stderr: 'bad value s3cret-value' }]]);
+    const ex = new FakeExecutor('ocean', [
+      [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+      [/--state--/, '--none--\n'],
+      [/docker compose up/, { exitCode: 1, stderr: 'bad value s3cret-value' }],
+    ]);
     const result = await deployService(base(ex, () => true));
     expect(result.message).toContain('bad value ********');
     expect(result.message).not.toContain('s3cret');
   });
 });
 
-describe('GPU services against the host\'s real GPUs', () => {
+describe("GPU services against the host's real GPUs", () => {
   const gpuHost = host('ocean', { deployRoot: '/opt/homelab', gpu: { model: 'RTX 3090', vramMiB: 24576, count: 1 } });
   const llama = service('llama-cpp', { gpu: { vramMiB: 16026 } });
   const web = service('web');
   const facts = (gpus: string) => `docker=20.10.24\ncompose=2.26.1\nsystemd=no\n${gpus}disk=1048576\n`;
 
   async function planBoth(gpus: string) {
-    const ex = new FakeExecutor('ocean', [[/^echo "docker=/, facts(gpus)], [/--state--/, '--none--\n']]);
-    const results = await runMany({ action: 'plan', services: [llama, web], inventory: inventory([gpuHost]), executorFor: () => ex, secretsFor: async () => ({}), gitSha: 'abc', lockWaitMs: 0, log: () => {} });
+    const ex = new FakeExecutor('ocean', [
+      [/^echo "docker=/, facts(gpus)],
+      [/--state--/, '--none--\n'],
+    ]);
+    const results = await runMany({
+      action: 'plan',
+      services: [llama, web],
+      inventory: inventory([gpuHost]),
+      executorFor: () => ex,
+      secretsFor: async () => ({}),
+      gitSha: 'abc',
+      lockWaitMs: 0,
+      log: () => {},
+    });
     return { results, ex };
   }
 
   it('a host whose driver fails: the GPU service is refused before anything on the host is read or changed; the others go on', async () => {
     const { results, ex } = await planBoth(`--gpus--\nFailed to initialize NVML: Driver/library version mismatch\n--end-- 18\n`);
-    expect(results.map((r) => [r.service, r.result])).toEqual([['llama-cpp', 'failed'], ['web', 'planned']]);
-    expect(results[0]!.message).toMatch(/^llama-cpp on ocean: needs an NVIDIA GPU, but nvidia-smi exited with code 18: Failed to initialize NVML: Driver\/library version mismatch/);
+    expect(results.map((r) => [r.service, r.result])).toEqual([
+      ['llama-cpp', 'failed'],
+      ['web', 'planned'],
+    ]);
+    expect(results[0]!.message).toMatch(
+      /^llama-cpp on ocean: needs an NVIDIA GPU, but nvidia-smi exited with code 18: Failed to initialize NVML: Driver\/library version mismatch/,
+    );
     expect(ex.calls.filter((c) => c.script.includes('llama-cpp'))).toEqual([]);
   });
 
   it('a host with the GPU the inventory declares: the GPU service is planned', async () => {
-    const { results } = await planBoth('--gpus--\n0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 0, 550.120\n--end-- 0\n');
+    const { results } = await planBoth(
+      '--gpus--\n0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 0, 550.120\n--end-- 0\n',
+    );
     expect(results.map((r) => r.result)).toEqual(['planned', 'planned']);
   });
 });
@@ -215,32 +325,48 @@ describe('remote scripts', () => {
   });
 
   it('creates only missing data directories, owned by the service user', () => {
-    expect(ensureDirsScript(['/data01/a b'], 1000, 1001)).toBe(`for d in '/data01/a b'; do [ -e "$d" ] || { mkdir -p "$d" && chown 1000:1001 "$d"; } || exit 1; done`);
+    expect(ensureDirsScript(['/data01/a b'], 1000, 1001)).toBe(
+      `for d in '/data01/a b'; do [ -e "$d" ] || { mkdir -p "$d" && chown 1000:1001 "$d"; } || exit 1; done`,
+    );
   });
 });
 
 describe('exec probes through the host executor', () => {
   // A stand-in `docker` on PATH: `ps` finds the container only for project "cloud", `exec` runs the command here.
   const bin = mkdtempSync(join(tmpdir(), 'homelab-docker-'));
-  writeFileSync(join(bin, 'docker'), '#!/bin/sh\nif [ "$1" = ps ]; then case "$*" in *project=cloud*) echo c0ffee;; esac; exit 0; fi\nif [ "$1" = exec ]; then shift 2; exec "$@"; fi\nexit 2\n');
+  writeFileSync(
+    join(bin, 'docker'),
+    '#!/bin/sh\nif [ "$1" = ps ]; then case "$*" in *project=cloud*) echo c0ffee;; esac; exit 0; fi\nif [ "$1" = exec ]; then shift 2; exec "$@"; fi\nexit 2\n',
+  );
   chmodSync(join(bin, 'docker'), 0o755);
   const local = new LocalExecutor({ env: { PATH: `${bin}:${process.env.PATH}` } });
 
   it('quotes the argv, and reads back the output and the exit code', async () => {
     const target = probeTarget(ocean, local, 'cloud');
-    await expect(target.containerExec!('cache', ['sh', '-c', 'echo "a  b" \'$HOME\'; echo oops >&2; exit 4'])).resolves.toEqual({ exitCode: 4, output: 'a  b $HOME\noops\n' });
+    await expect(target.containerExec!('cache', ['sh', '-c', 'echo "a  b" \'$HOME\'; echo oops >&2; exit 4'])).resolves.toEqual({
+      exitCode: 4,
+      output: 'a  b $HOME\noops\n',
+    });
     await expect(target.containerExec!('cache', ['printf', 'PONG'])).resolves.toEqual({ exitCode: 0, output: 'PONG' });
   });
 
   it('no running container is "not ready", not an error of the tool', async () => {
     await expect(probeTarget(ocean, local, 'other').containerExec!('cache', ['true'])).rejects.toThrow('exec cache: no running container');
-    expect(containerExecScript('cloud', 'cache', ['redis-cli', 'ping'])).toContain(`docker exec "$id" redis-cli ping 2>&1; rc=$?; printf '\\n--exit-- %s\\n' "$rc"`);
+    expect(containerExecScript('cloud', 'cache', ['redis-cli', 'ping'])).toContain(
+      `docker exec "$id" redis-cli ping 2>&1; rc=$?; printf '\\n--exit-- %s\\n' "$rc"`,
+    );
   });
 });
 
 describe('helpers', () => {
   it('finds the external networks a rendered compose file uses', () => {
-    expect(externalNetworks(parse('services: {}\nnetworks:\n  web_proxy:\n    external: true\n    name: web_proxy\n  default: {}\n  other:\n    external: true\n'))).toEqual(['other', 'web_proxy']);
+    expect(
+      externalNetworks(
+        parse(
+          'services: {}\nnetworks:\n  web_proxy:\n    external: true\n    name: web_proxy\n  default: {}\n  other:\n    external: true\n',
+        ),
+      ),
+    ).toEqual(['other', 'web_proxy']);
     expect(externalNetworks(parse('services: {}\n'))).toEqual([]);
   });
 

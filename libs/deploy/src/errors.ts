@@ -8,15 +8,20 @@ export class UnhealthyError extends HomelabError {
   constructor(service: string, host: string, report: HealthReport, logs = '') {
     const clean = stripVTControlCharacters(logs).trim();
     const tail = clean ? `\n  its last log lines:\n    ${clean.split('\n').slice(-15).join('\n    ')}` : '';
-    super(`${service} on ${host} failed its health test after ${report.seconds.toFixed(1)}s (${report.attempts} tries): ${report.detail.join('; ')}${tail}`, {
-      hint: `see its logs on the host: docker compose -p ${service} logs --tail 50`,
-    });
+    super(
+      `${service} on ${host} failed its health test after ${report.seconds.toFixed(1)}s (${report.attempts} tries): ${report.detail.join('; ')}${tail}`,
+      {
+        hint: `see its logs on the host: docker compose -p ${service} logs --tail 50`,
+      },
+    );
   }
 }
 
 /** A rollback found no healthy release older than the current one. */
 export class NothingToRollBackError extends HomelabError {
   constructor(service: string, host: string, from: string | undefined) {
-    super(`${service} on ${host} has no healthy release older than ${from ?? 'the current one'} to roll back to`, { hint: 'deploy a fixed version instead' });
+    super(`${service} on ${host} has no healthy release older than ${from ?? 'the current one'} to roll back to`, {
+      hint: 'deploy a fixed version instead',
+    });
   }
 }

@@ -20,7 +20,10 @@ export function servicePaths(deployRoot: string, service: string): ServicePaths 
 
 // Release ids sort by time: 20261126T070102Z-1a2b3c4d.
 export function releaseId(hash: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${hash.slice(0, 8)}`;
 }
 

@@ -47,13 +47,30 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
   try {
     for (const svc of services) {
       const log = (m: string) => options.log(svc.name, host.name, m);
-      const base = { svc, host, executor, gitSha: options.gitSha, systemd: facts.systemd, lockWaitMs: options.lockWaitMs, log, poll: options.poll };
+      const base = {
+        svc,
+        host,
+        executor,
+        gitSha: options.gitSha,
+        systemd: facts.systemd,
+        lockWaitMs: options.lockWaitMs,
+        log,
+        poll: options.poll,
+      };
       // A GPU service is refused before its host changes when the host's real GPUs do not match.
       const gpuProblem = svc.spec.gpu && options.action !== 'rollback' ? gpuPreflight(svc.name, svc.spec.gpu, host, facts) : undefined;
       try {
         if (gpuProblem) results.push(failed(svc, host.name, gpuProblem.message));
         else if (options.action === 'rollback') results.push(await rollbackService(base));
-        else results.push(await deployService({ ...base, images: options.inventory.images, secrets: await options.secretsFor(svc), dryRun: options.action === 'plan' }));
+        else
+          results.push(
+            await deployService({
+              ...base,
+              images: options.inventory.images,
+              secrets: await options.secretsFor(svc),
+              dryRun: options.action === 'plan',
+            }),
+          );
       } catch (error) {
         results.push(failed(svc, host.name, error instanceof Error ? error.message : String(error)));
       }
@@ -70,7 +87,10 @@ export async function runMany(options: ManyOptions): Promise<DeployResult[]> {
   const perHost = await Promise.all(
     [...groups].map(([hostName, services]) => {
       const host = options.inventory.hosts[hostName];
-      if (!host) return Promise.resolve(services.map((s) => failed(s, hostName, `host "${hostName}" is not in inventory ${options.inventory.name}`)));
+      if (!host)
+        return Promise.resolve(
+          services.map((s) => failed(s, hostName, `host "${hostName}" is not in inventory ${options.inventory.name}`)),
+        );
       return runHost(host, services, options);
     }),
   );

@@ -9,19 +9,46 @@ import { hostStatus } from './status.ts';
 import { FakeExecutor } from './testing.ts';
 
 const ocean = host('ocean', { deployRoot: '/opt/homelab' });
-const svc = service('app', {}, { services: { app: { image: 'example/app:1.0.0', ports: ['8080:80'], healthcheck: { test: ['CMD', 'true'] } } } });
+const svc = service(
+  'app',
+  {},
+  { services: { app: { image: 'example/app:1.0.0', ports: ['8080:80'], healthcheck: { test: ['CMD', 'true'] } } } },
+);
 const at = '2026-11-26T07:00:00.000Z';
-const rec = (id: string, version = '1.0.0'): ReleaseRecord => ({ service: 'app', host: 'ocean', inventory: 'test', id, version, gitSha: 'abc', hash: `h-${id}`, createdAt: at, secrets: {} });
-const entry = (id: string, result: HistoryEntry['result'] = 'deployed', action: HistoryEntry['action'] = 'deploy'): HistoryEntry => ({ id, version: '1.0.0', gitSha: 'abc', at, action, result });
+const rec = (id: string, version = '1.0.0'): ReleaseRecord => ({
+  service: 'app',
+  host: 'ocean',
+  inventory: 'test',
+  id,
+  version,
+  gitSha: 'abc',
+  hash: `h-${id}`,
+  createdAt: at,
+  secrets: {},
+});
+const entry = (id: string, result: HistoryEntry['result'] = 'deployed', action: HistoryEntry['action'] = 'deploy'): HistoryEntry => ({
+  id,
+  version: '1.0.0',
+  gitSha: 'abc',
+  at,
+  action,
+  result,
+});
 // D and E deployed healthy (E current), F failed and was rolled back.
-const healthyDE: DeployState = { current: { ...rec('20261126T030000Z-e'), deployedAt: at }, history: [entry('20261126T040000Z-f', 'failed'), entry('20261126T030000Z-e'), entry('20261126T020000Z-d')] };
+const healthyDE: DeployState = {
+  current: { ...rec('20261126T030000Z-e'), deployedAt: at },
+  history: [entry('20261126T040000Z-f', 'failed'), entry('20261126T030000Z-e'), entry('20261126T020000Z-d')],
+};
 const releases = ['20261126T020000Z-d', '20261126T030000Z-e', '20261126T040000Z-f'];
 
 function stateOutput(state: DeployState | undefined, current: string | undefined, kept = releases): string {
   return `--state--\n${state ? JSON.stringify(state) : ''}\n--current--\n${current ?? ''}\n--compose--\n--releases--\n${kept.join('\n')}\n--running--\n1\n`;
 }
 const lockRule: [RegExp, string] = [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'];
-const releaseJson: [RegExp, (script: string) => string] = [/^cat .*release\.json/, (script) => JSON.stringify(rec(/releases\/([^/]+)\/release\.json/.exec(script)![1]!))];
+const releaseJson: [RegExp, (script: string) => string] = [
+  /^cat .*release\.json/,
+  (script) => JSON.stringify(rec(/releases\/([^/]+)\/release\.json/.exec(script)![1]!)),
+];
 
 function input(ex: FakeExecutor, healthy: (ex: FakeExecutor) => boolean = () => true) {
   return {
@@ -30,7 +57,11 @@ function input(ex: FakeExecutor, healthy: (ex: FakeExecutor) => boolean = () => 
     executor: ex,
     lockWaitMs: 0,
     log: () => {},
-    target: { address: '10.0.0.2', containerStates: async () => [], fetch: (async () => new Response('ok', { status: healthy(ex) ? 200 : 503 })) as typeof fetch },
+    target: {
+      address: '10.0.0.2',
+      containerStates: async () => [],
+      fetch: (async () => new Response('ok', { status: healthy(ex) ? 200 : 503 })) as typeof fetch,
+    },
   };
 }
 const switches = (ex: FakeExecutor) => ex.steps().flatMap((s) => /releases\/([^ ]+) current\.tmp/.exec(s)?.[1] ?? []);
@@ -52,7 +83,11 @@ describe('rollback through the pipeline', () => {
   it('switches to the target under the lock, gates on health, records a rollback', async () => {
     const ex = new FakeExecutor('ocean', [lockRule, [/--state--/, stateOutput(healthyDE, 'releases/20261126T030000Z-e')], releaseJson]);
     const result = await rollbackService(input(ex));
-    expect(result).toMatchObject({ result: 'rolled back', release: '20261126T020000Z-d', message: 'rolling back from 20261126T030000Z-e to 20261126T020000Z-d (version 1.0.0)' });
+    expect(result).toMatchObject({
+      result: 'rolled back',
+      release: '20261126T020000Z-d',
+      message: 'rolling back from 20261126T030000Z-e to 20261126T020000Z-d (version 1.0.0)',
+    });
     expect(switches(ex)).toEqual(['20261126T020000Z-d']);
     const state = writtenState(ex);
     expect(state.current.id).toBe('20261126T020000Z-d');
@@ -75,14 +110,20 @@ describe('rollback through the pipeline', () => {
     const ex = new FakeExecutor('ocean', [lockRule, [/--state--/, stateOutput(healthyDE, 'releases/20261126T020000Z-d')]]);
     const result = await rollbackService(input(ex));
     expect(result.result).toBe('failed');
-    expect(result.message).toBe('app on ocean has no healthy release older than 20261126T020000Z-d to roll back to\n  fix: deploy a fixed version instead');
+    expect(result.message).toBe(
+      'app on ocean has no healthy release older than 20261126T020000Z-d to roll back to\n  fix: deploy a fixed version instead',
+    );
     expect(switches(ex)).toEqual([]);
   });
 });
 
 describe('a failure before the switch', () => {
   it('staging on a full disk: "nothing changed", no rollback, no compose up, no health test', async () => {
-    const ex = new FakeExecutor('ocean', [lockRule, [/--state--/, stateOutput(healthyDE, 'releases/20261126T030000Z-e')], [/\.partial/, { exitCode: 1, stderr: 'dd: error writing: No space left on device' }]]);
+    const ex = new FakeExecutor('ocean', [
+      lockRule,
+      [/--state--/, stateOutput(healthyDE, 'releases/20261126T030000Z-e')],
+      [/\.partial/, { exitCode: 1, stderr: 'dd: error writing: No space left on device' }],
+    ]);
     const deploy: DeployInput = { ...input(ex), images: {}, secrets: {}, gitSha: 'abc', systemd: false };
     const result = await deployService(deploy);
     expect(result.result).toBe('failed');
@@ -95,20 +136,51 @@ describe('a failure before the switch', () => {
 
 describe('status through the faked executor', () => {
   it('one round trip reads every service of the host; health is probed once per service', async () => {
-    const ex = new FakeExecutor('ocean', [[/--service--/, `--service-- app 1 1\n${JSON.stringify(healthyDE)}\n--service-- gone 0 2\n${JSON.stringify(healthyDE)}\n`]]);
+    const ex = new FakeExecutor('ocean', [
+      [/--service--/, `--service-- app 1 1\n${JSON.stringify(healthyDE)}\n--service-- gone 0 2\n${JSON.stringify(healthyDE)}\n`],
+    ]);
     const rows = await hostStatus(ocean, ex, [input(ex).svc]);
     expect(ex.calls).toHaveLength(1);
     expect(rows).toEqual([
-      { service: 'app', host: 'ocean', version: '1.0.0', release: '20261126T030000Z-e', gitSha: 'abc', deployedAt: at, containers: '1/1 running', health: expect.stringMatching(/^(healthy|unhealthy: .*)$/) },
-      { service: 'gone', host: 'ocean', version: '1.0.0', release: '20261126T030000Z-e', gitSha: 'abc', deployedAt: at, containers: '0/2 running', health: 'unknown (no service definition)' },
+      {
+        service: 'app',
+        host: 'ocean',
+        version: '1.0.0',
+        release: '20261126T030000Z-e',
+        gitSha: 'abc',
+        deployedAt: at,
+        containers: '1/1 running',
+        health: expect.stringMatching(/^(healthy|unhealthy: .*)$/),
+      },
+      {
+        service: 'gone',
+        host: 'ocean',
+        version: '1.0.0',
+        release: '20261126T030000Z-e',
+        gitSha: 'abc',
+        deployedAt: at,
+        containers: '0/2 running',
+        health: 'unknown (no service definition)',
+      },
     ]);
   });
 });
 
 describe('the history on the host', () => {
   it('reads the older vocabulary: "rollback" was a healthy rollback, "rolled back" a failed deploy', () => {
-    const old = { current: healthyDE.current, history: [{ id: 'b', version: '1', gitSha: 'x', at, result: 'rollback' }, { id: 'c', version: '1', gitSha: 'x', at, result: 'rolled back', message: 'why' }, { id: 'a', version: '1', gitSha: 'x', at, result: 'deployed' }] };
-    expect(parseState(JSON.stringify(old))!.history.map((e) => [e.id, e.action, e.result])).toEqual([['b', 'rollback', 'deployed'], ['c', 'deploy', 'failed'], ['a', 'deploy', 'deployed']]);
+    const old = {
+      current: healthyDE.current,
+      history: [
+        { id: 'b', version: '1', gitSha: 'x', at, result: 'rollback' },
+        { id: 'c', version: '1', gitSha: 'x', at, result: 'rolled back', message: 'why' },
+        { id: 'a', version: '1', gitSha: 'x', at, result: 'deployed' },
+      ],
+    };
+    expect(parseState(JSON.stringify(old))!.history.map((e) => [e.id, e.action, e.result])).toEqual([
+      ['b', 'rollback', 'deployed'],
+      ['c', 'deploy', 'failed'],
+      ['a', 'deploy', 'deployed'],
+    ]);
     expect(parseState('{ torn')).toBeUndefined();
     expect(parseState('')).toBeUndefined();
   });

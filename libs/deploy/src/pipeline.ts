@@ -28,7 +28,12 @@ export interface DeployResult {
 }
 
 // The one constructor of a result row, for every entry point (deploy, rollback, skips, failures).
-export function deployResult(service: string, host: string, result: DeployOutcome, fields: Partial<Omit<DeployResult, 'service' | 'host' | 'result'>> & { version: string }): DeployResult {
+export function deployResult(
+  service: string,
+  host: string,
+  result: DeployOutcome,
+  fields: Partial<Omit<DeployResult, 'service' | 'host' | 'result'>> & { version: string },
+): DeployResult {
   return { service, host, result, seconds: 0, release: undefined, message: undefined, plan: undefined, ...fields };
 }
 
@@ -65,7 +70,6 @@ export type Choice =
       back: ReleaseRecord | undefined;
     };
 
-
 // Release dirs to delete: all but the newest `keep` and the ones in use.
 export function releasesToPrune(releases: string[], inUse: string[], keep = keepReleases): string[] {
   const complete = releases.filter((r) => !r.endsWith('.partial')).sort();
@@ -81,7 +85,9 @@ export async function up(input: Pick<TransitionInput, 'svc' | 'executor'>, dir: 
     return undefined;
   }
   const script = remote.rollingUpScript(dir, input.svc.name, rollout.services, rollout.busy, rollout.maxWaitMinutes * 60);
-  const out = await input.executor.sh(script, { display: `docker compose up, ${rollout.services.join(', ')} one replica at a time (in ${dir})` });
+  const out = await input.executor.sh(script, {
+    display: `docker compose up, ${rollout.services.join(', ')} one replica at a time (in ${dir})`,
+  });
   const deferred = (/^--deferred--(.*)$/m.exec(out.stdout)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
   if (deferred.length === 0) return undefined;
   const which = deferred.map((pair) => `${pair.slice(pair.indexOf(':') + 1)} ${pair.slice(0, 12)}`).join(', ');
@@ -105,24 +111,40 @@ async function switchTo(input: TransitionInput, paths: ServicePaths, id: string)
 }
 
 async function writeState(executor: Executor, paths: ServicePaths, state: ReturnType<typeof withHistory>): Promise<void> {
-  if (state) await executor.sh(remote.writeStateScript(paths), { input: `${JSON.stringify(state, null, 2)}\n`, display: `write ${paths.state}` });
+  if (state)
+    await executor.sh(remote.writeStateScript(paths), { input: `${JSON.stringify(state, null, 2)}\n`, display: `write ${paths.state}` });
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 // Runs one transition of `input.svc` on its host; never throws for a failure, it reports it.
-export async function runTransition(input: TransitionInput, verb: string, choose: (remote: RemoteState, paths: ServicePaths) => Promise<Choice>): Promise<DeployResult> {
+export async function runTransition(
+  input: TransitionInput,
+  verb: string,
+  choose: (remote: RemoteState, paths: ServicePaths) => Promise<Choice>,
+): Promise<DeployResult> {
   const started = Date.now();
   const { svc, host, executor, log } = input;
   const result = (outcome: DeployOutcome, fields: Partial<DeployResult> = {}): DeployResult =>
-    deployResult(svc.name, host.name, outcome, { version: svc.version, ...fields, seconds: (Date.now() - started) / 1000, message: fields.message === undefined ? undefined : maskSecrets(fields.message, input.secretValues ?? []) });
+    deployResult(svc.name, host.name, outcome, {
+      version: svc.version,
+      ...fields,
+      seconds: (Date.now() - started) / 1000,
+      message: fields.message === undefined ? undefined : maskSecrets(fields.message, input.secretValues ?? []),
+    });
   const paths = servicePaths(host.deployRoot, svc.name);
   const lock = new HostLock(executor, host.deployRoot);
   try {
     if (!input.dryRun) {
-      await lock.acquire({ command: `${verb} ${svc.name}`, waitMs: input.lockWaitMs, onWait: (h) => log(`waiting for the host lock held by ${h?.holder ?? 'unknown'} (${h?.command ?? '?'})`) });
+      await lock.acquire({
+        command: `${verb} ${svc.name}`,
+        waitMs: input.lockWaitMs,
+        onWait: (h) => log(`waiting for the host lock held by ${h?.holder ?? 'unknown'} (${h?.command ?? '?'})`),
+      });
     }
-    const state = parseRemoteState((await executor.sh(remote.readStateScript(paths, svc.name), { display: `read the deployed state of ${svc.name}` })).stdout);
+    const state = parseRemoteState(
+      (await executor.sh(remote.readStateScript(paths, svc.name), { display: `read the deployed state of ${svc.name}` })).stdout,
+    );
     const choice = await choose(state, paths);
     if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
     const { to } = choice;
@@ -130,7 +152,11 @@ export async function runTransition(input: TransitionInput, verb: string, choose
     try {
       await choice.stage?.();
     } catch (error) {
-      return result('failed', { plan: choice.plan, version: to.version, message: `${messageOf(error)}\n  nothing changed: ${state.current ?? 'no release'} is still current` });
+      return result('failed', {
+        plan: choice.plan,
+        version: to.version,
+        message: `${messageOf(error)}\n  nothing changed: ${state.current ?? 'no release'} is still current`,
+      });
     }
     let deferred: string | undefined;
     try {
@@ -139,12 +165,25 @@ export async function runTransition(input: TransitionInput, verb: string, choose
       return await recover(input, paths, state, choice, messageOf(error), result);
     }
     const at = new Date().toISOString();
-    await writeState(executor, paths, withHistory(state.state, { id: to.id, version: to.version, gitSha: to.gitSha, at, action: choice.action, result: 'deployed' }, { ...to, deployedAt: at }));
+    await writeState(
+      executor,
+      paths,
+      withHistory(
+        state.state,
+        { id: to.id, version: to.version, gitSha: to.gitSha, at, action: choice.action, result: 'deployed' },
+        { ...to, deployedAt: at },
+      ),
+    );
     await choice.after?.();
     const prune = releasesToPrune([...new Set([...state.releases, to.id])], [to.id, choice.back?.id ?? '']);
     await executor.sh(remote.pruneScript(paths, prune), { display: 'prune old releases' });
     const message = [choice.plan?.reasons.join('; ') ?? choice.reasons, deferred].filter(Boolean).join('; ');
-    return result(choice.action === 'rollback' ? 'rolled back' : 'deployed', { plan: choice.plan, release: to.id, version: to.version, message });
+    return result(choice.action === 'rollback' ? 'rolled back' : 'deployed', {
+      plan: choice.plan,
+      release: to.id,
+      version: to.version,
+      message,
+    });
   } catch (error) {
     return result('failed', { message: messageOf(error) });
   } finally {
@@ -153,15 +192,37 @@ export async function runTransition(input: TransitionInput, verb: string, choose
 }
 
 // After a failure past the switch: back to the release that ran before (or stop a first release), recorded.
-async function recover(input: TransitionInput, paths: ServicePaths, state: RemoteState, choice: Extract<Choice, { kind: 'switch' }>, why: string, result: (o: DeployOutcome, f?: Partial<DeployResult>) => DeployResult): Promise<DeployResult> {
+async function recover(
+  input: TransitionInput,
+  paths: ServicePaths,
+  state: RemoteState,
+  choice: Extract<Choice, { kind: 'switch' }>,
+  why: string,
+  result: (o: DeployOutcome, f?: Partial<DeployResult>) => DeployResult,
+): Promise<DeployResult> {
   const { executor, log } = input;
   const { to, back, action } = choice;
-  const failed = (at: string): HistoryEntry => ({ id: to.id, version: to.version, gitSha: to.gitSha, at, action, result: 'failed', message: maskSecrets(why, input.secretValues ?? []) });
+  const failed = (at: string): HistoryEntry => ({
+    id: to.id,
+    version: to.version,
+    gitSha: to.gitSha,
+    at,
+    action,
+    result: 'failed',
+    message: maskSecrets(why, input.secretValues ?? []),
+  });
   try {
     if (!back) {
       log('first release failed: stopping it');
-      await executor.sh(`${remote.composeDownScript(paths.current)} ; ${remote.removeCurrentScript(paths)}`, { display: 'stop the failed release', allowFailure: true });
-      return result('failed', { plan: choice.plan, release: to.id, message: `${why}\n  the failed release was stopped; nothing else ran on the host for this service` });
+      await executor.sh(`${remote.composeDownScript(paths.current)} ; ${remote.removeCurrentScript(paths)}`, {
+        display: 'stop the failed release',
+        allowFailure: true,
+      });
+      return result('failed', {
+        plan: choice.plan,
+        release: to.id,
+        message: `${why}\n  the failed release was stopped; nothing else ran on the host for this service`,
+      });
     }
     log(`rolling back to ${back.id}`);
     let after: string;
@@ -174,7 +235,12 @@ async function recover(input: TransitionInput, paths: ServicePaths, state: Remot
     }
     await writeState(executor, paths, withHistory(state.state, failed(new Date().toISOString()), undefined));
     // A failed deploy that went back is "rolled back"; a rollback that had to go back failed.
-    return result(action === 'deploy' ? 'rolled back' : 'failed', { plan: choice.plan, release: back.id, version: back.version, message: `${why}\n  ${after}` });
+    return result(action === 'deploy' ? 'rolled back' : 'failed', {
+      plan: choice.plan,
+      release: back.id,
+      version: back.version,
+      message: `${why}\n  ${after}`,
+    });
   } catch (error) {
     return result('failed', { plan: choice.plan, message: `${why}\n  and the rollback failed too: ${messageOf(error)}` });
   }

@@ -42,7 +42,10 @@ export function planRelease(release: RenderedRelease, record: ReleaseRecord, rem
     if (secretLines.length) reasons.push('secrets changed');
     if (reasons.length === 0) reasons.push('rendered release changed');
   }
-  if (remote.current !== `releases/${previous.id}`) reasons.push(`current is ${remote.current ?? 'missing'} but the last healthy release is ${previous.id} (an earlier deploy was interrupted)`);
+  if (remote.current !== `releases/${previous.id}`)
+    reasons.push(
+      `current is ${remote.current ?? 'missing'} but the last healthy release is ${previous.id} (an earlier deploy was interrupted)`,
+    );
   if (remote.running === 0) reasons.push('no container of the service is running');
   const diff = [
     remote.currentCompose !== undefined && remote.currentCompose !== release.compose

@@ -35,14 +35,23 @@ export function probeTarget(host: HostSpec, executor: Executor, project: string)
     address: host.address,
     containerStates: async (service) => {
       const out = await executor.sh(containerStatesScript(project, service), { display: `docker inspect ${project}/${service}` });
-      return out.stdout.split('\n').filter((l) => l.trim()).map(containerState);
+      return out.stdout
+        .split('\n')
+        .filter((l) => l.trim())
+        .map(containerState);
     },
     containerHttp: async (service, url) => {
-      const out = await executor.sh(containerHttpScript(project, service, url), { display: `GET ${url} in ${project}/${service}`, allowFailure: true });
+      const out = await executor.sh(containerHttpScript(project, service, url), {
+        display: `GET ${url} in ${project}/${service}`,
+        allowFailure: true,
+      });
       return parseContainerHttp(out.stdout, service, url);
     },
     containerExec: async (service, command) => {
-      const out = await executor.sh(containerExecScript(project, service, command), { display: `docker exec ${project}/${service} ${command[0]}`, allowFailure: true });
+      const out = await executor.sh(containerExecScript(project, service, command), {
+        display: `docker exec ${project}/${service} ${command[0]}`,
+        allowFailure: true,
+      });
       return parseContainerExec(out.stdout, service);
     },
   };

@@ -37,7 +37,10 @@ export interface DeployState {
 // failed deploy); undefined when it is missing or torn (then the host counts as never deployed healthy).
 export function parseState(text: string | undefined): DeployState | undefined {
   if (!text?.trim()) return undefined;
-  let raw: { current?: DeployState['current']; history?: Array<Omit<HistoryEntry, 'action' | 'result'> & { action?: HistoryEntry['action']; result: string }> };
+  let raw: {
+    current?: DeployState['current'];
+    history?: Array<Omit<HistoryEntry, 'action' | 'result'> & { action?: HistoryEntry['action']; result: string }>;
+  };
   try {
     raw = JSON.parse(text) as typeof raw;
   } catch {
@@ -56,7 +59,11 @@ export function secretFingerprint(service: string, value: string): string {
   return createHash('sha256').update(`homelab:${service}:`).update(value).digest('hex').slice(0, 12);
 }
 
-export function withHistory(state: DeployState | undefined, entry: HistoryEntry, current: DeployState['current'] | undefined): DeployState | undefined {
+export function withHistory(
+  state: DeployState | undefined,
+  entry: HistoryEntry,
+  current: DeployState['current'] | undefined,
+): DeployState | undefined {
   const cur = current ?? state?.current;
   if (!cur) return undefined;
   return { current: cur, history: [entry, ...(state?.history ?? [])].slice(0, 30) };

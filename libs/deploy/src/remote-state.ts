@@ -20,7 +20,8 @@ function section(output: string, name: string): string | undefined {
 }
 
 export function parseRemoteState(output: string): RemoteState {
-  if (output.startsWith('--none--')) return { exists: false, state: undefined, current: undefined, currentCompose: undefined, releases: [], running: 0 };
+  if (output.startsWith('--none--'))
+    return { exists: false, state: undefined, current: undefined, currentCompose: undefined, releases: [], running: 0 };
   // A torn state file reads as "never deployed healthy": the plan redeploys.
   const state = parseState(section(output, 'state'));
   const current = section(output, 'current')?.trim() || undefined;
@@ -30,7 +31,11 @@ export function parseRemoteState(output: string): RemoteState {
     state,
     current,
     currentCompose: compose?.trim() ? compose : undefined,
-    releases: (section(output, 'releases') ?? '').split('\n').map((l) => l.trim()).filter(Boolean).sort(),
+    releases: (section(output, 'releases') ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .sort(),
     running: Number((section(output, 'running') ?? '0').trim()) || 0,
   };
 }

@@ -34,7 +34,11 @@ export function stageScript(p: ServicePaths, id: string, files: StagedFile[]): s
     const body = f.bytes === 0 ? `: > ${path}` : `dd of=${path} bs=${f.bytes} count=1 iflag=fullblock status=none`;
     return `(umask ${f.mode === '0600' ? '077' : '022'} && ${body}) && chmod ${f.mode} ${path}`;
   });
-  return [`rm -rf ${q(partial)} && mkdir -p ${[partial, ...dirs].map(q).join(' ')}`, ...writes, `rm -rf ${q(p.release(id))} && mv -T ${q(partial)} ${q(p.release(id))}`].join(' && ');
+  return [
+    `rm -rf ${q(partial)} && mkdir -p ${[partial, ...dirs].map(q).join(' ')}`,
+    ...writes,
+    `rm -rf ${q(p.release(id))} && mv -T ${q(partial)} ${q(p.release(id))}`,
+  ].join(' && ');
 }
 
 // Atomically points `current` at a release (rename of a fresh link over the old one).
@@ -53,7 +57,13 @@ export function composeUpScript(dir: string): string {
 // id:service), and a waiter detached from the SSH session replaces each once it is idle (or gone), for at
 // most `maxWaitSeconds`, stopping early when another release becomes current; its log is .rollout.log in
 // the release folder. The whole script runs under nohup, like composeUpScript.
-export function rollingUpScript(dir: string, project: string, services: readonly string[], busy: readonly string[], maxWaitSeconds: number): string {
+export function rollingUpScript(
+  dir: string,
+  project: string,
+  services: readonly string[],
+  busy: readonly string[],
+  maxWaitSeconds: number,
+): string {
   const isBusy = `docker exec "$id" ${busy.map(q).join(' ')} >/dev/null 2>&1`;
   const replace = 'docker rm -f "$id" >/dev/null 2>&1; docker compose up -d --no-recreate "$svc"';
   const waiter = [
@@ -139,7 +149,11 @@ export function containerHttpScript(project: string, service: string, url: strin
 // Runs a command in a compose service's running container; its output (stdout and stderr), then
 // a newline, then --exit-- and its exit code. No running container: --none--.
 export function containerExecScript(project: string, service: string, command: readonly string[]): string {
-  return inRunningContainer(project, service, `docker exec "$id" ${command.map(q).join(' ')} 2>&1; rc=$?; printf '\\n--exit-- %s\\n' "$rc"`);
+  return inRunningContainer(
+    project,
+    service,
+    `docker exec "$id" ${command.map(q).join(' ')} 2>&1; rc=$?; printf '\\n--exit-- %s\\n' "$rc"`,
+  );
 }
 
 // Creates missing bind-mount directories owned by the service's uid:gid; existing ones are left alone.

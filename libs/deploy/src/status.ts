@@ -48,7 +48,16 @@ export async function hostStatus(host: HostSpec, executor: Executor, services: L
       }
     }
     const cur = entry.state?.current;
-    rows.push({ service: entry.service, host: host.name, version: cur?.version, release: cur?.id, gitSha: cur?.gitSha, deployedAt: cur?.deployedAt, containers: `${entry.running}/${entry.total} running`, health });
+    rows.push({
+      service: entry.service,
+      host: host.name,
+      version: cur?.version,
+      release: cur?.id,
+      gitSha: cur?.gitSha,
+      deployedAt: cur?.deployedAt,
+      containers: `${entry.running}/${entry.total} running`,
+      health,
+    });
   }
   return rows;
 }

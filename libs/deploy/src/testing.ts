@@ -23,7 +23,8 @@ export class FakeExecutor implements Executor {
     const raw = rule ? (typeof rule[1] === 'function' ? rule[1](script) : rule[1]) : '';
     const a = typeof raw === 'string' ? { stdout: raw } : raw;
     const result = { stdout: a.stdout ?? '', stderr: a.stderr ?? '', exitCode: a.exitCode ?? 0 };
-    if (result.exitCode !== 0 && !o.allowFailure) throw new Error(`${this.host}: \`${o.display ?? script}\` failed with exit code ${result.exitCode}: ${result.stderr}`);
+    if (result.exitCode !== 0 && !o.allowFailure)
+      throw new Error(`${this.host}: \`${o.display ?? script}\` failed with exit code ${result.exitCode}: ${result.stderr}`);
     return result;
   }
 

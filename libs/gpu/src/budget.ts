@@ -35,7 +35,7 @@ export function vramBudgetIssues(budget: VramBudget, hostFile: string): ConfigIs
       file: hostFile,
       path: 'gpu.vramMiB',
       message: `GPU services on ${budget.host} need ${budget.demandMiB} MiB of VRAM but it has ${budget.capacityMiB} MiB (${lines})`,
-      hint: 'lower a service\'s gpu.vramMiB (smaller model or context), move a service to another host, or add a GPU',
+      hint: "lower a service's gpu.vramMiB (smaller model or context), move a service to another host, or add a GPU",
     },
   ];
 }

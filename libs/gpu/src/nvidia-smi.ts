@@ -12,7 +12,6 @@ export interface GpuFact {
   driverVersion: string;
 }
 
-
 // One GpuFact per output line; "[N/A]" memory (MIG, some vGPUs) reads as 0.
 export function parseNvidiaSmi(output: string, host = 'host'): GpuFact[] {
   return output

@@ -12,7 +12,6 @@ export interface GpuHostFacts {
   nvidiaSmi: { installed: boolean; error?: string };
 }
 
-
 function describe(gpus: GpuFact[]): string {
   return gpus.map((g) => `${g.index} ${g.uuid} ${g.name} ${g.memoryTotalMiB} MiB`).join('; ');
 }
@@ -21,16 +20,29 @@ function describe(gpus: GpuFact[]): string {
 export function gpuPreflight(service: string, gpu: GpuSpec, host: HostSpec, facts: GpuHostFacts): GpuPreflightError | undefined {
   const fail = (message: string, hint: string) => new GpuPreflightError(service, host.name, message, hint);
   if (!facts.nvidiaSmi.installed) {
-    return fail('needs an NVIDIA GPU, but the host has no nvidia-smi', 'install the NVIDIA driver (it brings nvidia-smi) and the NVIDIA Container Toolkit, or place the service on a GPU host');
+    return fail(
+      'needs an NVIDIA GPU, but the host has no nvidia-smi',
+      'install the NVIDIA driver (it brings nvidia-smi) and the NVIDIA Container Toolkit, or place the service on a GPU host',
+    );
   }
   if (facts.nvidiaSmi.error) {
-    return fail(`needs an NVIDIA GPU, but ${facts.nvidiaSmi.error}`, 'run nvidia-smi on the host: "Driver/library version mismatch" usually wants a reboot after a driver upgrade; "couldn\'t communicate with the NVIDIA driver" means the kernel module is not loaded');
+    return fail(
+      `needs an NVIDIA GPU, but ${facts.nvidiaSmi.error}`,
+      'run nvidia-smi on the host: "Driver/library version mismatch" usually wants a reboot after a driver upgrade; "couldn\'t communicate with the NVIDIA driver" means the kernel module is not loaded',
+    );
   }
-  if (facts.gpus.length === 0) return fail('needs an NVIDIA GPU, but nvidia-smi lists none', 'check that the GPU is passed through to this host and the driver sees it (nvidia-smi -L)');
+  if (facts.gpus.length === 0)
+    return fail(
+      'needs an NVIDIA GPU, but nvidia-smi lists none',
+      'check that the GPU is passed through to this host and the driver sees it (nvidia-smi -L)',
+    );
   if (gpu.devices !== 'all') {
     const missing = gpu.devices.filter((d) => !facts.gpus.some((g) => (typeof d === 'number' ? g.index === d : g.uuid === d)));
     if (missing.length) {
-      return fail(`asks for GPU ${missing.join(', ')}, which nvidia-smi does not list (it lists ${describe(facts.gpus)})`, `set gpu.devices in packages/${service}/service.ts to an index or UUID that nvidia-smi lists, or to "all"`);
+      return fail(
+        `asks for GPU ${missing.join(', ')}, which nvidia-smi does not list (it lists ${describe(facts.gpus)})`,
+        `set gpu.devices in packages/${service}/service.ts to an index or UUID that nvidia-smi lists, or to "all"`,
+      );
     }
   }
   const { verdict, declaredMiB, reportedMiB } = compareGpus(host, facts.gpus);

@@ -12,22 +12,47 @@ describe('poll', () => {
   it('waits longer each time and stops at the deadline', async () => {
     let clock = 0;
     const waits: number[] = [];
-    const result = await poll(async () => { throw new NotReadyError('starting'); }, {
-      timeoutMs: 10_000, intervalMs: 1000, factor: 2, maxIntervalMs: 4000,
-      now: () => clock, wait: async (ms) => { waits.push(ms); clock += ms; },
-    });
+    const result = await poll(
+      async () => {
+        throw new NotReadyError('starting');
+      },
+      {
+        timeoutMs: 10_000,
+        intervalMs: 1000,
+        factor: 2,
+        maxIntervalMs: 4000,
+        now: () => clock,
+        wait: async (ms) => {
+          waits.push(ms);
+          clock += ms;
+        },
+      },
+    );
     expect(result).toEqual({ ok: false, reason: 'starting', attempts: 5 });
     expect(waits).toEqual([1000, 2000, 4000, 3000]);
   });
 
   it('returns the value as soon as the check passes', async () => {
     let n = 0;
-    const result = await poll(async () => { if (++n < 3) throw new NotReadyError('no'); return 'up'; }, { timeoutMs: 1000, intervalMs: 1, wait: async () => {} });
+    const result = await poll(
+      async () => {
+        if (++n < 3) throw new NotReadyError('no');
+        return 'up';
+      },
+      { timeoutMs: 1000, intervalMs: 1, wait: async () => {} },
+    );
     expect(result).toEqual({ ok: true, value: 'up', attempts: 3 });
   });
 
   it('does not retry other errors', async () => {
-    await expect(poll(async () => { throw new TypeError('bug'); }, { timeoutMs: 1000, intervalMs: 1 })).rejects.toThrow('bug');
+    await expect(
+      poll(
+        async () => {
+          throw new TypeError('bug');
+        },
+        { timeoutMs: 1000, intervalMs: 1 },
+      ),
+    ).rejects.toThrow('bug');
   });
 });
 
@@ -50,7 +75,15 @@ describe('probes against a real HTTP server', () => {
 
   it('checks status, body and JSON fields', async () => {
     ready = true;
-    const spec = { type: 'http' as const, port, path: '/api/health', scheme: 'http' as const, expectStatus: [200], expectJson: { database: 'ok' }, expectBody: '"version"' };
+    const spec = {
+      type: 'http' as const,
+      port,
+      path: '/api/health',
+      scheme: 'http' as const,
+      expectStatus: [200],
+      expectJson: { database: 'ok' },
+      expectBody: '"version"',
+    };
     await expect(httpProbe(spec, target)).resolves.toBe(`GET http://127.0.0.1:${port}/api/health: 200`);
     await expect(httpProbe({ ...spec, expectJson: { database: 'down' } }, target)).rejects.toThrow('database is "ok", expected "down"');
     ready = false;
@@ -59,8 +92,14 @@ describe('probes against a real HTTP server', () => {
 
   it('a health test becomes healthy when the service does', async () => {
     ready = false;
-    setTimeout(() => { ready = true; }, 300);
-    const spec = healthSchema.parse({ probes: [{ type: 'http', port, path: '/api/health', expectJson: { database: 'ok' } }], timeoutSeconds: 5, intervalSeconds: 0.05 });
+    setTimeout(() => {
+      ready = true;
+    }, 300);
+    const spec = healthSchema.parse({
+      probes: [{ type: 'http', port, path: '/api/health', expectJson: { database: 'ok' } }],
+      timeoutSeconds: 5,
+      intervalSeconds: 0.05,
+    });
     const report = await runHealthTest(spec, target);
     expect(report.healthy).toBe(true);
     expect(report.attempts).toBeGreaterThan(1);
@@ -83,7 +122,12 @@ describe('exec probe', () => {
       return { exitCode: r.status ?? 1, output: r.stdout + r.stderr };
     },
   };
-  const probe = { type: 'exec' as const, service: 'cache', command: ['sh', '-c', 'echo "state=$CACHE_STATE"'], expectOutput: '^state=ready$' };
+  const probe = {
+    type: 'exec' as const,
+    service: 'cache',
+    command: ['sh', '-c', 'echo "state=$CACHE_STATE"'],
+    expectOutput: '^state=ready$',
+  };
 
   it('passes when the command exits 0 and prints what is expected', async () => {
     await expect(execProbe(probe, target)).resolves.toBe('exec cache: sh -c echo "state=$CACHE_STATE": state=ready');
@@ -93,7 +137,9 @@ describe('exec probe', () => {
     env.cache = { CACHE_STATE: 'loading' };
     await expect(execProbe(probe, target)).rejects.toThrow('output does not match /^state=ready$/ (got "state=loading")');
     env.cache = { CACHE_STATE: 'ready' };
-    await expect(execProbe({ ...probe, command: ['sh', '-c', 'echo "state=$CACHE_STATE"; exit 3'] }, target)).rejects.toThrow('exit code 3 (output "state=ready")');
+    await expect(execProbe({ ...probe, command: ['sh', '-c', 'echo "state=$CACHE_STATE"; exit 3'] }, target)).rejects.toThrow(
+      'exit code 3 (output "state=ready")',
+    );
     await expect(execProbe(probe, { ...target, containerExec: undefined })).rejects.toThrow('cannot run commands in containers');
   });
 

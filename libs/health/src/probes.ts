@@ -22,7 +22,11 @@ function jsonPath(value: unknown, path: string): unknown {
 }
 
 // Checks status, body pattern and JSON fields of an HTTP answer.
-async function get(probe: Extract<Probe, { type: 'http' }>, target: ProbeTarget, timeoutMs: number): Promise<{ url: string; status: number; body: string }> {
+async function get(
+  probe: Extract<Probe, { type: 'http' }>,
+  target: ProbeTarget,
+  timeoutMs: number,
+): Promise<{ url: string; status: number; body: string }> {
   if (probe.container) {
     const url = `${probe.scheme}://127.0.0.1:${probe.port}${probe.path}`;
     if (!target.containerHttp) throw new Error('this probe target cannot reach into containers');
@@ -41,8 +45,10 @@ async function get(probe: Extract<Probe, { type: 'http' }>, target: ProbeTarget,
 
 export async function httpProbe(probe: Extract<Probe, { type: 'http' }>, target: ProbeTarget, timeoutMs = 5000): Promise<string> {
   const { url, status, body } = await get(probe, target, timeoutMs);
-  if (!probe.expectStatus.includes(status)) throw new NotReadyError(`GET ${url}: status ${status}, expected ${probe.expectStatus.join(' or ')}`);
-  if (probe.expectBody && !new RegExp(probe.expectBody).test(body)) throw new NotReadyError(`GET ${url}: body does not match /${probe.expectBody}/ (got ${JSON.stringify(body.slice(0, 120))})`);
+  if (!probe.expectStatus.includes(status))
+    throw new NotReadyError(`GET ${url}: status ${status}, expected ${probe.expectStatus.join(' or ')}`);
+  if (probe.expectBody && !new RegExp(probe.expectBody).test(body))
+    throw new NotReadyError(`GET ${url}: body does not match /${probe.expectBody}/ (got ${JSON.stringify(body.slice(0, 120))})`);
   if (probe.expectJson) {
     let json: unknown;
     try {
@@ -52,7 +58,8 @@ export async function httpProbe(probe: Extract<Probe, { type: 'http' }>, target:
     }
     for (const [path, expected] of Object.entries(probe.expectJson)) {
       const actual = jsonPath(json, path);
-      if (actual !== expected) throw new NotReadyError(`GET ${url}: ${path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+      if (actual !== expected)
+        throw new NotReadyError(`GET ${url}: ${path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
     }
   }
   return `GET ${url}: ${status}`;
@@ -73,7 +80,9 @@ export async function tcpProbe(probe: Extract<Probe, { type: 'tcp' }>, target: P
       socket.destroy();
       reject(new NotReadyError(`tcp ${target.address}:${probe.port}: timed out`));
     });
-    socket.once('error', (e: NodeJS.ErrnoException) => reject(new NotReadyError(`tcp ${target.address}:${probe.port}: ${e.code ?? e.message}`)));
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new NotReadyError(`tcp ${target.address}:${probe.port}: ${e.code ?? e.message}`)),
+    );
   });
 }
 
@@ -93,7 +102,8 @@ export async function execProbe(probe: Extract<Probe, { type: 'exec' }>, target:
   const { exitCode, output } = await target.containerExec(probe.service, probe.command);
   const seen = JSON.stringify(output.trim().slice(0, 160));
   if (exitCode !== 0) throw new NotReadyError(`${shown}: exit code ${exitCode} (output ${seen})`);
-  if (!new RegExp(probe.expectOutput, 'm').test(output)) throw new NotReadyError(`${shown}: output does not match /${probe.expectOutput}/ (got ${seen})`);
+  if (!new RegExp(probe.expectOutput, 'm').test(output))
+    throw new NotReadyError(`${shown}: output does not match /${probe.expectOutput}/ (got ${seen})`);
   return `${shown}: ${output.trim().split('\n')[0]?.slice(0, 80) ?? ''}`;
 }
 

@@ -44,7 +44,8 @@ function gpuFacts(output: string, host: string): Pick<HostFacts, 'gpus' | 'nvidi
   const block = output.match(/^--gpus--\n([\s\S]*?)^--end-- (\d+)$/m);
   if (!block) return { gpus: [], nvidiaSmi: { installed: false } };
   const [, text = '', code] = block;
-  if (code !== '0') return { gpus: [], nvidiaSmi: { installed: true, error: `nvidia-smi exited with code ${code}: ${text.trim() || 'no output'}` } };
+  if (code !== '0')
+    return { gpus: [], nvidiaSmi: { installed: true, error: `nvidia-smi exited with code ${code}: ${text.trim() || 'no output'}` } };
   try {
     return { gpus: parseNvidiaSmi(text, host), nvidiaSmi: { installed: true } };
   } catch (error) {

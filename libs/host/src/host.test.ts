@@ -24,16 +24,29 @@ describe('shell', () => {
 
 describe('ssh args', () => {
   it('checks host keys strictly against the inventory file and shares one connection', () => {
-    const args = sshArgs(host('ocean', { address: '10.231.0.2', ssh: { user: 'root', port: 2222, identityFile: '/k/id', knownHosts: '/inv/known_hosts' } }), { controlDir: '/tmp/c' });
+    const args = sshArgs(
+      host('ocean', { address: '10.231.0.2', ssh: { user: 'root', port: 2222, identityFile: '/k/id', knownHosts: '/inv/known_hosts' } }),
+      { controlDir: '/tmp/c' },
+    );
     const opts = args.filter((_, i) => args[i - 1] === '-o');
-    expect(opts).toEqual(expect.arrayContaining(['BatchMode=yes', 'StrictHostKeyChecking=yes', 'UserKnownHostsFile=/inv/known_hosts', 'ControlMaster=auto', 'ControlPersist=60']));
+    expect(opts).toEqual(
+      expect.arrayContaining([
+        'BatchMode=yes',
+        'StrictHostKeyChecking=yes',
+        'UserKnownHostsFile=/inv/known_hosts',
+        'ControlMaster=auto',
+        'ControlPersist=60',
+      ]),
+    );
     expect(opts.find((o) => o.startsWith('ControlPath='))).toMatch(/^ControlPath=\/tmp\/c\/[0-9a-f]{16}$/);
     expect(args.slice(-7)).toEqual(['-i', '/k/id', '-p', '2222', '-l', 'root', '10.231.0.2']);
   });
 
   it('refuses a production host unless allowed', () => {
     const prod = host('ocean', { production: true, inventory: 'production', address: '192.168.1.143' });
-    expect(() => new SshExecutor(prod, { allowProduction: false })).toThrow(/refusing to connect to ocean of inventory "production"[\s\S]*HOMELAB_ALLOW_PRODUCTION=1/);
+    expect(() => new SshExecutor(prod, { allowProduction: false })).toThrow(
+      /refusing to connect to ocean of inventory "production"[\s\S]*HOMELAB_ALLOW_PRODUCTION=1/,
+    );
     expect(() => new SshExecutor(prod, { allowProduction: true, controlDir: '/tmp/homelab-ssh-test' })).not.toThrow();
   });
 });
@@ -49,9 +62,15 @@ describe('facts', () => {
   }
 
   it('a failing or unreadable nvidia-smi is a fact of the host (its GPU services are refused), not a failure to read the host', async () => {
-    const down = await factsWith(`echo "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running."; exit 9`);
+    const down = await factsWith(
+      `echo "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running."; exit 9`,
+    );
     expect(down.gpus).toEqual([]);
-    expect(down.nvidiaSmi).toEqual({ installed: true, error: "nvidia-smi exited with code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running." });
+    expect(down.nvidiaSmi).toEqual({
+      installed: true,
+      error:
+        "nvidia-smi exited with code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.",
+    });
     expect(down.freeDiskMiB).toBeGreaterThan(0);
     const odd = await factsWith('echo "No devices were found"');
     expect(odd.nvidiaSmi.error).toMatch(/cannot read nvidia-smi output line "No devices were found": expected 6 columns, got 1/);
@@ -61,17 +80,34 @@ describe('facts', () => {
   });
 
   it('reads docker, compose, systemd, GPUs and disk', () => {
-    const out = 'docker=20.10.24\ncompose=2.26.1\nsystemd=yes\n--gpus--\n0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 13000, 550.120\n--end-- 0\ndisk=1048576\n';
+    const out =
+      'docker=20.10.24\ncompose=2.26.1\nsystemd=yes\n--gpus--\n0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 13000, 550.120\n--end-- 0\ndisk=1048576\n';
     expect(parseFacts(out, 'ocean')).toEqual({
       docker: '20.10.24',
       compose: '2.26.1',
       systemd: true,
-      gpus: [{ index: 0, uuid: 'GPU-5f6e7d8c-1111-2222-3333-444455556666', name: 'NVIDIA GeForce RTX 3090', memoryTotalMiB: 24576, memoryUsedMiB: 13000, driverVersion: '550.120' }],
+      gpus: [
+        {
+          index: 0,
+          uuid: 'GPU-5f6e7d8c-1111-2222-3333-444455556666',
+          name: 'NVIDIA GeForce RTX 3090',
+          memoryTotalMiB: 24576,
+          memoryUsedMiB: 13000,
+          driverVersion: '550.120',
+        },
+      ],
       nvidiaSmi: { installed: true },
       freeDiskMiB: 1024,
     });
-    expect(parseFacts('docker=\ncompose=\nsystemd=no\ndisk=\n', 'x')).toEqual({ docker: undefined, compose: undefined, systemd: false, gpus: [], nvidiaSmi: { installed: false }, freeDiskMiB: undefined });
-    expect(factsScript('/opt/homelab')).toContain("d=/opt/homelab; while [ ! -d \"$d\" ]");
+    expect(parseFacts('docker=\ncompose=\nsystemd=no\ndisk=\n', 'x')).toEqual({
+      docker: undefined,
+      compose: undefined,
+      systemd: false,
+      gpus: [],
+      nvidiaSmi: { installed: false },
+      freeDiskMiB: undefined,
+    });
+    expect(factsScript('/opt/homelab')).toContain('d=/opt/homelab; while [ ! -d "$d" ]');
   });
 });
 
@@ -93,11 +129,22 @@ class ScriptedExecutor implements Executor {
 }
 
 describe('host lock', () => {
-  const holder = { token: 't1', holder: 'ci@runner', hostname: 'runner', pid: 4242, command: 'deploy plex', startedAt: '2026-11-26T07:00:00.000Z' };
+  const holder = {
+    token: 't1',
+    holder: 'ci@runner',
+    hostname: 'runner',
+    pid: 4242,
+    command: 'deploy plex',
+    startedAt: '2026-11-26T07:00:00.000Z',
+  };
 
   it('builds mkdir-based acquire and token-checked release scripts', () => {
-    expect(acquireScript('/opt/homelab')).toMatch(/^mkdir -p \/opt\/homelab && if mkdir \/opt\/homelab\/\.homelab\.lock 2>\/dev\/null; then cat > \/opt\/homelab\/\.homelab\.lock\/holder\.json/);
-    expect(releaseScript('/opt/homelab', 'abc')).toBe(`if grep -q '"token":"abc"' /opt/homelab/.homelab.lock/holder.json 2>/dev/null; then rm -rf /opt/homelab/.homelab.lock; fi`);
+    expect(acquireScript('/opt/homelab')).toMatch(
+      /^mkdir -p \/opt\/homelab && if mkdir \/opt\/homelab\/\.homelab\.lock 2>\/dev\/null; then cat > \/opt\/homelab\/\.homelab\.lock\/holder\.json/,
+    );
+    expect(releaseScript('/opt/homelab', 'abc')).toBe(
+      `if grep -q '"token":"abc"' /opt/homelab/.homelab.lock/holder.json 2>/dev/null; then rm -rf /opt/homelab/.homelab.lock; fi`,
+    );
   });
 
   it('parses the holder and decides staleness', () => {
@@ -121,7 +168,8 @@ describe('host lock', () => {
   it('clears a stale lock whose local holder process is gone, then takes it', async () => {
     let tries = 0;
     const ex = new ScriptedExecutor((script) => {
-      if (script.startsWith('mkdir -p')) return tries++ === 0 ? `HELD\nage=5\n${JSON.stringify({ ...holder, hostname: hostname(), pid: 999_999_999 })}` : 'ACQUIRED\n';
+      if (script.startsWith('mkdir -p'))
+        return tries++ === 0 ? `HELD\nage=5\n${JSON.stringify({ ...holder, hostname: hostname(), pid: 999_999_999 })}` : 'ACQUIRED\n';
       return '';
     });
     const lock = new HostLock(ex, '/opt/homelab');

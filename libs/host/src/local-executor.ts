@@ -26,13 +26,19 @@ export class LocalExecutor implements Executor {
       cwd: this.#cwd,
       stripFinalNewline: false,
     });
-    const out = { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode: result.exitCode ?? (result.timedOut ? 124 : 1) };
+    const out = {
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+      exitCode: result.exitCode ?? (result.timedOut ? 124 : 1),
+    };
     if (out.exitCode !== 0 && !options.allowFailure) {
       throw new CommandError({
         host: this.host,
         command: options.display ?? join(argv),
         exitCode: out.exitCode,
-        stderr: result.timedOut ? `timed out after ${options.timeoutMs} ms` : out.stderr || (result.failed && !result.exitCode ? String(result.message) : ''),
+        stderr: result.timedOut
+          ? `timed out after ${options.timeoutMs} ms`
+          : out.stderr || (result.failed && !result.exitCode ? String(result.message) : ''),
         hint: result.failed && result.exitCode === undefined && !result.timedOut ? `is ${file} installed and on PATH?` : undefined,
       });
     }

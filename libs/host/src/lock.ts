@@ -22,7 +22,6 @@ export interface LockState {
   ageSeconds: number | undefined;
 }
 
-
 export function lockDir(deployRoot: string): string {
   return `${deployRoot}/.homelab.lock`;
 }
@@ -97,12 +96,22 @@ export class HostLock {
   }
 
   async acquire(options: AcquireOptions): Promise<void> {
-    const holder: LockHolder = { token: randomUUID(), holder: `${userInfo().username}@${hostname()}`, hostname: hostname(), pid: process.pid, command: options.command, startedAt: new Date().toISOString() };
+    const holder: LockHolder = {
+      token: randomUUID(),
+      holder: `${userInfo().username}@${hostname()}`,
+      hostname: hostname(),
+      pid: process.pid,
+      command: options.command,
+      startedAt: new Date().toISOString(),
+    };
     const started = Date.now();
     let interval = 250;
     let told = false;
     for (;;) {
-      const out = await this.#executor.sh(acquireScript(this.#deployRoot), { input: JSON.stringify(holder), display: 'take the host lock' });
+      const out = await this.#executor.sh(acquireScript(this.#deployRoot), {
+        input: JSON.stringify(holder),
+        display: 'take the host lock',
+      });
       if (out.stdout.startsWith('ACQUIRED')) {
         this.#token = holder.token;
         return;
@@ -112,7 +121,8 @@ export class HostLock {
         await this.#executor.sh(forceReleaseScript(this.#deployRoot), { display: 'clear a stale host lock' });
         continue;
       }
-      if (Date.now() - started >= options.waitMs) throw new LockHeldError(this.#executor.host, state.holder, Math.round((Date.now() - started) / 1000));
+      if (Date.now() - started >= options.waitMs)
+        throw new LockHeldError(this.#executor.host, state.holder, Math.round((Date.now() - started) / 1000));
       if (!told) options.onWait?.(state.holder);
       told = true;
       await sleep(interval);

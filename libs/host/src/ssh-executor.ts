@@ -42,7 +42,11 @@ export class SshExecutor implements Executor {
       timeout: options.timeoutMs,
       stripFinalNewline: false,
     });
-    const out = { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode: result.exitCode ?? (result.timedOut ? 124 : 255) };
+    const out = {
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+      exitCode: result.exitCode ?? (result.timedOut ? 124 : 255),
+    };
     if (result.timedOut) await this.closeMaster(); // a hung shared connection must not serve the next command
     if (out.exitCode !== 0 && !options.allowFailure) {
       throw new SshError({
@@ -70,6 +74,7 @@ function connectionHint(host: HostSpec, stderr: string): string {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(stderr)) {
     return `the host key of ${host.address} is not the one in ${host.ssh.knownHosts}: verify the host, then add its key there (the lab writes it with \`homelab lab up\`)`;
   }
-  if (/Permission denied/i.test(stderr)) return `the key ${host.ssh.identityFile} is not authorised for ${host.ssh.user}@${host.address}: add its public key to authorized_keys`;
+  if (/Permission denied/i.test(stderr))
+    return `the key ${host.ssh.identityFile} is not authorised for ${host.ssh.user}@${host.address}: add its public key to authorized_keys`;
   return `is ${host.name} (${host.address}:${host.ssh.port}) up and running sshd? Check with \`ssh -p ${host.ssh.port} ${host.ssh.user}@${host.address}\``;
 }

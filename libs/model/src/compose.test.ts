@@ -5,7 +5,17 @@ describe('compose helpers', () => {
   it('publishedPorts reads short, long, ranged and host-ip forms', () => {
     const ports = publishedPorts({
       services: {
-        a: { image: 'x:1', ports: ['8080:80', '127.0.0.1:9090:9090', '53:53/udp', '6000-6001:6000-6001', '3000', { target: 80, published: 8443, host_ip: '10.0.0.1' }] },
+        a: {
+          image: 'x:1',
+          ports: [
+            '8080:80',
+            '127.0.0.1:9090:9090',
+            '53:53/udp',
+            '6000-6001:6000-6001',
+            '3000',
+            { target: 80, published: 8443, host_ip: '10.0.0.1' },
+          ],
+        },
       },
     });
     expect(ports.map((p) => `${p.hostIp}:${p.port}/${p.protocol}`)).toEqual([
@@ -28,7 +38,10 @@ describe('compose helpers', () => {
 
   it('parseImage splits registry ports from tags', () => {
     expect(parseImage('localhost:5000/a/b')).toEqual({ repository: 'localhost:5000/a/b', tag: undefined, digest: undefined });
-    expect(parseImage('plexinc/pms-docker:1.41.3.9314-a0bfb8370')).toMatchObject({ repository: 'plexinc/pms-docker', tag: '1.41.3.9314-a0bfb8370' });
+    expect(parseImage('plexinc/pms-docker:1.41.3.9314-a0bfb8370')).toMatchObject({
+      repository: 'plexinc/pms-docker',
+      tag: '1.41.3.9314-a0bfb8370',
+    });
     expect(parseImage('nginx:1.27@sha256:ff')).toEqual({ repository: 'nginx', tag: '1.27', digest: 'sha256:ff' });
   });
 });

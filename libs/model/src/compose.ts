@@ -5,7 +5,20 @@ const composeServiceSchema = z.looseObject({
   image: z.string().min(1, 'every service needs an image (builds happen before deploy, not on the host)'),
   network_mode: z.string().optional(),
   expose: z.array(z.union([z.string(), z.number()])).optional(),
-  ports: z.array(z.union([z.string(), z.number(), z.looseObject({ target: z.number(), published: z.union([z.string(), z.number()]).optional(), host_ip: z.string().optional(), protocol: z.string().optional() })])).optional(),
+  ports: z
+    .array(
+      z.union([
+        z.string(),
+        z.number(),
+        z.looseObject({
+          target: z.number(),
+          published: z.union([z.string(), z.number()]).optional(),
+          host_ip: z.string().optional(),
+          protocol: z.string().optional(),
+        }),
+      ]),
+    )
+    .optional(),
   environment: z.union([z.array(z.string()), z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))]).optional(),
   networks: z.union([z.array(z.string()), z.record(z.string(), z.unknown())]).optional(),
   healthcheck: z.looseObject({ test: z.union([z.string(), z.array(z.string())]).optional(), disable: z.boolean().optional() }).optional(),
@@ -16,7 +29,9 @@ const composeServiceSchema = z.looseObject({
 
 export const composeSchema = z.looseObject({
   name: z.string().optional(),
-  services: z.record(z.string(), composeServiceSchema).refine((s) => Object.keys(s).length > 0, 'a compose file needs at least one service'),
+  services: z
+    .record(z.string(), composeServiceSchema)
+    .refine((s) => Object.keys(s).length > 0, 'a compose file needs at least one service'),
   networks: z.record(z.string(), z.union([z.looseObject({}), z.null()])).optional(),
   volumes: z.record(z.string(), z.union([z.looseObject({}), z.null()])).optional(),
 });
@@ -56,7 +71,13 @@ export function publishedPorts(compose: ComposeFile): PublishedPort[] {
       const parts = spec.split(':');
       if (parts.length < 2) continue; // container port only: docker picks a random host port
       const published = parts[parts.length - 2] ?? '';
-      const hostIp = parts.length > 2 ? parts.slice(0, -2).join(':').replace(/^\[|\]$/g, '') : '0.0.0.0';
+      const hostIp =
+        parts.length > 2
+          ? parts
+              .slice(0, -2)
+              .join(':')
+              .replace(/^\[|\]$/g, '')
+          : '0.0.0.0';
       for (const port of expandRange(published)) out.push({ service, hostIp, port, protocol });
     }
   }

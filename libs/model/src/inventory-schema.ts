@@ -52,10 +52,15 @@ export const inventorySchema = z
     generatedSecretsDir: z
       .string()
       .default('../../.lab/secrets')
-      .describe('where generated secrets are kept, relative to the inventory: beside the data they protect, so a database keeps its password'),
+      .describe(
+        'where generated secrets are kept, relative to the inventory: beside the data they protect, so a database keeps its password',
+      ),
   })
   .strict()
-  .refine((i) => !(i.production && i.generateMissingSecrets), { message: 'a production inventory never generates secrets', path: ['generateMissingSecrets'] });
+  .refine((i) => !(i.production && i.generateMissingSecrets), {
+    message: 'a production inventory never generates secrets',
+    path: ['generateMissingSecrets'],
+  });
 
 export const hostSchema = z
   .object({

@@ -16,7 +16,10 @@ function ws(files: Record<string, string>): string {
 }
 
 async function issuesOf(p: Promise<unknown>) {
-  const error = await p.then(() => undefined, (e: unknown) => e);
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ConfigError);
   return (error as ConfigError).issues;
 }
@@ -27,7 +30,11 @@ afterEach(() => {
 
 describe('loadService', () => {
   it('loads service.ts, compose.yaml and the package version, with defaults filled in', async () => {
-    const root = ws({ 'packages/web/service.ts': serviceTs(good), 'packages/web/compose.yaml': compose, 'packages/web/package.json': '{"version": "2.3.4"}' });
+    const root = ws({
+      'packages/web/service.ts': serviceTs(good),
+      'packages/web/compose.yaml': compose,
+      'packages/web/package.json': '{"version": "2.3.4"}',
+    });
     const svc = await loadService(root, 'web');
     expect(svc.version).toBe('2.3.4');
     expect(svc.spec.secrets).toEqual([]);
@@ -45,7 +52,11 @@ describe('loadService', () => {
     const issues = await issuesOf(loadService(root, 'web'));
     expect(issues).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ file: 'packages/web/service.ts', path: 'exposure.access', hint: 'use one of: "admin", "plex-users", "public", "none"' }),
+        expect.objectContaining({
+          file: 'packages/web/service.ts',
+          path: 'exposure.access',
+          hint: 'use one of: "admin", "plex-users", "public", "none"',
+        }),
         expect.objectContaining({ file: 'packages/web/service.ts', path: 'colour', message: 'unknown field "colour"' }),
       ]),
     );
@@ -53,34 +64,70 @@ describe('loadService', () => {
 
   it('reports a missing required field with what to add', async () => {
     const { health: _h, ...noHealth } = good;
-    const root = ws({ 'packages/web/service.ts': serviceTs(noHealth), 'packages/web/compose.yaml': compose, 'packages/web/package.json': '{}' });
-    expect(await issuesOf(loadService(root, 'web'))).toEqual([expect.objectContaining({ path: 'health', hint: 'add this required field (object)' })]);
+    const root = ws({
+      'packages/web/service.ts': serviceTs(noHealth),
+      'packages/web/compose.yaml': compose,
+      'packages/web/package.json': '{}',
+    });
+    expect(await issuesOf(loadService(root, 'web'))).toEqual([
+      expect.objectContaining({ path: 'health', hint: 'add this required field (object)' }),
+    ]);
   });
 
   it('reports YAML syntax errors and compose shape errors in compose.yaml', async () => {
-    const broken = ws({ 'packages/web/service.ts': serviceTs(good), 'packages/web/compose.yaml': 'services:\n  web:\n    image: [unclosed\n', 'packages/web/package.json': '{}' });
-    expect((await issuesOf(loadService(broken, 'web')))[0]).toMatchObject({ file: 'packages/web/compose.yaml', message: expect.stringMatching(/^YAML syntax/) });
-    const noImage = ws({ 'packages/web/service.ts': serviceTs(good), 'packages/web/compose.yaml': 'services:\n  web:\n    command: x\n', 'packages/web/package.json': '{}' });
-    expect((await issuesOf(loadService(noImage, 'web')))[0]).toMatchObject({ file: 'packages/web/compose.yaml', path: 'services.web.image' });
+    const broken = ws({
+      'packages/web/service.ts': serviceTs(good),
+      'packages/web/compose.yaml': 'services:\n  web:\n    image: [unclosed\n',
+      'packages/web/package.json': '{}',
+    });
+    expect((await issuesOf(loadService(broken, 'web')))[0]).toMatchObject({
+      file: 'packages/web/compose.yaml',
+      message: expect.stringMatching(/^YAML syntax/),
+    });
+    const noImage = ws({
+      'packages/web/service.ts': serviceTs(good),
+      'packages/web/compose.yaml': 'services:\n  web:\n    command: x\n',
+      'packages/web/package.json': '{}',
+    });
+    expect((await issuesOf(loadService(noImage, 'web')))[0]).toMatchObject({
+      file: 'packages/web/compose.yaml',
+      path: 'services.web.image',
+    });
   });
 
   it('reports a service.ts without a defineService default export', async () => {
-    const root = ws({ 'packages/web/service.ts': 'export default { host: "ocean" };\n', 'packages/web/compose.yaml': compose, 'packages/web/package.json': '{}' });
+    const root = ws({
+      'packages/web/service.ts': 'export default { host: "ocean" };\n',
+      'packages/web/compose.yaml': compose,
+      'packages/web/package.json': '{}',
+    });
     expect((await issuesOf(loadService(root, 'web')))[0]).toMatchObject({ file: 'packages/web/service.ts', path: 'default' });
   });
 });
 
 describe('loadInventory', () => {
   it('merges inventory defaults under each host', () => {
-    const root = ws({ 'inventories/test/inventory.yaml': inventoryYaml, 'inventories/test/ocean/host.yaml': 'address: 10.1.1.1\nssh:\n  port: 2222\n' });
+    const root = ws({
+      'inventories/test/inventory.yaml': inventoryYaml,
+      'inventories/test/ocean/host.yaml': 'address: 10.1.1.1\nssh:\n  port: 2222\n',
+    });
     const inv = loadInventory(root, 'test');
     expect(inv.images).toEqual({ 'example/web:1.0.0': 'lab/web:1' });
-    expect(inv.hosts.ocean).toMatchObject({ address: '10.1.1.1', deployRoot: '/srv/homelab', ssh: { user: 'deploy', port: 2222 }, logDriver: 'journald', file: 'inventories/test/ocean/host.yaml' });
+    expect(inv.hosts.ocean).toMatchObject({
+      address: '10.1.1.1',
+      deployRoot: '/srv/homelab',
+      ssh: { user: 'deploy', port: 2222 },
+      logDriver: 'journald',
+      file: 'inventories/test/ocean/host.yaml',
+    });
     expect(inv.hosts.ocean?.ssh.knownHosts).toBe(`${root}/inventories/test/known_hosts`);
   });
 
   it('names the host file and field that is wrong', () => {
-    const root = ws({ 'inventories/test/inventory.yaml': inventoryYaml, 'inventories/test/ocean/host.yaml': 'address: 10.1.1.1\ngpu:\n  model: x\n  vramMiB: -1\n' });
+    const root = ws({
+      'inventories/test/inventory.yaml': inventoryYaml,
+      'inventories/test/ocean/host.yaml': 'address: 10.1.1.1\ngpu:\n  model: x\n  vramMiB: -1\n',
+    });
     expect(() => loadInventory(root, 'test')).toThrow(/inventories\/test\/ocean\/host\.yaml: gpu\.vramMiB/);
   });
 

@@ -31,7 +31,10 @@ export function findWorkspaceRoot(start = process.cwd()): string {
   let dir = start;
   while (!existsSync(join(dir, 'nx.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new ConfigError([{ file: start, path: '', message: 'not inside the homelab workspace (no nx.json above)', hint: 'run from the repository' }]);
+    if (parent === dir)
+      throw new ConfigError([
+        { file: start, path: '', message: 'not inside the homelab workspace (no nx.json above)', hint: 'run from the repository' },
+      ]);
     dir = parent;
   }
   return dir;
@@ -58,7 +61,12 @@ export function readYaml(file: string, display: string): { value: unknown; issue
   if (doc.errors.length > 0) {
     return {
       value: undefined,
-      issues: doc.errors.map((e) => ({ file: display, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`, hint: 'fix the YAML syntax at the line shown' })),
+      issues: doc.errors.map((e) => ({
+        file: display,
+        path: '',
+        message: `YAML syntax: ${e.message.split('\n')[0]}`,
+        hint: 'fix the YAML syntax at the line shown',
+      })),
     };
   }
   return { value: doc.toJS(), issues: [] };
@@ -71,21 +79,34 @@ export async function loadService(root: string, name: string): Promise<LoadedSer
   const composeFile = join(dir, 'compose.yaml');
   const rel = (p: string) => relative(root, p);
   const issues: ConfigIssue[] = [];
-  if (!existsSync(serviceFile)) throw new ConfigError([{ file: rel(serviceFile), path: '', message: `no service named "${name}"`, hint: `one of: ${listServices(root).join(', ')}` }]);
+  if (!existsSync(serviceFile))
+    throw new ConfigError([
+      { file: rel(serviceFile), path: '', message: `no service named "${name}"`, hint: `one of: ${listServices(root).join(', ')}` },
+    ]);
 
   let spec: ServiceSpec | undefined;
   try {
     const url = `${pathToFileURL(serviceFile).href}?mtime=${statSync(serviceFile).mtimeMs}`;
     const mod = (await import(url)) as { default?: unknown };
     if (!isServiceDefinition(mod.default)) {
-      issues.push({ file: rel(serviceFile), path: 'default', message: 'the default export is not a defineService({...}) result', hint: "end the file with `export default defineService({ ... })`" });
+      issues.push({
+        file: rel(serviceFile),
+        path: 'default',
+        message: 'the default export is not a defineService({...}) result',
+        hint: 'end the file with `export default defineService({ ... })`',
+      });
     } else {
       const parsed = parseWith(serviceSchema, mod.default.input, rel(serviceFile));
       if (parsed.ok) spec = normalizeService(name, parsed.value);
       else issues.push(...parsed.issues);
     }
   } catch (error) {
-    issues.push({ file: rel(serviceFile), path: '', message: `cannot be loaded: ${(error as Error).message.split('\n')[0]}`, hint: 'fix the TypeScript error' });
+    issues.push({
+      file: rel(serviceFile),
+      path: '',
+      message: `cannot be loaded: ${(error as Error).message.split('\n')[0]}`,
+      hint: 'fix the TypeScript error',
+    });
   }
 
   const yaml = readYaml(composeFile, rel(composeFile));
@@ -130,7 +151,9 @@ function readTree(dir: string, prefix = ''): Record<string, string> {
 export function inventoryNames(root: string): string[] {
   const dir = join(root, 'inventories');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((n) => existsSync(join(dir, n, 'inventory.yaml'))).sort();
+  return readdirSync(dir)
+    .filter((n) => existsSync(join(dir, n, 'inventory.yaml')))
+    .sort();
 }
 
 // Loads inventories/<env>: inventory.yaml and every <host>/host.yaml, normalized.
@@ -139,7 +162,14 @@ export function loadInventory(root: string, env: string): Inventory {
   const rel = (p: string) => relative(root, p);
   const invFile = join(dir, 'inventory.yaml');
   if (!existsSync(invFile)) {
-    throw new ConfigError([{ file: rel(invFile), path: '', message: `no inventory named "${env}"`, hint: `one of: ${inventoryNames(root).join(', ') || '(none)'}` }]);
+    throw new ConfigError([
+      {
+        file: rel(invFile),
+        path: '',
+        message: `no inventory named "${env}"`,
+        hint: `one of: ${inventoryNames(root).join(', ') || '(none)'}`,
+      },
+    ]);
   }
   const raw = readYaml(invFile, rel(invFile));
   if (raw.issues.length) throw new ConfigError(raw.issues);

@@ -52,5 +52,13 @@ export function normalizeHost(name: string, host: HostFile, inventory: Inventory
 
 export function normalizeInventory(inventory: InventoryFile, hosts: Record<string, HostSpec>, dir: string): Inventory {
   const generatedSecretsDir = resolve(dir, inventory.generatedSecretsDir);
-  return { name: inventory.name, production: inventory.production, generateMissingSecrets: inventory.generateMissingSecrets, generatedSecretsDir, dir, images: inventory.images, hosts };
+  return {
+    name: inventory.name,
+    production: inventory.production,
+    generateMissingSecrets: inventory.generateMissingSecrets,
+    generatedSecretsDir,
+    dir,
+    images: inventory.images,
+    hosts,
+  };
 }

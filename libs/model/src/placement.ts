@@ -15,7 +15,11 @@ export type Placement =
 // a lab or other stand-in inventory reports what it cannot run as skipped, with the reason.
 export function placement(svc: LoadedService, inventory: Inventory): Placement {
   const only = svc.spec.inventories;
-  if (only && !only.includes(inventory.name)) return { kind: 'absent', why: `${svc.name} exists only in inventor${only.length === 1 ? 'y' : 'ies'} ${only.join(', ')} (inventories in ${svc.files.service})` };
+  if (only && !only.includes(inventory.name))
+    return {
+      kind: 'absent',
+      why: `${svc.name} exists only in inventor${only.length === 1 ? 'y' : 'ies'} ${only.join(', ')} (inventories in ${svc.files.service})`,
+    };
   if (inventory.production) return { kind: 'placed' };
   const host = inventory.hosts[svc.spec.host];
   if (!host) return { kind: 'unrunnable', why: `no host ${svc.spec.host} in inventory ${inventory.name}` };

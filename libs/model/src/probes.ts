@@ -9,7 +9,11 @@ export function databaseLoginProbe(service: string, database: string, image: 'ma
   return {
     type: 'exec',
     service,
-    command: ['sh', '-c', `MYSQL_PWD="$${v}_PASSWORD" ${image} -h 127.0.0.1 -u "$${v}_USER" --skip-column-names --batch -e "SELECT DATABASE()" "$${v}_DATABASE"`],
+    command: [
+      'sh',
+      '-c',
+      `MYSQL_PWD="$${v}_PASSWORD" ${image} -h 127.0.0.1 -u "$${v}_USER" --skip-column-names --batch -e "SELECT DATABASE()" "$${v}_DATABASE"`,
+    ],
     expectOutput: `^${database.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
   };
 }

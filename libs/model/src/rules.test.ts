@@ -1,8 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { host, inventory, service, simpleCompose } from './testing/fixtures.ts';
-import { checkService, dependenciesExist, probesReachable, exposedOnWebProxy, gpuHost, healthchecksPresent, hostExists, hostNetworkConsistent, imagesPinned, namedComposeServicesExist, noPortClash, variablesDeclared, webProxyNotRedefined } from './rules.ts';
+import {
+  checkService,
+  dependenciesExist,
+  probesReachable,
+  exposedOnWebProxy,
+  gpuHost,
+  healthchecksPresent,
+  hostExists,
+  hostNetworkConsistent,
+  imagesPinned,
+  namedComposeServicesExist,
+  noPortClash,
+  variablesDeclared,
+  webProxyNotRedefined,
+} from './rules.ts';
 
-const inv = inventory([host('ocean', { gpu: { model: 'RTX 3090', vramMiB: 24576, count: 1 } }), host('dns01'), host('node005', { docker: false })]);
+const inv = inventory([
+  host('ocean', { gpu: { model: 'RTX 3090', vramMiB: 24576, count: 1 } }),
+  host('dns01'),
+  host('node005', { docker: false }),
+]);
 
 describe('rules', () => {
   it('a well-formed service passes every rule', () => {
@@ -12,10 +30,18 @@ describe('rules', () => {
 
   it('imagesPinned rejects latest and untagged images, accepts tags and digests', () => {
     const latest = service('web', {}, { services: { web: { ...simpleCompose('web').services.web!, image: 'nginx:latest' } } });
-    const untagged = service('web', {}, { services: { web: { ...simpleCompose('web').services.web!, image: 'registry:5000/team/nginx' } } });
+    const untagged = service(
+      'web',
+      {},
+      { services: { web: { ...simpleCompose('web').services.web!, image: 'registry:5000/team/nginx' } } },
+    );
     const digest = service('web', {}, { services: { web: { ...simpleCompose('web').services.web!, image: 'nginx@sha256:abc' } } });
     expect(imagesPinned(latest, inv, [])).toEqual([
-      expect.objectContaining({ file: 'packages/web/compose.yaml', path: 'services.web.image', message: 'image "nginx:latest" uses the "latest" tag' }),
+      expect.objectContaining({
+        file: 'packages/web/compose.yaml',
+        path: 'services.web.image',
+        message: 'image "nginx:latest" uses the "latest" tag',
+      }),
     ]);
     expect(imagesPinned(untagged, inv, [])[0]?.message).toBe('image "registry:5000/team/nginx" has no tag (it means "latest")');
     expect(imagesPinned(digest, inv, [])).toEqual([]);
@@ -24,22 +50,38 @@ describe('rules', () => {
   it('healthchecksPresent wants a healthcheck test that is not disabled', () => {
     const none = service('web', {}, { services: { web: { image: 'a/b:1' } } });
     const disabled = service('web', {}, { services: { web: { image: 'a/b:1', healthcheck: { test: ['NONE'], disable: true } } } });
-    expect(healthchecksPresent(none, inv, [])).toEqual([expect.objectContaining({ path: 'services.web.healthcheck', message: 'no healthcheck' })]);
+    expect(healthchecksPresent(none, inv, [])).toEqual([
+      expect.objectContaining({ path: 'services.web.healthcheck', message: 'no healthcheck' }),
+    ]);
     expect(healthchecksPresent(disabled, inv, [])).toHaveLength(1);
     const none2 = service('web', {}, { services: { web: { image: 'a/b:1', healthcheck: { test: ['NONE'] } } } });
     expect(healthchecksPresent(none2, inv, [])).toHaveLength(1);
-    const exempt = service('web', { healthcheckExemptions: { web: 'a static binary without a shell or port' } }, { services: { web: { image: 'a/b:1' } } });
+    const exempt = service(
+      'web',
+      { healthcheckExemptions: { web: 'a static binary without a shell or port' } },
+      { services: { web: { image: 'a/b:1' } } },
+    );
     expect(healthchecksPresent(exempt, inv, [])).toEqual([]);
   });
 
   it('hostExists names the inventory and the hosts to choose from, and refuses hosts without Docker', () => {
-    expect(hostExists(service('web', { host: 'nowhere' }), inv, [])[0]).toMatchObject({ file: 'packages/web/service.ts', path: 'host', message: 'host "nowhere" is not in inventory "test"', hint: 'use one of: ocean, dns01, node005' });
+    expect(hostExists(service('web', { host: 'nowhere' }), inv, [])[0]).toMatchObject({
+      file: 'packages/web/service.ts',
+      path: 'host',
+      message: 'host "nowhere" is not in inventory "test"',
+      hint: 'use one of: ocean, dns01, node005',
+    });
     expect(hostExists(service('web', { host: 'node005' }), inv, [])[0]?.message).toContain('runs no Docker');
   });
 
   it('gpuHost keeps GPU services off hosts without a GPU', () => {
     const svc = service('llm', { host: 'dns01', gpu: { vramMiB: 1000 } });
-    expect(gpuHost(svc, inv, [])).toEqual([expect.objectContaining({ path: 'gpu', message: 'needs a GPU but host "dns01" has none (inventories/test/dns01/host.yaml has no gpu)' })]);
+    expect(gpuHost(svc, inv, [])).toEqual([
+      expect.objectContaining({
+        path: 'gpu',
+        message: 'needs a GPU but host "dns01" has none (inventories/test/dns01/host.yaml has no gpu)',
+      }),
+    ]);
     expect(gpuHost(service('llm', { gpu: { vramMiB: 1000 } }), inv, [])).toEqual([]);
   });
 
@@ -48,23 +90,51 @@ describe('rules', () => {
     const b = service('b', {}, simpleCompose('b', 8080));
     const c = service('c', { host: 'dns01' }, simpleCompose('c', 8080));
     expect(noPortClash(a, inv, [a, b, c])).toEqual([
-      expect.objectContaining({ file: 'packages/a/compose.yaml', path: 'services.a.ports', message: 'host port 8080/tcp on ocean is also published by service "b" (packages/b/compose.yaml)' }),
+      expect.objectContaining({
+        file: 'packages/a/compose.yaml',
+        path: 'services.a.ports',
+        message: 'host port 8080/tcp on ocean is also published by service "b" (packages/b/compose.yaml)',
+      }),
     ]);
     expect(noPortClash(c, inv, [a, b, c])).toEqual([]);
   });
 
   it('noPortClash allows the same port on different protocols and finds a port published twice in one file', () => {
-    const dns = service('dns', {}, { services: { dns: { image: 'a/b:1', ports: ['53:53/udp', '53:53/tcp', '8053:53', '8053:54'], healthcheck: { test: ['CMD', 'true'] } } } });
+    const dns = service(
+      'dns',
+      {},
+      {
+        services: {
+          dns: { image: 'a/b:1', ports: ['53:53/udp', '53:53/tcp', '8053:53', '8053:54'], healthcheck: { test: ['CMD', 'true'] } },
+        },
+      },
+    );
     expect(noPortClash(dns, inv, [dns]).map((i) => i.message)).toEqual(['host port 8053/tcp is published twice (also by dns)']);
   });
 
   it('namedComposeServicesExist checks exposure, gpu and container probes', () => {
-    const svc = service('web', { exposure: { service: 'frontend', port: 80 }, gpu: { service: 'worker', vramMiB: 10 }, health: { probes: [{ type: 'container', service: 'db' }] } });
-    expect(namedComposeServicesExist(svc, inv, []).map((i) => i.path)).toEqual(['exposure.service', 'gpu.service', 'health.probes.0.service']);
+    const svc = service('web', {
+      exposure: { service: 'frontend', port: 80 },
+      gpu: { service: 'worker', vramMiB: 10 },
+      health: { probes: [{ type: 'container', service: 'db' }] },
+    });
+    expect(namedComposeServicesExist(svc, inv, []).map((i) => i.path)).toEqual([
+      'exposure.service',
+      'gpu.service',
+      'health.probes.0.service',
+    ]);
   });
 
   it('variablesDeclared accepts host variables, secrets and defaults only', () => {
-    const compose = { services: { web: { image: 'a/b:1', environment: { A: '${DATA_ROOT}/x', B: '${DB_PASSWORD}', C: '${MODE:-fast}', D: '${UNKNOWN}', E: '$${ESCAPED}' }, healthcheck: { test: ['CMD', 'true'] } } } };
+    const compose = {
+      services: {
+        web: {
+          image: 'a/b:1',
+          environment: { A: '${DATA_ROOT}/x', B: '${DB_PASSWORD}', C: '${MODE:-fast}', D: '${UNKNOWN}', E: '$${ESCAPED}' },
+          healthcheck: { test: ['CMD', 'true'] },
+        },
+      },
+    };
     const issues = variablesDeclared(service('web', { secrets: ['DB_PASSWORD'] }, compose), inv, []);
     expect(issues).toHaveLength(1);
     expect(issues[0]?.message).toContain('${UNKNOWN}');
@@ -74,22 +144,62 @@ describe('rules', () => {
   it('webProxyNotRedefined refuses a private web_proxy network', () => {
     const svc = service('web', {}, { ...simpleCompose('web'), networks: { web_proxy: { driver: 'bridge' } } });
     expect(webProxyNotRedefined(svc, inv, [])[0]?.path).toBe('networks.web_proxy');
-    expect(webProxyNotRedefined(service('web', {}, { ...simpleCompose('web'), networks: { web_proxy: { external: true } } }), inv, [])).toEqual([]);
+    expect(
+      webProxyNotRedefined(service('web', {}, { ...simpleCompose('web'), networks: { web_proxy: { external: true } } }), inv, []),
+    ).toEqual([]);
   });
 
   it('probesReachable wants network probes on published ports, container probes anywhere', () => {
-    expect(probesReachable(service('web', { health: { probes: [{ type: 'http', port: 9999 }] } }), inv, [])[0]).toMatchObject({ path: 'health.probes.0.port', message: 'port 9999 is not published by packages/web/compose.yaml, so the probe cannot reach it' });
-    expect(probesReachable(service('web', { health: { probes: [{ type: 'http', port: 3000, container: 'web' }, { type: 'tcp', port: 8080 }] } }), inv, [])).toEqual([]);
+    expect(probesReachable(service('web', { health: { probes: [{ type: 'http', port: 9999 }] } }), inv, [])[0]).toMatchObject({
+      path: 'health.probes.0.port',
+      message: 'port 9999 is not published by packages/web/compose.yaml, so the probe cannot reach it',
+    });
+    expect(
+      probesReachable(
+        service('web', {
+          health: {
+            probes: [
+              { type: 'http', port: 3000, container: 'web' },
+              { type: 'tcp', port: 8080 },
+            ],
+          },
+        }),
+        inv,
+        [],
+      ),
+    ).toEqual([]);
   });
 
   it('a service on the host network: its expose list is its host ports (clashes, probes), ports and exposure are refused', () => {
     const hc = { test: ['CMD', 'true'] };
-    const pihole = service('pihole', { host: 'ocean', health: { probes: [{ type: 'http', port: 8053 }, { type: 'tcp', port: 53 }] } }, { services: { pihole: { image: 'pihole/pihole:2024.07.0', network_mode: 'host', expose: ['53/tcp', '53/udp', 8053], healthcheck: hc } } });
+    const pihole = service(
+      'pihole',
+      {
+        host: 'ocean',
+        health: {
+          probes: [
+            { type: 'http', port: 8053 },
+            { type: 'tcp', port: 53 },
+          ],
+        },
+      },
+      {
+        services: {
+          pihole: { image: 'pihole/pihole:2024.07.0', network_mode: 'host', expose: ['53/tcp', '53/udp', 8053], healthcheck: hc },
+        },
+      },
+    );
     const bind = service('bind', {}, { services: { bind: { image: 'a/b:1', ports: ['53:53/udp'], healthcheck: hc } } });
     expect(probesReachable(pihole, inv, [])).toEqual([]);
     expect(hostNetworkConsistent(pihole, inv, [])).toEqual([]);
-    expect(noPortClash(bind, inv, [bind, pihole]).map((i) => i.message)).toEqual(['host port 53/udp on ocean is also published by service "pihole" (packages/pihole/compose.yaml)']);
-    const wrong = service('dns', { exposure: { port: 80 } }, { services: { dns: { image: 'a/b:1', network_mode: 'host', ports: ['53:53'], healthcheck: hc } } });
+    expect(noPortClash(bind, inv, [bind, pihole]).map((i) => i.message)).toEqual([
+      'host port 53/udp on ocean is also published by service "pihole" (packages/pihole/compose.yaml)',
+    ]);
+    const wrong = service(
+      'dns',
+      { exposure: { port: 80 } },
+      { services: { dns: { image: 'a/b:1', network_mode: 'host', ports: ['53:53'], healthcheck: hc } } },
+    );
     expect(hostNetworkConsistent(wrong, inv, []).map((i) => i.path)).toEqual(['services.dns.ports', 'services.dns.expose', 'exposure']);
   });
 
@@ -100,7 +210,11 @@ describe('rules', () => {
   it('exposedOnWebProxy checks the rendered file', () => {
     const svc = service('web', { exposure: { port: 80 } });
     expect(exposedOnWebProxy(svc, svc.compose, 'rendered')).toHaveLength(1);
-    const rendered = { ...svc.compose, services: { web: { ...svc.compose.services.web!, networks: ['web_proxy'] } }, networks: { web_proxy: { external: true } } };
+    const rendered = {
+      ...svc.compose,
+      services: { web: { ...svc.compose.services.web!, networks: ['web_proxy'] } },
+      networks: { web_proxy: { external: true } },
+    };
     expect(exposedOnWebProxy(svc, rendered, 'rendered')).toEqual([]);
   });
 });

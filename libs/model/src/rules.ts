@@ -30,16 +30,40 @@ export const imagesPinned: Rule = (svc) =>
 // Every container needs a compose healthcheck so Docker and the deploy gate can see it is ready.
 export const healthchecksPresent: Rule = (svc) =>
   Object.entries(svc.compose.services).flatMap(([name, def]) =>
-    (def.healthcheck?.test && !def.healthcheck.disable && !(Array.isArray(def.healthcheck.test) && def.healthcheck.test[0] === 'NONE')) || name in svc.spec.healthcheckExemptions
+    (def.healthcheck?.test && !def.healthcheck.disable && !(Array.isArray(def.healthcheck.test) && def.healthcheck.test[0] === 'NONE')) ||
+    name in svc.spec.healthcheckExemptions
       ? []
-      : [{ file: svc.files.compose, path: `services.${name}.healthcheck`, message: 'no healthcheck', hint: 'add healthcheck.test that asks the application itself, e.g. ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"]' }],
+      : [
+          {
+            file: svc.files.compose,
+            path: `services.${name}.healthcheck`,
+            message: 'no healthcheck',
+            hint: 'add healthcheck.test that asks the application itself, e.g. ["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"]',
+          },
+        ],
   );
 
 // The service must sit on a host of the inventory that runs Docker.
 export const hostExists: Rule = (svc, inv) => {
   const host = inv.hosts[svc.spec.host];
-  if (!host) return [{ file: svc.files.service, path: 'host', message: `host "${svc.spec.host}" is not in inventory "${inv.name}"`, hint: `use one of: ${Object.keys(inv.hosts).join(', ')}` }];
-  if (!host.docker) return [{ file: svc.files.service, path: 'host', message: `host "${svc.spec.host}" runs no Docker (${host.file}: docker: false)`, hint: 'place the service on a Docker host such as ocean' }];
+  if (!host)
+    return [
+      {
+        file: svc.files.service,
+        path: 'host',
+        message: `host "${svc.spec.host}" is not in inventory "${inv.name}"`,
+        hint: `use one of: ${Object.keys(inv.hosts).join(', ')}`,
+      },
+    ];
+  if (!host.docker)
+    return [
+      {
+        file: svc.files.service,
+        path: 'host',
+        message: `host "${svc.spec.host}" runs no Docker (${host.file}: docker: false)`,
+        hint: 'place the service on a Docker host such as ocean',
+      },
+    ];
   return [];
 };
 
@@ -47,7 +71,14 @@ export const hostExists: Rule = (svc, inv) => {
 export const gpuHost: Rule = (svc, inv) => {
   const host = inv.hosts[svc.spec.host];
   if (!svc.spec.gpu || !host || host.gpu) return [];
-  return [{ file: svc.files.service, path: 'gpu', message: `needs a GPU but host "${host.name}" has none (${host.file} has no gpu)`, hint: 'place it on a GPU host (ocean has the RTX 3090) or drop the gpu block' }];
+  return [
+    {
+      file: svc.files.service,
+      path: 'gpu',
+      message: `needs a GPU but host "${host.name}" has none (${host.file} has no gpu)`,
+      hint: 'place it on a GPU host (ocean has the RTX 3090) or drop the gpu block',
+    },
+  ];
 };
 
 // Two services on one host must not publish the same host port (nor one service twice).
@@ -58,7 +89,13 @@ export const noPortClash: Rule = (svc, inv, all) => {
   for (const p of mine) {
     const key = `${p.port}/${p.protocol}`;
     const other = seen.get(key);
-    if (other) issues.push({ file: svc.files.compose, path: `services.${p.service}.ports`, message: `host port ${key} is published twice (also by ${other})`, hint: 'publish each host port once' });
+    if (other)
+      issues.push({
+        file: svc.files.compose,
+        path: `services.${p.service}.ports`,
+        message: `host port ${key} is published twice (also by ${other})`,
+        hint: 'publish each host port once',
+      });
     seen.set(key, p.service);
   }
   for (const other of all) {
@@ -66,7 +103,12 @@ export const noPortClash: Rule = (svc, inv, all) => {
     const theirs = new Set(publishedPorts(other.compose).map((p) => `${p.port}/${p.protocol}`));
     for (const p of mine) {
       if (theirs.has(`${p.port}/${p.protocol}`) && overlaps(p.hostIp, publishedPorts(other.compose), p.port, p.protocol)) {
-        issues.push({ file: svc.files.compose, path: `services.${p.service}.ports`, message: `host port ${p.port}/${p.protocol} on ${svc.spec.host} is also published by service "${other.name}" (${other.files.compose})`, hint: 'pick a free host port, or reach the service through the web_proxy network instead of a published port' });
+        issues.push({
+          file: svc.files.compose,
+          path: `services.${p.service}.ports`,
+          message: `host port ${p.port}/${p.protocol} on ${svc.spec.host} is also published by service "${other.name}" (${other.files.compose})`,
+          hint: 'pick a free host port, or reach the service through the web_proxy network instead of a published port',
+        });
       }
     }
   }
@@ -74,14 +116,25 @@ export const noPortClash: Rule = (svc, inv, all) => {
 };
 
 function overlaps(hostIp: string, others: ReturnType<typeof publishedPorts>, port: number, protocol: string): boolean {
-  return others.some((o) => o.port === port && o.protocol === protocol && (o.hostIp === hostIp || o.hostIp === '0.0.0.0' || hostIp === '0.0.0.0'));
+  return others.some(
+    (o) => o.port === port && o.protocol === protocol && (o.hostIp === hostIp || o.hostIp === '0.0.0.0' || hostIp === '0.0.0.0'),
+  );
 }
 
 // Compose services named by service.ts (exposure, gpu, container and exec probes) must exist.
 export const namedComposeServicesExist: Rule = (svc) => {
   const names = Object.keys(svc.compose.services);
   const check = (name: string, path: string): ConfigIssue[] =>
-    names.includes(name) ? [] : [{ file: svc.files.service, path, message: `compose service "${name}" does not exist in ${svc.files.compose}`, hint: `use one of: ${names.join(', ')}` }];
+    names.includes(name)
+      ? []
+      : [
+          {
+            file: svc.files.service,
+            path,
+            message: `compose service "${name}" does not exist in ${svc.files.compose}`,
+            hint: `use one of: ${names.join(', ')}`,
+          },
+        ];
   const issues: ConfigIssue[] = [];
   if (svc.spec.exposure) issues.push(...check(svc.spec.exposure.service, 'exposure.service'));
   if (svc.spec.gpu) issues.push(...check(svc.spec.gpu.service, 'gpu.service'));
@@ -95,12 +148,23 @@ export const namedComposeServicesExist: Rule = (svc) => {
 
 // A probe over the network needs its port published on the host.
 export const probesReachable: Rule = (svc) => {
-  const published = new Set(publishedPorts(svc.compose).filter((p) => p.protocol === 'tcp').map((p) => p.port));
+  const published = new Set(
+    publishedPorts(svc.compose)
+      .filter((p) => p.protocol === 'tcp')
+      .map((p) => p.port),
+  );
   return svc.spec.health.probes.flatMap((p, i) =>
     (p.type === 'http' && !p.container) || p.type === 'tcp'
       ? published.has(p.port)
         ? []
-        : [{ file: svc.files.service, path: `health.probes.${i}.port`, message: `port ${p.port} is not published by ${svc.files.compose}, so the probe cannot reach it`, hint: `publish it ("${p.port}:${p.port}") or probe from inside the container with container: "<compose service>"` }]
+        : [
+            {
+              file: svc.files.service,
+              path: `health.probes.${i}.port`,
+              message: `port ${p.port} is not published by ${svc.files.compose}, so the probe cannot reach it`,
+              hint: `publish it ("${p.port}:${p.port}") or probe from inside the container with container: "<compose service>"`,
+            },
+          ]
       : [],
   );
 };
@@ -120,27 +184,69 @@ export const variablesDeclared: Rule = (svc) =>
 export const webProxyNotRedefined: Rule = (svc) => {
   const net = svc.compose.networks?.[webProxyNetwork];
   if (!net || (net as { external?: unknown }).external === true) return [];
-  return [{ file: svc.files.compose, path: `networks.${webProxyNetwork}`, message: 'web_proxy is defined as a private network', hint: 'remove it (render attaches exposed services to the shared external web_proxy network) or mark it external: true' }];
+  return [
+    {
+      file: svc.files.compose,
+      path: `networks.${webProxyNetwork}`,
+      message: 'web_proxy is defined as a private network',
+      hint: 'remove it (render attaches exposed services to the shared external web_proxy network) or mark it external: true',
+    },
+  ];
 };
 
 // Dependencies name real services.
 export const dependenciesExist: Rule = (svc, _inv, all) =>
   svc.spec.dependsOn
     .filter((d) => !all.some((s) => s.name === d))
-    .map((d) => ({ file: svc.files.service, path: 'dependsOn', message: `depends on unknown service "${d}"`, hint: 'name a package under packages/' }));
+    .map((d) => ({
+      file: svc.files.service,
+      path: 'dependsOn',
+      message: `depends on unknown service "${d}"`,
+      hint: 'name a package under packages/',
+    }));
 
 // On the host's network a service's `ports` are discarded by Docker, and it cannot join web_proxy.
 export const hostNetworkConsistent: Rule = (svc) =>
   Object.entries(svc.compose.services).flatMap(([name, def]) => {
     if (def.network_mode !== 'host') return [];
     const issues: ConfigIssue[] = [];
-    if (def.ports?.length) issues.push({ file: svc.files.compose, path: `services.${name}.ports`, message: 'ports are discarded with network_mode: host (the service listens on the host directly)', hint: 'list the ports it listens on under expose ("53/udp", "8053") instead, so clashes and probes can be checked' });
-    if (!def.expose?.length) issues.push({ file: svc.files.compose, path: `services.${name}.expose`, message: 'a service on the host network must list the ports it listens on under expose', hint: 'e.g. expose: ["53/tcp", "53/udp", "8053/tcp"]' });
-    if (svc.spec.exposure && (svc.spec.exposure.service) === name) issues.push({ file: svc.files.service, path: 'exposure', message: `${name} uses network_mode: host, so it cannot join the web_proxy network the reverse proxy reaches it on`, hint: 'use a bridge network with ports, or drop exposure' });
+    if (def.ports?.length)
+      issues.push({
+        file: svc.files.compose,
+        path: `services.${name}.ports`,
+        message: 'ports are discarded with network_mode: host (the service listens on the host directly)',
+        hint: 'list the ports it listens on under expose ("53/udp", "8053") instead, so clashes and probes can be checked',
+      });
+    if (!def.expose?.length)
+      issues.push({
+        file: svc.files.compose,
+        path: `services.${name}.expose`,
+        message: 'a service on the host network must list the ports it listens on under expose',
+        hint: 'e.g. expose: ["53/tcp", "53/udp", "8053/tcp"]',
+      });
+    if (svc.spec.exposure && svc.spec.exposure.service === name)
+      issues.push({
+        file: svc.files.service,
+        path: 'exposure',
+        message: `${name} uses network_mode: host, so it cannot join the web_proxy network the reverse proxy reaches it on`,
+        hint: 'use a bridge network with ports, or drop exposure',
+      });
     return issues;
   });
 
-export const serviceRules: Rule[] = [imagesPinned, healthchecksPresent, hostExists, gpuHost, noPortClash, namedComposeServicesExist, probesReachable, variablesDeclared, webProxyNotRedefined, dependenciesExist, hostNetworkConsistent];
+export const serviceRules: Rule[] = [
+  imagesPinned,
+  healthchecksPresent,
+  hostExists,
+  gpuHost,
+  noPortClash,
+  namedComposeServicesExist,
+  probesReachable,
+  variablesDeclared,
+  webProxyNotRedefined,
+  dependenciesExist,
+  hostNetworkConsistent,
+];
 
 // Runs every rule on one service.
 export function checkService(svc: LoadedService, inventory: Inventory, all: LoadedService[]): ConfigIssue[] {
@@ -154,5 +260,14 @@ export function exposedOnWebProxy(svc: LoadedService, rendered: ComposeFile, fil
   const nets = rendered.services[name]?.networks;
   const attached = Array.isArray(nets) ? nets.includes(webProxyNetwork) : nets !== undefined && webProxyNetwork in nets;
   const external = (rendered.networks?.[webProxyNetwork] as { external?: unknown } | null | undefined)?.external === true;
-  return attached && external ? [] : [{ file, path: `services.${name}.networks`, message: 'exposed service is not on the external web_proxy network', hint: 'the proxy reaches services only over web_proxy' }];
+  return attached && external
+    ? []
+    : [
+        {
+          file,
+          path: `services.${name}.networks`,
+          message: 'exposed service is not on the external web_proxy network',
+          hint: 'the proxy reaches services only over web_proxy',
+        },
+      ];
 }

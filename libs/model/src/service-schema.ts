@@ -45,7 +45,9 @@ const httpProbeSchema = z
     port: z.number().int().min(1).max(65535).describe('published host port, or the container port with `container`'),
     container: name
       .optional()
-      .describe('ask from inside this compose service (wget in its container) instead of over the network: for services reached only through the proxy'),
+      .describe(
+        'ask from inside this compose service (wget in its container) instead of over the network: for services reached only through the proxy',
+      ),
     path: z.string().startsWith('/').default('/'),
     scheme: z.enum(['http', 'https']).default('http'),
     expectStatus: z.array(z.number().int()).min(1).default([200]),
@@ -70,7 +72,10 @@ const execProbeSchema = z
     command: z
       .array(z.string().min(1))
       .min(1)
-      .refine((argv) => !argv.some((a) => /\$\{[A-Za-z_]/.test(a)), 'take secrets from the container\'s own environment ("$VAR" inside sh -c), never from ${...} here')
+      .refine(
+        (argv) => !argv.some((a) => /\$\{[A-Za-z_]/.test(a)),
+        'take secrets from the container\'s own environment ("$VAR" inside sh -c), never from ${...} here',
+      )
       .describe('argv run in the container, e.g. ["redis-cli", "ping"]; a secret is read from the container\'s environment'),
     expectOutput: z.string().min(1).describe('regular expression its output (stdout and stderr) must match; the command must also exit 0'),
   })
@@ -94,7 +99,12 @@ export const rolloutSchema = z
       .min(1)
       .refine((argv) => !argv.some((a) => /\$\{[A-Za-z_]/.test(a)), 'no ${...} here: the command runs in the container as written')
       .describe('argv run in a replica: exit 0 means it is busy (a CI job runs there) and it is replaced only once idle'),
-    maxWaitMinutes: z.number().int().positive().default(360).describe('how long a busy replica may keep the old release (GitHub caps a job at 6 h)'),
+    maxWaitMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(360)
+      .describe('how long a busy replica may keep the old release (GitHub caps a job at 6 h)'),
   })
   .strict();
 

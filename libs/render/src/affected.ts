@@ -71,9 +71,11 @@ function secretReasons(base: SnapshotRelease, head: SnapshotRelease, same: SameS
     if (a === undefined || a === b) continue;
     const verdict = same(head.service, name, a, b!);
     if (verdict === false) reasons.push(name === '*' ? 'secret values changed' : `secret ${name} changed`);
-    else if (verdict === undefined) reasons.push(`secret ${name === '*' ? 'file' : name} re-encrypted or changed (no vault password to compare the values)`);
+    else if (verdict === undefined)
+      reasons.push(`secret ${name === '*' ? 'file' : name} re-encrypted or changed (no vault password to compare the values)`);
   }
-  for (const name of Object.keys(base.secretValues)) if (!(name in head.secretValues) && head.secrets.includes(name)) reasons.push(`secret ${name} no longer has a value`);
+  for (const name of Object.keys(base.secretValues))
+    if (!(name in head.secretValues) && head.secrets.includes(name)) reasons.push(`secret ${name} no longer has a value`);
   return reasons;
 }
 
@@ -84,7 +86,13 @@ export function compareSnapshots(base: RevisionSnapshot, head: RevisionSnapshot,
     const before = base.releases[name];
     let reasons: string[];
     if (!before) {
-      const why = base.unreadable ? `the base revision could not be read (${base.unreadable})` : base.broken[name] ? `could not be loaded at base (${base.broken[name]})` : base.notDeployed[name] ? `not deployed at base (${base.notDeployed[name]})` : 'new service';
+      const why = base.unreadable
+        ? `the base revision could not be read (${base.unreadable})`
+        : base.broken[name]
+          ? `could not be loaded at base (${base.broken[name]})`
+          : base.notDeployed[name]
+            ? `not deployed at base (${base.notDeployed[name]})`
+            : 'new service';
       reasons = [`new in inventory ${head.inventory}: ${why}`];
     } else reasons = [...partReasons(before, release), ...secretReasons(before, release, same)];
     if (reasons.length) affected.push({ service: name, host: release.host, reasons });

@@ -70,7 +70,9 @@ export function renderComposeObject(svc: LoadedService, target: RenderTarget): C
     if (name === gpuService && svc.spec.gpu) {
       const gpu = gpuComposeFragment(svc.spec.gpu);
       Object.assign(env, gpu.environment);
-      const deploy = { ...(def.deploy ?? {}) } as { resources?: { reservations?: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>;
+      const deploy = { ...(def.deploy ?? {}) } as {
+        resources?: { reservations?: Record<string, unknown> } & Record<string, unknown>;
+      } & Record<string, unknown>;
       deploy.resources = { ...(deploy.resources ?? {}), reservations: { ...(deploy.resources?.reservations ?? {}), devices: gpu.devices } };
       out.deploy = deploy;
     }
@@ -96,7 +98,9 @@ export function renderComposeObject(svc: LoadedService, target: RenderTarget): C
 }
 
 function mountsFiles(def: { volumes?: unknown[] } & Record<string, unknown>): boolean {
-  return ((def.volumes as unknown[] | undefined) ?? []).some((v) => (typeof v === 'string' ? v : String((v as { source?: string }).source ?? '')).startsWith('./files'));
+  return ((def.volumes as unknown[] | undefined) ?? []).some((v) =>
+    (typeof v === 'string' ? v : String((v as { source?: string }).source ?? '')).startsWith('./files'),
+  );
 }
 
 function filesHash(files: Record<string, string>): string {
@@ -119,7 +123,9 @@ export function composeText(svc: LoadedService, host: HostSpec, rendered: Compos
 // Pure: the external networks (web_proxy) a rendered compose file attaches to, which must exist on the host.
 export function externalNetworks(rendered: ComposeFile): string[] {
   return Object.entries(rendered.networks ?? {})
-    .flatMap(([key, n]) => ((n as { external?: boolean; name?: string } | null)?.external === true ? [(n as { name?: string }).name ?? key] : []))
+    .flatMap(([key, n]) =>
+      (n as { external?: boolean; name?: string } | null)?.external === true ? [(n as { name?: string }).name ?? key] : [],
+    )
     .sort();
 }
 
@@ -129,8 +135,13 @@ export function bindDirectories(rendered: ComposeFile, host: HostSpec): string[]
   const roots = [host.paths.data, host.paths.config];
   const dirs = new Set<string>();
   for (const def of Object.values(rendered.services)) {
-    for (const v of ((def as { volumes?: unknown[] }).volumes ?? [])) {
-      const source = typeof v === 'string' ? v.split(':')[0] : (v as { type?: string; source?: string }).type === 'bind' ? (v as { source?: string }).source : undefined;
+    for (const v of (def as { volumes?: unknown[] }).volumes ?? []) {
+      const source =
+        typeof v === 'string'
+          ? v.split(':')[0]
+          : (v as { type?: string; source?: string }).type === 'bind'
+            ? (v as { source?: string }).source
+            : undefined;
       if (source && roots.some((r) => source === r || source.startsWith(`${r}/`))) dirs.add(source.replace(/\/+$/, ''));
     }
   }

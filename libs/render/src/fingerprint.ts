@@ -18,18 +18,34 @@ export interface ReleaseFingerprint {
 }
 
 /** The rendering a fingerprint is made from: the revision's own renderRelease, so that its code decides. */
-export type RenderReleaseFn = (svc: LoadedService, target: RenderTarget, secrets: Record<string, string>) => { compose: string; unit: string; files: Record<string, string> };
+export type RenderReleaseFn = (
+  svc: LoadedService,
+  target: RenderTarget,
+  secrets: Record<string, string>,
+) => { compose: string; unit: string; files: Record<string, string> };
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 // Where a release goes: the host and how it is reached, not the local paths of this checkout.
 function placementOf(host: HostSpec): string {
-  return JSON.stringify({ host: host.name, address: host.address, user: host.ssh.user, port: host.ssh.port, deployRoot: host.deployRoot, dockerHost: host.dockerHost ?? null });
+  return JSON.stringify({
+    host: host.name,
+    address: host.address,
+    user: host.ssh.user,
+    port: host.ssh.port,
+    deployRoot: host.deployRoot,
+    dockerHost: host.dockerHost ?? null,
+  });
 }
 
 // The fingerprint of one service on its host in `inventory`; `root` (the checkout the revision was
 // read from) is written as <root> so that two checkouts of the same content compare equal.
-export function releaseFingerprint(svc: LoadedService, inventory: Inventory, renderRelease: RenderReleaseFn, root: string): ReleaseFingerprint | undefined {
+export function releaseFingerprint(
+  svc: LoadedService,
+  inventory: Inventory,
+  renderRelease: RenderReleaseFn,
+  root: string,
+): ReleaseFingerprint | undefined {
   const host = inventory.hosts[svc.spec.host];
   if (!host) return undefined;
   const secrets = [...svc.spec.secrets].sort();

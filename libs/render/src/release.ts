@@ -36,7 +36,18 @@ export function renderRelease(svc: LoadedService, target: RenderTarget, secrets:
   const unit = renderSystemdUnit(svc, target.host);
   const files = Object.fromEntries(Object.entries(svc.configFiles).map(([path, content]) => [`files/${path}`, content]));
   const hash = releaseHash([compose, env, unit, ...Object.entries(files).flat()]);
-  return { service: svc.name, host: target.host.name, compose, env, unit, unitName: unitName(svc.name), files, dirs: bindDirectories(rendered, target.host), networks: externalNetworks(rendered), hash };
+  return {
+    service: svc.name,
+    host: target.host.name,
+    compose,
+    env,
+    unit,
+    unitName: unitName(svc.name),
+    files,
+    dirs: bindDirectories(rendered, target.host),
+    networks: externalNetworks(rendered),
+    hash,
+  };
 }
 
 export interface ReleaseFile {

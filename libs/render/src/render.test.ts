@@ -5,7 +5,12 @@ import { bindDirectories, renderComposeObject, renderEnvFile, renderRelease, ren
 // The rendered compose text of a release.
 const renderCompose = (svc: Parameters<typeof renderRelease>[0], target: RenderTarget) => renderRelease(svc, target, {}).compose;
 
-const ocean = host('ocean', { gpu: { model: 'NVIDIA GeForce RTX 3090', vramMiB: 24576, count: 1 }, uid: 1001, gid: 1002, timezone: 'Europe/Amsterdam' });
+const ocean = host('ocean', {
+  gpu: { model: 'NVIDIA GeForce RTX 3090', vramMiB: 24576, count: 1 },
+  uid: 1001,
+  gid: 1002,
+  timezone: 'Europe/Amsterdam',
+});
 
 const plex = service(
   'plex',
@@ -88,7 +93,10 @@ describe('render', () => {
   });
 
   it('applies image overrides and the host log driver', () => {
-    const out = renderCompose(plex, { host: { ...ocean, logDriver: 'local' }, images: { 'plexinc/pms-docker:1.41.3.9314-a0bfb8370': 'mirror.lan/plex:1.41.3' } });
+    const out = renderCompose(plex, {
+      host: { ...ocean, logDriver: 'local' },
+      images: { 'plexinc/pms-docker:1.41.3.9314-a0bfb8370': 'mirror.lan/plex:1.41.3' },
+    });
     expect(out).toContain('image: mirror.lan/plex:1.41.3');
     expect(out).toContain('driver: local');
     expect(out).not.toContain('journald');
@@ -110,11 +118,27 @@ describe('render', () => {
   });
 
   it('lists bind-mount directories under the data and config paths only', () => {
-    expect(bindDirectories(renderComposeObject(plex, { host: ocean, images: {} }), ocean)).toEqual(['/data01/media', '/opt/appdata/plex/config']);
+    expect(bindDirectories(renderComposeObject(plex, { host: ocean, images: {} }), ocean)).toEqual([
+      '/data01/media',
+      '/opt/appdata/plex/config',
+    ]);
   });
 
   it('labels the containers that mount ./files with the files hash, so a changed file recreates them', () => {
-    const svc = service('prom', {}, { services: { prom: { image: 'prom/prometheus:v2.55.1', volumes: ['./files/prometheus.yml:/etc/prometheus/prometheus.yml:ro'], healthcheck: { test: ['CMD', 'true'] } }, other: { image: 'a/b:1', healthcheck: { test: ['CMD', 'true'] } } } });
+    const svc = service(
+      'prom',
+      {},
+      {
+        services: {
+          prom: {
+            image: 'prom/prometheus:v2.55.1',
+            volumes: ['./files/prometheus.yml:/etc/prometheus/prometheus.yml:ro'],
+            healthcheck: { test: ['CMD', 'true'] },
+          },
+          other: { image: 'a/b:1', healthcheck: { test: ['CMD', 'true'] } },
+        },
+      },
+    );
     const a = renderComposeObject({ ...svc, configFiles: { 'prometheus.yml': 'a: 1\n' } }, { host: ocean, images: {} });
     const b = renderComposeObject({ ...svc, configFiles: { 'prometheus.yml': 'a: 2\n' } }, { host: ocean, images: {} });
     const label = (c: typeof a, s: string) => (c.services[s] as unknown as { labels: Record<string, string> }).labels['homelab.files'];

@@ -42,9 +42,30 @@ export async function composeConfigIssues(svc: LoadedService, inventory: Invento
       mkdirSync(dirname(join(dir, f.name)), { recursive: true });
       writeFileSync(join(dir, f.name), f.content, { mode: f.mode === '0600' ? 0o600 : 0o644 });
     }
-    const result = await local.run(['docker', 'compose', '--project-directory', dir, '-f', join(dir, 'compose.yaml'), '--env-file', join(dir, '.env'), 'config', '--quiet'], { allowFailure: true });
+    const result = await local.run(
+      [
+        'docker',
+        'compose',
+        '--project-directory',
+        dir,
+        '-f',
+        join(dir, 'compose.yaml'),
+        '--env-file',
+        join(dir, '.env'),
+        'config',
+        '--quiet',
+      ],
+      { allowFailure: true },
+    );
     if (result.exitCode === 0) return [];
-    return [{ file: svc.files.compose, path: '', message: `docker compose config rejects the rendered file: ${result.stderr.trim().replaceAll(dir, '<release>')}`, hint: 'fix the compose file so that it follows the Compose specification' }];
+    return [
+      {
+        file: svc.files.compose,
+        path: '',
+        message: `docker compose config rejects the rendered file: ${result.stderr.trim().replaceAll(dir, '<release>')}`,
+        hint: 'fix the compose file so that it follows the Compose specification',
+      },
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -56,7 +77,13 @@ export interface ValidateOptions {
   onWarning?: (issue: ConfigIssue) => void;
 }
 
-export async function validateService(svc: LoadedService, inventory: Inventory, all: LoadedService[], local: Executor, options: ValidateOptions = {}): Promise<ConfigIssue[]> {
+export async function validateService(
+  svc: LoadedService,
+  inventory: Inventory,
+  all: LoadedService[],
+  local: Executor,
+  options: ValidateOptions = {},
+): Promise<ConfigIssue[]> {
   const secrets = checkServiceSecrets(svc, options.vault);
   for (const w of secrets.warnings) options.onWarning?.(w);
   const issues = [...staticIssues(svc, inventory, all), ...secrets.errors];

@@ -39,7 +39,15 @@ export function splitPayload(payload: string, file: string): SplitPayload {
   const inner = Buffer.from(payload, 'hex').toString('latin1');
   const [salt, hmac, ciphertext, extra] = inner.split('\n');
   const hex = /^[0-9a-fA-F]*$/;
-  if (salt === undefined || hmac === undefined || ciphertext === undefined || extra !== undefined || !hex.test(salt) || !hex.test(hmac) || !hex.test(ciphertext)) {
+  if (
+    salt === undefined ||
+    hmac === undefined ||
+    ciphertext === undefined ||
+    extra !== undefined ||
+    !hex.test(salt) ||
+    !hex.test(hmac) ||
+    !hex.test(ciphertext)
+  ) {
     throw new VaultFormatError(file, 'is corrupt or truncated: the vault data does not hold salt, HMAC and ciphertext');
   }
   if (hmac.length !== 64 || ciphertext.length === 0 || ciphertext.length % 32 !== 0 || salt.length === 0) {

@@ -26,13 +26,27 @@ export function formatEnvelope(payload: string, vaultId?: string): string {
 }
 
 export function parseEnvelope(text: string, file: string): Envelope {
-  const lines = text.trim().split(/\r?\n/).map((l) => l.trim());
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.trim());
   const header = lines[0] ?? '';
   const parts = header.split(';');
-  if (parts[0] !== vaultHeader) throw new VaultFormatError(file, 'is not an ansible-vault file (no $ANSIBLE_VAULT header)', 'encrypt it with `homelab vault encrypt`');
+  if (parts[0] !== vaultHeader)
+    throw new VaultFormatError(file, 'is not an ansible-vault file (no $ANSIBLE_VAULT header)', 'encrypt it with `homelab vault encrypt`');
   const [, version, cipher, vaultId] = parts;
-  if (version !== '1.1' && version !== '1.2') throw new VaultFormatError(file, `unknown vault format version "${version}" (known: 1.1, 1.2)`, 'use ansible-vault 2.4 or later formats');
-  if (cipher !== 'AES256') throw new VaultFormatError(file, `unknown vault cipher "${cipher}" (only AES256 is supported)`, 're-encrypt it with ansible-vault or homelab vault (AES256)');
+  if (version !== '1.1' && version !== '1.2')
+    throw new VaultFormatError(
+      file,
+      `unknown vault format version "${version}" (known: 1.1, 1.2)`,
+      'use ansible-vault 2.4 or later formats',
+    );
+  if (cipher !== 'AES256')
+    throw new VaultFormatError(
+      file,
+      `unknown vault cipher "${cipher}" (only AES256 is supported)`,
+      're-encrypt it with ansible-vault or homelab vault (AES256)',
+    );
   const payload = lines.slice(1).join('');
   if (!payload) throw new VaultFormatError(file, 'is truncated: the header has no data after it');
   if (!/^[0-9a-fA-F]*$/.test(payload)) throw new VaultFormatError(file, 'is corrupt: the vault data is not hexadecimal');

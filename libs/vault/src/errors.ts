@@ -11,9 +11,12 @@ export class VaultFormatError extends HomelabError {
 /** The HMAC did not match: the password is wrong, or the ciphertext was changed. */
 export class VaultDecryptError extends HomelabError {
   constructor(file: string, tried: string[]) {
-    super(`${file}: cannot decrypt: the HMAC does not match with ${tried.length === 1 ? `the password from ${tried[0]}` : `any of ${tried.length} passwords (${tried.join(', ')})`}. The password is wrong, or the file was modified`, {
-      hint: 'check ANSIBLE_VAULT_PASSWORD / --vault-password-file / --vault-id; if the password is right, restore the file from git',
-    });
+    super(
+      `${file}: cannot decrypt: the HMAC does not match with ${tried.length === 1 ? `the password from ${tried[0]}` : `any of ${tried.length} passwords (${tried.join(', ')})`}. The password is wrong, or the file was modified`,
+      {
+        hint: 'check ANSIBLE_VAULT_PASSWORD / --vault-password-file / --vault-id; if the password is right, restore the file from git',
+      },
+    );
   }
 }
 

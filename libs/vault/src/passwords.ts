@@ -24,14 +24,24 @@ export async function readPasswordSource(path: string, label: string): Promise<B
     executable = false;
   }
   if (executable) {
-    const out = await new LocalExecutor({ env: process.env as Record<string, string> }).run(/-client(\.[a-z]+)?$/.test(path) ? [path, '--vault-id', label] : [path], { allowFailure: true, display: path });
-    if (out.exitCode !== 0) throw new VaultPasswordError(`vault password script ${path} failed with exit code ${out.exitCode}: ${out.stderr.trim()}`, 'run it by hand to see why');
+    const out = await new LocalExecutor({ env: process.env as Record<string, string> }).run(
+      /-client(\.[a-z]+)?$/.test(path) ? [path, '--vault-id', label] : [path],
+      { allowFailure: true, display: path },
+    );
+    if (out.exitCode !== 0)
+      throw new VaultPasswordError(
+        `vault password script ${path} failed with exit code ${out.exitCode}: ${out.stderr.trim()}`,
+        'run it by hand to see why',
+      );
     return Buffer.from(out.stdout.trim(), 'utf8');
   }
   try {
     return Buffer.from(readFileSync(path, 'utf8').trim(), 'utf8');
   } catch {
-    throw new VaultPasswordError(`cannot read the vault password file ${path}`, 'check the path given to --vault-password-file or --vault-id');
+    throw new VaultPasswordError(
+      `cannot read the vault password file ${path}`,
+      'check the path given to --vault-password-file or --vault-id',
+    );
   }
 }
 
@@ -39,7 +49,11 @@ async function fromVaultId(spec: string, prompt: PasswordOptions['prompt']): Pro
   const at = spec.indexOf('@');
   const [label, source] = at < 0 ? ['default', spec] : [spec.slice(0, at) || 'default', spec.slice(at + 1)];
   if (source === 'prompt' || source === 'prompt_ask_vault_pass') {
-    if (!prompt) throw new VaultPasswordError(`--vault-id ${spec} asks for a prompt, but there is no terminal`, 'give a password file or set ANSIBLE_VAULT_PASSWORD');
+    if (!prompt)
+      throw new VaultPasswordError(
+        `--vault-id ${spec} asks for a prompt, but there is no terminal`,
+        'give a password file or set ANSIBLE_VAULT_PASSWORD',
+      );
     return { id: label, password: Buffer.from(await prompt(`Vault password (${label}): `), 'utf8'), source: `--vault-id ${label}@prompt` };
   }
   return { id: label, password: await readPasswordSource(source, label), source: `--vault-id ${label}@${source}` };
@@ -48,20 +62,41 @@ async function fromVaultId(spec: string, prompt: PasswordOptions['prompt']): Pro
 // True when some source other than the prompt names a password (flags or environment).
 export function passwordGiven(options: PasswordOptions = {}): boolean {
   const env = options.env ?? process.env;
-  return Boolean(options.vaultIds?.length || options.passwordFiles?.length || env.ANSIBLE_VAULT_IDENTITY_LIST || env.ANSIBLE_VAULT_PASSWORD_FILE || env.ANSIBLE_VAULT_PASSWORD);
+  return Boolean(
+    options.vaultIds?.length ||
+      options.passwordFiles?.length ||
+      env.ANSIBLE_VAULT_IDENTITY_LIST ||
+      env.ANSIBLE_VAULT_PASSWORD_FILE ||
+      env.ANSIBLE_VAULT_PASSWORD,
+  );
 }
 
 export async function resolveVaultSecrets(options: PasswordOptions = {}): Promise<VaultSecret[]> {
   const env = options.env ?? process.env;
   const secrets: VaultSecret[] = [];
   for (const spec of options.vaultIds ?? []) secrets.push(await fromVaultId(spec, options.prompt));
-  for (const file of options.passwordFiles ?? []) secrets.push({ id: 'default', password: await readPasswordSource(file, 'default'), source: `--vault-password-file ${file}` });
-  for (const spec of (env.ANSIBLE_VAULT_IDENTITY_LIST ?? '').split(',').map((s) => s.trim()).filter(Boolean)) secrets.push(await fromVaultId(spec, options.prompt));
-  if (env.ANSIBLE_VAULT_PASSWORD_FILE) secrets.push({ id: 'default', password: await readPasswordSource(env.ANSIBLE_VAULT_PASSWORD_FILE, 'default'), source: `ANSIBLE_VAULT_PASSWORD_FILE (${env.ANSIBLE_VAULT_PASSWORD_FILE})` });
-  if (env.ANSIBLE_VAULT_PASSWORD) secrets.push({ id: 'default', password: Buffer.from(env.ANSIBLE_VAULT_PASSWORD, 'utf8'), source: 'ANSIBLE_VAULT_PASSWORD' });
-  if (secrets.length === 0 && options.prompt) secrets.push({ id: 'default', password: Buffer.from(await options.prompt('Vault password: '), 'utf8'), source: 'the prompt' });
+  for (const file of options.passwordFiles ?? [])
+    secrets.push({ id: 'default', password: await readPasswordSource(file, 'default'), source: `--vault-password-file ${file}` });
+  for (const spec of (env.ANSIBLE_VAULT_IDENTITY_LIST ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean))
+    secrets.push(await fromVaultId(spec, options.prompt));
+  if (env.ANSIBLE_VAULT_PASSWORD_FILE)
+    secrets.push({
+      id: 'default',
+      password: await readPasswordSource(env.ANSIBLE_VAULT_PASSWORD_FILE, 'default'),
+      source: `ANSIBLE_VAULT_PASSWORD_FILE (${env.ANSIBLE_VAULT_PASSWORD_FILE})`,
+    });
+  if (env.ANSIBLE_VAULT_PASSWORD)
+    secrets.push({ id: 'default', password: Buffer.from(env.ANSIBLE_VAULT_PASSWORD, 'utf8'), source: 'ANSIBLE_VAULT_PASSWORD' });
+  if (secrets.length === 0 && options.prompt)
+    secrets.push({ id: 'default', password: Buffer.from(await options.prompt('Vault password: '), 'utf8'), source: 'the prompt' });
   if (secrets.length === 0) {
-    throw new VaultPasswordError('no vault password given', 'set ANSIBLE_VAULT_PASSWORD, or pass --vault-password-file FILE or --vault-id label@FILE');
+    throw new VaultPasswordError(
+      'no vault password given',
+      'set ANSIBLE_VAULT_PASSWORD, or pass --vault-password-file FILE or --vault-id label@FILE',
+    );
   }
   return secrets;
 }

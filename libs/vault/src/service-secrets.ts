@@ -9,7 +9,8 @@ import { isVaulted } from './envelope.ts';
 import { writeFileAtomic } from './vault-file.ts';
 
 export const secretsFileName = 'secrets.vault.yaml';
-export const secretsHeader = '# Secrets of this service: names in clear, values encrypted with ansible-vault (homelab vault set <service> <KEY>).\n';
+export const secretsHeader =
+  '# Secrets of this service: names in clear, values encrypted with ansible-vault (homelab vault set <service> <KEY>).\n';
 
 function relative(svc: LoadedService): string {
   return `packages/${svc.name}/${secretsFileName}`;
@@ -30,25 +31,57 @@ export function checkServiceSecrets(svc: LoadedService, secrets?: VaultSecret[])
   const warnings: ConfigIssue[] = [];
   const required = svc.spec.secrets.filter((n) => !svc.spec.optionalSecrets.includes(n));
   if (!svc.secretsFile) {
-    if (required.length) warnings.push({ file: svc.files.service, path: 'secrets', message: `${file} does not exist yet, so ${required.join(', ')} cannot be deployed`, hint: `npx homelab vault import <ansible vars file> --map <mapping>, or: echo -n VALUE | npx homelab vault set ${svc.name} <KEY>` });
+    if (required.length)
+      warnings.push({
+        file: svc.files.service,
+        path: 'secrets',
+        message: `${file} does not exist yet, so ${required.join(', ')} cannot be deployed`,
+        hint: `npx homelab vault import <ansible vars file> --map <mapping>, or: echo -n VALUE | npx homelab vault set ${svc.name} <KEY>`,
+      });
     return { errors, warnings };
   }
   let vars: VarsFile;
   try {
     vars = parseVars(readFileSync(svc.secretsFile, 'utf8'), file, secrets);
   } catch (error) {
-    return { errors: [{ file, path: '', message: (error as Error).message.replace(`${file}: `, ''), hint: 'fix or restore the secrets file' }], warnings };
+    return {
+      errors: [{ file, path: '', message: (error as Error).message.replace(`${file}: `, ''), hint: 'fix or restore the secrets file' }],
+      warnings,
+    };
   }
   if (vars.wholeFile && !secrets) {
-    warnings.push({ file, path: '', message: 'is encrypted as a whole, so its secret names cannot be checked without the vault password', hint: 'set ANSIBLE_VAULT_PASSWORD, or keep values inline (homelab vault set)' });
+    warnings.push({
+      file,
+      path: '',
+      message: 'is encrypted as a whole, so its secret names cannot be checked without the vault password',
+      hint: 'set ANSIBLE_VAULT_PASSWORD, or keep values inline (homelab vault set)',
+    });
     return { errors, warnings };
   }
   for (const name of required) {
-    if (!vars.entries.has(name)) errors.push({ file: svc.files.service, path: 'secrets', message: `secret ${name} is not in ${file}`, hint: `echo -n VALUE | npx homelab vault set ${svc.name} ${name}` });
+    if (!vars.entries.has(name))
+      errors.push({
+        file: svc.files.service,
+        path: 'secrets',
+        message: `secret ${name} is not in ${file}`,
+        hint: `echo -n VALUE | npx homelab vault set ${svc.name} ${name}`,
+      });
   }
   for (const [name, value] of vars.entries) {
-    if (!svc.spec.secrets.includes(name)) warnings.push({ file, path: name, message: `secret ${name} is not used by the service`, hint: `name it in secrets of ${svc.files.service}, or remove it` });
-    else if (!vars.wholeFile && !(value instanceof Vaulted)) errors.push({ file, path: name, message: `secret ${name} is stored in clear text`, hint: `encrypt it: npx homelab vault set ${svc.name} ${name}` });
+    if (!svc.spec.secrets.includes(name))
+      warnings.push({
+        file,
+        path: name,
+        message: `secret ${name} is not used by the service`,
+        hint: `name it in secrets of ${svc.files.service}, or remove it`,
+      });
+    else if (!vars.wholeFile && !(value instanceof Vaulted))
+      errors.push({
+        file,
+        path: name,
+        message: `secret ${name} is stored in clear text`,
+        hint: `encrypt it: npx homelab vault set ${svc.name} ${name}`,
+      });
   }
   return { errors, warnings };
 }
@@ -59,7 +92,14 @@ export function readServiceSecrets(svc: LoadedService, secrets: VaultSecret[]): 
   const required = svc.spec.secrets.filter((n) => !svc.spec.optionalSecrets.includes(n));
   if (!svc.secretsFile) {
     if (required.length === 0) return Object.fromEntries(svc.spec.secrets.map((n) => [n, '']));
-    throw new ConfigError(required.map((name) => ({ file: svc.files.service, path: 'secrets', message: `secret ${name} has no value: ${relative(svc)} does not exist`, hint: `echo -n VALUE | npx homelab vault set ${svc.name} ${name}` })));
+    throw new ConfigError(
+      required.map((name) => ({
+        file: svc.files.service,
+        path: 'secrets',
+        message: `secret ${name} has no value: ${relative(svc)} does not exist`,
+        hint: `echo -n VALUE | npx homelab vault set ${svc.name} ${name}`,
+      })),
+    );
   }
   const { errors } = checkServiceSecrets(svc, secrets);
   if (errors.length) throw new ConfigError(errors);
@@ -80,7 +120,8 @@ export function setSecret(file: string, key: string, value: string, secret: Vaul
   }
   const entries = new Map<string, Vaulted>();
   if (existsSync(file)) {
-    for (const [k, v] of parseVars(readFileSync(file, 'utf8'), file).entries) entries.set(k, v instanceof Vaulted ? v : vaultValue(String(v ?? ''), secret));
+    for (const [k, v] of parseVars(readFileSync(file, 'utf8'), file).entries)
+      entries.set(k, v instanceof Vaulted ? v : vaultValue(String(v ?? ''), secret));
   }
   entries.set(key, vaultValue(value, secret));
   writeFileAtomic(file, formatVars(entries, secretsHeader));

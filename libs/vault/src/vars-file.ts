@@ -20,7 +20,11 @@ export const vaultTag: ScalarTag = {
   resolve: (text) => new Vaulted(text),
   stringify: (item, ctx) => {
     const value = (item.value as Vaulted).envelope;
-    return `|\n${value.trimEnd().split('\n').map((l) => `${ctx.indent}  ${l}`).join('\n')}`;
+    return `|\n${value
+      .trimEnd()
+      .split('\n')
+      .map((l) => `${ctx.indent}  ${l}`)
+      .join('\n')}`;
   },
 };
 
@@ -58,7 +62,8 @@ export function parseVars(text: string, file: string, secrets?: VaultSecret[]): 
 export function decryptVars(vars: VarsFile, secrets: VaultSecret[], file: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of vars.entries) {
-    out[key] = value instanceof Vaulted ? decryptText(value.envelope, secrets, `${file} (${key})`).plaintext.toString('utf8') : String(value ?? '');
+    out[key] =
+      value instanceof Vaulted ? decryptText(value.envelope, secrets, `${file} (${key})`).plaintext.toString('utf8') : String(value ?? '');
   }
   return out;
 }

@@ -15,7 +15,9 @@ function header(text: string): string {
 // Clear YAML of a vars file with inline vaulted values (for view and edit).
 export function clearVars(text: string, file: string, secrets: VaultSecret[]): string {
   const values = decryptVars(parseVars(text, file), secrets, file);
-  return Object.entries(values).map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`).join('');
+  return Object.entries(values)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`)
+    .join('');
 }
 
 // Re-vaults edited values; unchanged ones keep their ciphertext so the git diff shows only what changed.

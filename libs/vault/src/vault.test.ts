@@ -79,7 +79,11 @@ describe('conformance with ansible-vault', () => {
     const theirs = join(dir, 'layout');
     writeFileSync(theirs, 'x');
     await ansibleVault('encrypt', '--vault-password-file', passwordFile, theirs);
-    expect(readFileSync(theirs, 'utf8').split('\n').map((l) => l.length)).toEqual(lines.map((l) => l.length));
+    expect(
+      readFileSync(theirs, 'utf8')
+        .split('\n')
+        .map((l) => l.length),
+    ).toEqual(lines.map((l) => l.length));
   });
 
   it('inline !vault values: ansible-vault encrypt_string output reads, and ansible reads ours', async () => {
@@ -88,8 +92,32 @@ describe('conformance with ansible-vault', () => {
     expect(decryptVars(vars, [secret], 'vars.yml')).toEqual({ plain: '1', db_password: 'päss wörd' });
 
     const file = join(dir, 'inline.yml');
-    writeFileSync(file, formatVars(new Map([['api_token', vaultValue('tök€n', secret)], ['db_password', vaultValue('s3cret', secret)]])));
-    const debug = await execa('ansible', ['localhost', '-c', 'local', '-m', 'debug', '-a', 'msg={{ api_token }}|{{ db_password }}', '-e', `@${file}`, '--vault-password-file', passwordFile], { env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false' } });
+    writeFileSync(
+      file,
+      formatVars(
+        new Map([
+          ['api_token', vaultValue('tök€n', secret)],
+          ['db_password', vaultValue('s3cret', secret)],
+        ]),
+      ),
+    );
+    const debug = await execa(
+      'ansible',
+      [
+        'localhost',
+        '-c',
+        'local',
+        '-m',
+        'debug',
+        '-a',
+        'msg={{ api_token }}|{{ db_password }}',
+        '-e',
+        `@${file}`,
+        '--vault-password-file',
+        passwordFile,
+      ],
+      { env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false' } },
+    );
     expect(debug.stdout).toContain('"msg": "tök€n|s3cret"');
   });
 });
@@ -99,7 +127,9 @@ describe('failures name the file', () => {
 
   it('a wrong password', () => {
     expect(() => decryptText(good, [{ ...secret, password: Buffer.from('nope') }], 'a.vault')).toThrow(VaultDecryptError);
-    expect(() => decryptText(good, [{ ...secret, password: Buffer.from('nope') }], 'a.vault')).toThrow(/a\.vault: cannot decrypt: the HMAC does not match with the password from test/);
+    expect(() => decryptText(good, [{ ...secret, password: Buffer.from('nope') }], 'a.vault')).toThrow(
+      /a\.vault: cannot decrypt: the HMAC does not match with the password from test/,
+    );
   });
 
   it('a tampered file (one ciphertext byte changed): HMAC mismatch', () => {
@@ -121,8 +151,12 @@ describe('failures name the file', () => {
 
   it('an unknown format or cipher', () => {
     expect(() => decryptText('hello', [secret], 'd.yml')).toThrow(/d\.yml: is not an ansible-vault file/);
-    expect(() => decryptText(good.replace('1.1;AES256', '1.1;AES128'), [secret], 'e.vault')).toThrow(/e\.vault: unknown vault cipher "AES128"/);
-    expect(() => decryptText(good.replace('1.1;AES256', '2.0;AES256'), [secret], 'f.vault')).toThrow(/f\.vault: unknown vault format version "2\.0"/);
+    expect(() => decryptText(good.replace('1.1;AES256', '1.1;AES128'), [secret], 'e.vault')).toThrow(
+      /e\.vault: unknown vault cipher "AES128"/,
+    );
+    expect(() => decryptText(good.replace('1.1;AES256', '2.0;AES256'), [secret], 'f.vault')).toThrow(
+      /f\.vault: unknown vault format version "2\.0"/,
+    );
   });
 
   it('formats a 1.2 header only for a real vault id', () => {

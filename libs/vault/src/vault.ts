@@ -17,7 +17,11 @@ export function encryptText(plaintext: Buffer | string, secret: VaultSecret, opt
 }
 
 // Tries the secret whose id the file names first, then the others (as ansible does).
-export function decryptText(text: string, secrets: VaultSecret[], file: string): { plaintext: Buffer; secret: VaultSecret; vaultId: string | undefined } {
+export function decryptText(
+  text: string,
+  secrets: VaultSecret[],
+  file: string,
+): { plaintext: Buffer; secret: VaultSecret; vaultId: string | undefined } {
   const envelope = parseEnvelope(text, file);
   const parts = splitPayload(envelope.payload, file);
   const ordered = [...secrets.filter((s) => s.id === envelope.vaultId), ...secrets.filter((s) => s.id !== envelope.vaultId)];
@@ -25,5 +29,8 @@ export function decryptText(text: string, secrets: VaultSecret[], file: string):
     const plaintext = decryptPayload(parts, secret.password, file);
     if (plaintext) return { plaintext, secret, vaultId: envelope.vaultId };
   }
-  throw new VaultDecryptError(file, ordered.map((s) => s.source));
+  throw new VaultDecryptError(
+    file,
+    ordered.map((s) => s.source),
+  );
 }

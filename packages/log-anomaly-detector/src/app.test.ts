@@ -34,7 +34,16 @@ async function until<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T
 beforeAll(async () => {
   amPort = await freePort();
   writeFileSync(join(dir, 'am.yml'), 'route:\n  receiver: devnull\n  group_wait: 1s\nreceivers:\n  - name: devnull\n');
-  alertmanager = execa('prometheus-alertmanager', [`--config.file=${join(dir, 'am.yml')}`, `--storage.path=${join(dir, 'am-data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address='], { reject: false });
+  alertmanager = execa(
+    'prometheus-alertmanager',
+    [
+      `--config.file=${join(dir, 'am.yml')}`,
+      `--storage.path=${join(dir, 'am-data')}`,
+      `--web.listen-address=127.0.0.1:${amPort}`,
+      '--cluster.listen-address=',
+    ],
+    { reject: false },
+  );
   await until(async () => ((await fetch(`http://127.0.0.1:${amPort}/-/ready`)).ok ? true : undefined), 20_000);
 }, 30_000);
 
@@ -48,14 +57,27 @@ describe('log-anomaly-detector end to end', () => {
   it('lines a real process appends are tailed, and the alert arrives in Alertmanager', async () => {
     const log = join(dir, 'app.log');
     writeFileSync(log, '');
-    const config = configFromEnv({ LAD_FILES: log, LAD_ALERTMANAGER_URL: `http://127.0.0.1:${amPort}`, LAD_PORT: '0', LAD_HOST: '127.0.0.1', LAD_WINDOW_SECONDS: '1', LAD_WARMUP_WINDOWS: '2' });
+    const config = configFromEnv({
+      LAD_FILES: log,
+      LAD_ALERTMANAGER_URL: `http://127.0.0.1:${amPort}`,
+      LAD_PORT: '0',
+      LAD_HOST: '127.0.0.1',
+      LAD_WINDOW_SECONDS: '1',
+      LAD_WARMUP_WINDOWS: '2',
+    });
     const app = new App(config);
     await app.start();
     try {
-      const writer = execa('sh', ['-c', `for i in $(seq 1 40); do echo "GET /index.html 200 $i ms" >> ${log}; sleep 0.1; done; echo "ERROR kernel: EXT4-fs error (device sda1): ext4_find_entry:1455: inode #2: comm nginx: reading directory lblock 0" >> ${log}`]);
+      const writer = execa('sh', [
+        '-c',
+        `for i in $(seq 1 40); do echo "GET /index.html 200 $i ms" >> ${log}; sleep 0.1; done; echo "ERROR kernel: EXT4-fs error (device sda1): ext4_find_entry:1455: inode #2: comm nginx: reading directory lblock 0" >> ${log}`,
+      ]);
       await writer;
       const alerts = await until(async () => {
-        const r = (await (await fetch(`http://127.0.0.1:${amPort}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string>; annotations: Record<string, string> }>;
+        const r = (await (await fetch(`http://127.0.0.1:${amPort}/api/v2/alerts`)).json()) as Array<{
+          labels: Record<string, string>;
+          annotations: Record<string, string>;
+        }>;
         return r.find((a) => a.labels.alertname === 'NewLogTemplate') ? r : undefined;
       }, 15_000);
       const alert = alerts.find((a) => a.labels.alertname === 'NewLogTemplate')!;

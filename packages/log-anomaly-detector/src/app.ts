@@ -27,17 +27,24 @@ export interface AppConfig {
 
 // Reads LAD_* variables; webhook URLs are secrets and come only from the environment.
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (v: string | undefined) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const rulesFile = env.LAD_RULES;
   const rules = rulesFile ? ((parse(readFileSync(rulesFile, 'utf8')) as { rules?: PatternRule[] }).rules ?? []) : [];
   for (const r of rules) {
-    if (!r.name || !r.pattern || !['info', 'warning', 'critical'].includes(r.severity)) throw new Error(`${rulesFile}: each rule needs name, pattern and severity (info | warning | critical)`);
+    if (!r.name || !r.pattern || !['info', 'warning', 'critical'].includes(r.severity))
+      throw new Error(`${rulesFile}: each rule needs name, pattern and severity (info | warning | critical)`);
     new RegExp(r.pattern);
   }
   return {
     files: list(env.LAD_FILES),
     stdin: env.LAD_STDIN === '1',
-    loki: env.LAD_LOKI_URL ? { url: env.LAD_LOKI_URL, query: env.LAD_LOKI_QUERY ?? '{job=~".+"}', backfillMinutes: Number(env.LAD_LOKI_BACKFILL_MINUTES ?? 60) } : undefined,
+    loki: env.LAD_LOKI_URL
+      ? { url: env.LAD_LOKI_URL, query: env.LAD_LOKI_QUERY ?? '{job=~".+"}', backfillMinutes: Number(env.LAD_LOKI_BACKFILL_MINUTES ?? 60) }
+      : undefined,
     alertmanagerUrl: env.LAD_ALERTMANAGER_URL || undefined,
     discordWebhook: env.LAD_DISCORD_WEBHOOK || undefined,
     slackWebhook: env.LAD_SLACK_WEBHOOK || undefined,
@@ -121,10 +128,15 @@ export class App {
     let since = now;
     while (!controller.signal.aborted) {
       try {
-        await tail(loki, since, (e) => {
-          since = e.ts + 1;
-          push(e);
-        }, controller.signal);
+        await tail(
+          loki,
+          since,
+          (e) => {
+            since = e.ts + 1;
+            push(e);
+          },
+          controller.signal,
+        );
       } catch (e) {
         this.log(`loki tail: ${(e as Error).message}; retrying in 5s`);
       }

@@ -18,7 +18,11 @@ const inventory = workspace.inventory;
 const ocean = inventory.hosts.ocean!;
 const pkg = (name: string) => workspace.services.find((s) => s.name === name)!;
 
-const parts = [labPart(pkg('nextcloud'), ['nextcloud-db', 'nextcloud-redis']), labPart(pkg('wordpress'), ['wordpress-db']), labPart(pkg('grafana'), ['grafana-db'])];
+const parts = [
+  labPart(pkg('nextcloud'), ['nextcloud-db', 'nextcloud-redis']),
+  labPart(pkg('wordpress'), ['wordpress-db']),
+  labPart(pkg('grafana'), ['grafana-db']),
+];
 const probe = (svc: string, service: string) => execProbe(parts.find((p) => p.name === svc)!, service);
 const removeDatabases = () => removeParts(parts, inventory);
 
@@ -29,8 +33,12 @@ beforeAll(async () => {
 afterAll(removeDatabases, 120_000);
 
 describe('catalog databases on real MariaDB and Redis in the lab', () => {
-  it('each package\'s database services deploy, and pass the package\'s own exec probes', async () => {
-    for (const part of parts) expect(part.spec.health.probes.map((p) => p.type), part.name).toContain('exec');
+  it("each package's database services deploy, and pass the package's own exec probes", async () => {
+    for (const part of parts)
+      expect(
+        part.spec.health.probes.map((p) => p.type),
+        part.name,
+      ).toContain('exec');
     const results = await deployParts(parts, inventory);
     for (const r of results) expect(r.result, `${r.service}: ${r.message}`).toBe('deployed');
     const executor = new SshExecutor(ocean);
@@ -47,9 +55,14 @@ describe('catalog databases on real MariaDB and Redis in the lab', () => {
 
   it('the probes fail on what the real servers answer to a wrong password (they are not open-port checks)', async () => {
     const target = probeTarget(ocean, new SshExecutor(ocean), 'nextcloud');
-    const wrong = (p: Extract<Probe, { type: 'exec' }>, from: string) => ({ ...p, command: p.command.map((a) => a.replace(from, 'not-the-password')) });
+    const wrong = (p: Extract<Probe, { type: 'exec' }>, from: string) => ({
+      ...p,
+      command: p.command.map((a) => a.replace(from, 'not-the-password')),
+    });
     const db = wrong(probe('nextcloud', 'nextcloud-db'), '"$MARIADB_PASSWORD"');
-    await expect(probeOnce({ ...parts[0]!.spec.health, probes: [db] }, target)).rejects.toThrow(/exit code 1 \(output "ERROR 1045 \(28000\): Access denied for user 'nextcloud'/);
+    await expect(probeOnce({ ...parts[0]!.spec.health, probes: [db] }, target)).rejects.toThrow(
+      /exit code 1 \(output "ERROR 1045 \(28000\): Access denied for user 'nextcloud'/,
+    );
     const redis = wrong(probe('nextcloud', 'nextcloud-redis'), '"$REDIS_PASSWORD"');
     // redis-cli exits 0 on an error reply: only the output tells.
     const failure = await probeOnce({ ...parts[0]!.spec.health, probes: [redis] }, target).catch((e: unknown) => e);

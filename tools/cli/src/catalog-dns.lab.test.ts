@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => removeParts([part], inventory), 120_000);
 
 describe('Pi-hole forwards .home to BIND 9 on dns01', () => {
-  it('BIND 9 and then Pi-hole deploy, and Pi-hole\'s own probe gets ocean.home from BIND through it', async () => {
+  it("BIND 9 and then Pi-hole deploy, and Pi-hole's own probe gets ocean.home from BIND through it", async () => {
     expect(image).not.toMatch(/^lab\//);
     const results = [...(await deployParts([pkg('bind9')], inventory)), ...(await deployParts([part], inventory))];
     for (const r of results) expect(r.result, `${r.service}: ${r.message}`).toMatch(/^(deployed|unchanged)$/);
@@ -47,13 +47,18 @@ describe('Pi-hole forwards .home to BIND 9 on dns01', () => {
   it('the probe fails on a name BIND does not have (it checks the answer, not the port)', async () => {
     const probe = execProbe(part, 'pihole');
     const missing = { ...probe, command: probe.command.map((a) => (a === 'ocean.home' ? 'nosuchhost.home' : a)) };
-    const failure = await probeOnce({ ...part.spec.health, probes: [missing] }, probeTarget(dns01, new SshExecutor(dns01), 'pihole')).catch((e: unknown) => e);
+    const failure = await probeOnce({ ...part.spec.health, probes: [missing] }, probeTarget(dns01, new SshExecutor(dns01), 'pihole')).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(NotReadyError);
     expect(String(failure)).toContain('output does not match /^192\\.168\\.1\\.143$/ (got "")');
   });
 
   it('the compose healthcheck of the package (dig pi.hole) passes', async () => {
-    const report = await runHealthTest({ probes: [{ type: 'container', service: 'pihole' }], timeoutSeconds: 60, intervalSeconds: 1 }, probeTarget(dns01, new SshExecutor(dns01), 'pihole'));
+    const report = await runHealthTest(
+      { probes: [{ type: 'container', service: 'pihole' }], timeoutSeconds: 60, intervalSeconds: 1 },
+      probeTarget(dns01, new SshExecutor(dns01), 'pihole'),
+    );
     expect(report.healthy, report.detail.join('; ')).toBe(true);
   }, 90_000);
 });

@@ -8,7 +8,12 @@ import { labUp } from '@homelab/lab';
 import { repoRoot } from '@homelab/model/testing';
 
 const services = ['prometheus', 'alertmanager', 'node-exporter', 'nginx', 'bind9'];
-const homelab = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args], { cwd: repoRoot, reject: false, all: true });
+const homelab = (...args: string[]) =>
+  execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args], {
+    cwd: repoRoot,
+    reject: false,
+    all: true,
+  });
 
 beforeAll(async () => {
   await labUp(repoRoot, () => {});
@@ -21,7 +26,9 @@ describe('catalog services on real servers in the lab', () => {
     for (const s of services) expect(deploy.stdout).toMatch(new RegExp(`^${s}\\s+(ocean|dns01)\\s+(deployed|unchanged)`, 'm'));
     const health = await homelab('health', ...services, '--inventory', 'lab');
     expect(health.exitCode, String(health.all)).toBe(0);
-    expect(health.stdout).toContain('✔ alertmanager on ocean: GET http://10.231.0.2:9093/-/healthy: 200; GET http://10.231.0.2:9093/api/v2/status: 200');
+    expect(health.stdout).toContain(
+      '✔ alertmanager on ocean: GET http://10.231.0.2:9093/-/healthy: 200; GET http://10.231.0.2:9093/api/v2/status: 200',
+    );
     expect(health.stdout).toContain('✔ nginx on ocean: GET http://10.231.0.2:80/healthz: 200; GET http://10.231.0.2:80/nginx_status: 200');
   }, 300_000);
 
@@ -43,7 +50,9 @@ describe('catalog services on real servers in the lab', () => {
     expect(r.exitCode, String(r.all)).toBe(0);
     const { hosts } = JSON.parse(r.stdout) as { hosts: Array<{ host: string; facts: Record<string, unknown> }> };
     expect(hosts.map((h) => h.host)).toEqual(['dns01', 'ocean']);
-    const server = await execa('docker', ['version', '--format', '{{.Server.Version}}'], { env: { DOCKER_HOST: 'unix:///run/lab/ocean/docker.sock' } });
+    const server = await execa('docker', ['version', '--format', '{{.Server.Version}}'], {
+      env: { DOCKER_HOST: 'unix:///run/lab/ocean/docker.sock' },
+    });
     expect(hosts[1]!.facts).toMatchObject({ docker: server.stdout.trim(), systemd: false, gpus: [], nvidiaSmi: { installed: false } });
     expect(hosts[1]!.facts.freeDiskMiB).toBeGreaterThan(0);
   });

@@ -39,7 +39,13 @@ function deployRoot(host: string) {
 }
 
 describe('deploy on the lab', () => {
-  const web = (over: Partial<TestService> = {}): TestService => ({ name: `${lab.prefix}-web`, host: 'ocean', port: 18081, title: 'v1', ...over });
+  const web = (over: Partial<TestService> = {}): TestService => ({
+    name: `${lab.prefix}-web`,
+    host: 'ocean',
+    port: 18081,
+    title: 'v1',
+    ...over,
+  });
 
   it('first deploy: healthy and answering; second deploy: unchanged, no container restarted', async () => {
     lab.write(web());
@@ -160,7 +166,9 @@ describe('deploy on the lab', () => {
 
   it('status --json shows what runs where, with version, health and deploy time', async () => {
     const r = await lab.cli(['status', '--json', 'ocean']);
-    const status = JSON.parse(r.stdout) as { services: Array<{ service: string; host: string; version: string; health: string; deployedAt: string }> };
+    const status = JSON.parse(r.stdout) as {
+      services: Array<{ service: string; host: string; version: string; health: string; deployedAt: string }>;
+    };
     const row = status.services.find((s) => s.service === web().name)!;
     expect(row).toMatchObject({ host: 'ocean', version: '1.0.0', health: 'healthy' });
     expect(Date.parse(row.deployedAt)).toBeGreaterThan(Date.now() - 10 * 60_000);

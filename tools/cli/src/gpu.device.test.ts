@@ -30,12 +30,19 @@ describe.runIf(installed)('the GPU library on a real NVIDIA driver', () => {
 
     const list = smi('-L');
     record('nvidia-smi-L.txt', list);
-    const listed = [...list.matchAll(/^GPU (\d+): (.+?) \(UUID: (GPU-[0-9a-f-]+)\)$/gm)].map((m) => ({ index: Number(m[1]), name: m[2], uuid: m[3] }));
+    const listed = [...list.matchAll(/^GPU (\d+): (.+?) \(UUID: (GPU-[0-9a-f-]+)\)$/gm)].map((m) => ({
+      index: Number(m[1]),
+      name: m[2],
+      uuid: m[3],
+    }));
     expect(gpus.map((g) => ({ index: g.index, name: g.name, uuid: g.uuid }))).toEqual(listed);
 
     const withUnits = smi('--query-gpu=memory.total,driver_version', '--format=csv,noheader');
     record('nvidia-smi-units.csv', withUnits);
-    const totals = withUnits.trim().split('\n').map((l) => l.split(',').map((c) => c.trim()));
+    const totals = withUnits
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',').map((c) => c.trim()));
     for (const [i, g] of gpus.entries()) {
       expect(`${g.memoryTotalMiB} MiB`).toBe(totals[i]![0]);
       expect(g.driverVersion).toBe(totals[i]![1]);

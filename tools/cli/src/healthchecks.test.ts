@@ -20,7 +20,9 @@ const healthchecks = workspace.services.flatMap((svc) =>
   Object.entries(svc.compose.services).map(([name, def]) => ({ svc, name, test: (def.healthcheck?.test ?? []) as string[] })),
 );
 const checks = healthchecks.flatMap(({ svc, name, test: [form, program, flag, script] }) =>
-  form === 'CMD' && (program === 'bash' || program === 'python3') && flag === '-c' && script && /127\.0\.0\.1[:/]\d+/.test(script) ? [{ svc, name, program, script }] : [],
+  form === 'CMD' && (program === 'bash' || program === 'python3') && flag === '-c' && script && /127\.0\.0\.1[:/]\d+/.test(script)
+    ? [{ svc, name, program, script }]
+    : [],
 );
 
 let server: Server;
@@ -67,7 +69,11 @@ const processChecks = healthchecks.flatMap(({ name, test: [form, script = ''] })
 
 describe('process healthchecks do not match themselves', () => {
   it('kometa and the GitHub runners use them', () => {
-    expect(processChecks.map((c) => `${c.name}: ${c.process}`).sort()).toEqual(['github-runner: Runner.Listener', 'kometa: kometa.py', 'lab-runner: Runner.Listener']);
+    expect(processChecks.map((c) => `${c.name}: ${c.process}`).sort()).toEqual([
+      'github-runner: Runner.Listener',
+      'kometa: kometa.py',
+      'lab-runner: Runner.Listener',
+    ]);
   });
 
   for (const { name, script, process } of processChecks) {

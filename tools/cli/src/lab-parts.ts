@@ -40,6 +40,9 @@ export async function removeParts(parts: LoadedService[], inventory: Inventory):
     const host = inventory.hosts[part.spec.host]!;
     const executor = new SshExecutor(host);
     const root = servicePaths(host.deployRoot, part.name).root;
-    await executor.sh(`docker compose -p ${quote(part.name)} down --remove-orphans >/dev/null 2>&1; rm -rf ${quote(root)} ${quote(hostValues(part.name, host).CONFIG_ROOT!)}`, { display: `remove ${part.name}` });
+    await executor.sh(
+      `docker compose -p ${quote(part.name)} down --remove-orphans >/dev/null 2>&1; rm -rf ${quote(root)} ${quote(hostValues(part.name, host).CONFIG_ROOT!)}`,
+      { display: `remove ${part.name}` },
+    );
   }
 }

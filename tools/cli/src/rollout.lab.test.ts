@@ -48,8 +48,12 @@ describe('rollout of replicas with a busy one', () => {
   it('the job on a busy replica finishes on the old release; then every replica is on the new one', async () => {
     const name = `${lab.prefix}-runners`;
     const replicas = async () => {
-      const ids = (await lab.docker('ocean', ['ps', '-q', '--filter', `label=com.docker.compose.project=${name}`])).split('\n').filter(Boolean);
-      return Promise.all(ids.map(async (id) => ({ id, release: (await lab.docker('ocean', ['exec', id, 'sh', '-c', 'echo $RELEASE'])).trim() })));
+      const ids = (await lab.docker('ocean', ['ps', '-q', '--filter', `label=com.docker.compose.project=${name}`]))
+        .split('\n')
+        .filter(Boolean);
+      return Promise.all(
+        ids.map(async (id) => ({ id, release: (await lab.docker('ocean', ['exec', id, 'sh', '-c', 'echo $RELEASE'])).trim() })),
+      );
     };
     lab.writeFiles('ocean', name, runners(name, 'r1'));
     const first = await lab.cli(['deploy', name]);
@@ -73,7 +77,9 @@ describe('rollout of replicas with a busy one', () => {
 
     // The job ends: the waiter on the host replaces that replica too.
     await lab.docker('ocean', ['exec', job, 'touch', '/tmp/job-done']);
-    await expect.poll(async () => (await replicas()).map((r) => r.release).sort(), { timeout: 30_000, interval: 500 }).toEqual(['r2', 'r2', 'r2', 'r2']);
+    await expect
+      .poll(async () => (await replicas()).map((r) => r.release).sort(), { timeout: 30_000, interval: 500 })
+      .toEqual(['r2', 'r2', 'r2', 'r2']);
     expect((await replicas()).map((r) => r.id)).not.toContain(job);
   });
 });

@@ -46,7 +46,9 @@ describe('secrets on the lab', () => {
     const envFile = join(lab.inventory.hosts.ocean!.deployRoot, svc().name, 'current', '.env');
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(envFile, 'utf8')).toContain(`APP_SECRET='${secretValue}'`);
-    expect(readFileSync(join(lab.inventory.hosts.ocean!.deployRoot, svc().name, 'current', 'compose.yaml'), 'utf8')).not.toContain(secretValue);
+    expect(readFileSync(join(lab.inventory.hosts.ocean!.deployRoot, svc().name, 'current', 'compose.yaml'), 'utf8')).not.toContain(
+      secretValue,
+    );
     expect(await lab.docker('ocean', ['exec', `${svc().name}-web-1`, 'sh', '-c', 'echo "$APP_SECRET"'])).toBe(secretValue);
   });
 

@@ -2,7 +2,17 @@
 import { join } from 'node:path';
 import { LocalExecutor, SshExecutor, productionAllowed, type Executor } from '@homelab/host';
 import { ConfigError, ProductionGuardError, type HostSpec, type Inventory, type LoadedService } from '@homelab/model';
-import { decryptVars, generatedSecrets, readServiceSecrets, passwordGiven, readVarsFile, redactOutput, resolveVaultSecrets, terminalPrompt, type VaultSecret } from '@homelab/vault';
+import {
+  decryptVars,
+  generatedSecrets,
+  readServiceSecrets,
+  passwordGiven,
+  readVarsFile,
+  redactOutput,
+  resolveVaultSecrets,
+  terminalPrompt,
+  type VaultSecret,
+} from '@homelab/vault';
 import type { CommandContext } from './commands/context.ts';
 
 export function executorFactory(ctx: CommandContext, inventory: Inventory): (host: HostSpec) => Executor {
@@ -41,7 +51,11 @@ export async function vaultSecretsIfGiven(ctx: CommandContext): Promise<VaultSec
 // Reads every service's secrets before any host is contacted, and masks their values in all output.
 // An inventory that generates missing secrets (the lab) uses the vault when a password was given,
 // and gives every secret still without a value a throw-away one.
-export async function resolveAllSecrets(ctx: CommandContext, services: LoadedService[], inventory?: Inventory): Promise<Map<string, Record<string, string>>> {
+export async function resolveAllSecrets(
+  ctx: CommandContext,
+  services: LoadedService[],
+  inventory?: Inventory,
+): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   const needed = services.filter((s) => s.spec.secrets.length);
   if (needed.length === 0) return out;
@@ -51,9 +65,14 @@ export async function resolveAllSecrets(ctx: CommandContext, services: LoadedSer
   const issues = [];
   for (const svc of needed) {
     try {
-      const values = generateIn !== undefined
-        ? generatedSecrets(svc, svc.secretsFile && vault.length ? decryptVars(readVarsFile(svc.secretsFile, vault), vault, svc.secretsFile) : {}, join(generateIn, `${svc.name}.json`))
-        : readServiceSecrets(svc, vault);
+      const values =
+        generateIn !== undefined
+          ? generatedSecrets(
+              svc,
+              svc.secretsFile && vault.length ? decryptVars(readVarsFile(svc.secretsFile, vault), vault, svc.secretsFile) : {},
+              join(generateIn, `${svc.name}.json`),
+            )
+          : readServiceSecrets(svc, vault);
       redactOutput(Object.values(values));
       out.set(svc.name, values);
     } catch (error) {

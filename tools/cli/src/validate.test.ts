@@ -82,7 +82,8 @@ describe('validate rejects broken services with the file, the field and a non-ze
 
 describe('placement per inventory: every entry point skips, with the reason, what an inventory does not hold or cannot run', () => {
   const probe = (port: number) => ({ probes: [{ type: 'tcp', port }] });
-  const compose = (name: string, port: number) => `services:\n  ${name}:\n    image: lab/busybox:1\n    healthcheck:\n      test: ["CMD", "true"]\n    ports: ["${port}:80"]\n`;
+  const compose = (name: string, port: number) =>
+    `services:\n  ${name}:\n    image: lab/busybox:1\n    healthcheck:\n      test: ["CMD", "true"]\n    ports: ["${port}:80"]\n`;
   const root = tempWorkspace({
     'inventories/lab/inventory.yaml': 'name: lab\n',
     'inventories/lab/ocean/host.yaml': 'address: 10.231.0.2\n',
@@ -96,14 +97,21 @@ describe('placement per inventory: every entry point skips, with the reason, wha
     'packages/gpu/package.json': '{"version": "1.0.0"}',
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const cli = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args], { cwd: root, reject: false, env: { HOMELAB_ALLOW_PRODUCTION: '' } });
+  const cli = (...args: string[]) =>
+    execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args], {
+      cwd: root,
+      reject: false,
+      env: { HOMELAB_ALLOW_PRODUCTION: '' },
+    });
 
   it('a lab-only service is not part of production: validate of all leaves it out, by name it is skipped', async () => {
     const all = await cli('validate', '--inventory', 'production');
     expect(all.stdout + all.stderr).not.toContain('demo');
     const named = await cli('validate', 'demo', '--inventory', 'production');
     expect(named.exitCode).toBe(0);
-    expect(named.stdout).toContain('- demo skipped: not part of inventory production: demo exists only in inventory lab (inventories in packages/demo/service.ts)');
+    expect(named.stdout).toContain(
+      '- demo skipped: not part of inventory production: demo exists only in inventory lab (inventories in packages/demo/service.ts)',
+    );
     const lab = await cli('validate', 'demo', '--inventory', 'lab');
     expect(lab.stdout).toContain('✔ demo is valid for inventory lab');
   });
@@ -120,7 +128,9 @@ describe('placement per inventory: every entry point skips, with the reason, wha
     expect(validate.stdout).toContain('- gpu skipped: not runnable in inventory lab: needs a GPU; lab host ocean has none');
     const deploy = await cli('deploy', 'gpu', '--inventory', 'lab', '--json');
     expect(deploy.exitCode, deploy.stderr).toBe(0);
-    expect(JSON.parse(deploy.stdout)).toMatchObject([{ service: 'gpu', host: 'ocean', result: 'skipped', message: 'not runnable in inventory lab: needs a GPU; lab host ocean has none' }]);
+    expect(JSON.parse(deploy.stdout)).toMatchObject([
+      { service: 'gpu', host: 'ocean', result: 'skipped', message: 'not runnable in inventory lab: needs a GPU; lab host ocean has none' },
+    ]);
     const health = await cli('health', 'gpu', '--inventory', 'lab');
     expect(health.exitCode).toBe(0);
     expect(health.stdout).toContain('- gpu skipped');

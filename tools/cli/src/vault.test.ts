@@ -9,17 +9,28 @@ const root = tempWorkspace({
   'inventories/lab/inventory.yaml': 'name: lab\n',
   'inventories/lab/ocean/host.yaml': 'address: 10.231.0.2\n',
   'packages/app/package.json': '{"version": "1.0.0"}',
-  'packages/app/service.ts': serviceTs({ description: 'app', host: 'ocean', secrets: ['DB_PASSWORD', 'API_TOKEN'], health: { probes: [{ type: 'tcp', port: 8080 }] } }),
-  'packages/app/compose.yaml': 'services:\n  app:\n    image: lab/app:1.0.0\n    ports: ["8080:80"]\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n      API_TOKEN: ${API_TOKEN}\n    healthcheck:\n      test: ["CMD", "true"]\n',
-  'pw': 'first password\n',
-  'pw2': 'second password\n',
+  'packages/app/service.ts': serviceTs({
+    description: 'app',
+    host: 'ocean',
+    secrets: ['DB_PASSWORD', 'API_TOKEN'],
+    health: { probes: [{ type: 'tcp', port: 8080 }] },
+  }),
+  'packages/app/compose.yaml':
+    'services:\n  app:\n    image: lab/app:1.0.0\n    ports: ["8080:80"]\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD}\n      API_TOKEN: ${API_TOKEN}\n    healthcheck:\n      test: ["CMD", "true"]\n',
+  pw: 'first password\n',
+  pw2: 'second password\n',
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const env = { ANSIBLE_VAULT_PASSWORD_FILE: join(root, 'pw'), ANSIBLE_NOCOLOR: '1' };
 const secretsFile = join(root, 'packages/app/secrets.vault.yaml');
 
 function homelab(args: string[], input?: string, extraEnv: Record<string, string> = {}) {
-  return execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args], { cwd: root, reject: false, input, env: { ...env, ...extraEnv } });
+  return execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args], {
+    cwd: root,
+    reject: false,
+    input,
+    env: { ...env, ...extraEnv },
+  });
 }
 
 describe('homelab vault', () => {
@@ -40,7 +51,23 @@ describe('homelab vault', () => {
     expect(ok.exitCode).toBe(0);
     expect(ok.stderr).toContain('secret UNUSED is not used by the service');
 
-    const debug = await execa('ansible', ['localhost', '-c', 'local', '-m', 'debug', '-a', 'msg={{ DB_PASSWORD }}/{{ API_TOKEN }}', '-e', `@${secretsFile}`, '--vault-password-file', join(root, 'pw')], { env: { ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false' } });
+    const debug = await execa(
+      'ansible',
+      [
+        'localhost',
+        '-c',
+        'local',
+        '-m',
+        'debug',
+        '-a',
+        'msg={{ DB_PASSWORD }}/{{ API_TOKEN }}',
+        '-e',
+        `@${secretsFile}`,
+        '--vault-password-file',
+        join(root, 'pw'),
+      ],
+      { env: { ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false' } },
+    );
     expect(debug.stdout).toContain('"msg": "hunter2-db/tok-123"');
   });
 
@@ -72,7 +99,9 @@ describe('homelab vault', () => {
   it('rekey moves every value to the new password', async () => {
     expect((await homelab(['vault', 'rekey', secretsFile, '--new-vault-password-file', join(root, 'pw2')])).exitCode).toBe(0);
     expect((await homelab(['vault', 'view', secretsFile])).exitCode).toBe(1);
-    expect((await homelab(['vault', 'view', secretsFile], undefined, { ANSIBLE_VAULT_PASSWORD_FILE: join(root, 'pw2') })).stdout).toContain('DB_PASSWORD: "hunter2-db"');
+    expect((await homelab(['vault', 'view', secretsFile], undefined, { ANSIBLE_VAULT_PASSWORD_FILE: join(root, 'pw2') })).stdout).toContain(
+      'DB_PASSWORD: "hunter2-db"',
+    );
   });
 
   it('encrypt and decrypt whole files like ansible-vault, with vault ids', async () => {

@@ -3,7 +3,17 @@
 // versions it first); pr-test deploys the changed service to the lab and writes the pull-request summary
 // for it; pr-cleanup leaves no lab behind. Install steps are left out (this machine is installed, and
 // their npm ci would replace the node_modules the clone links to).
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -28,13 +38,22 @@ let key: string;
 
 const workflow = (name: string) => join(repo.root, '.github/workflows', name);
 const sha = async (rev: string) => ((await repo.git('rev-parse', rev)) as { stdout: string }).stdout.trim();
-const failures = (results: StepResult[]) => results.filter((r) => r.exitCode !== undefined && r.exitCode !== 0).map((r) => `${r.step}: ${r.output}`);
+const failures = (results: StepResult[]) =>
+  results.filter((r) => r.exitCode !== undefined && r.exitCode !== 0).map((r) => `${r.step}: ${r.output}`);
 const ran = (results: StepResult[]) => results.filter((r) => r.exitCode !== undefined).map((r) => r.step);
 
 function jobOptions(base: string, head: string): JobOptions {
   return {
     cwd: repo.root,
-    env: { PATH: `${join(repo.root, 'node_modules/.bin')}:${process.env.PATH}`, HOME: home, NX_NO_CLOUD: 'true', GIT_AUTHOR_NAME: 'test', GIT_AUTHOR_EMAIL: 'test@lab', GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 'test@lab' },
+    env: {
+      PATH: `${join(repo.root, 'node_modules/.bin')}:${process.env.PATH}`,
+      HOME: home,
+      NX_NO_CLOUD: 'true',
+      GIT_AUTHOR_NAME: 'test',
+      GIT_AUTHOR_EMAIL: 'test@lab',
+      GIT_COMMITTER_NAME: 'test',
+      GIT_COMMITTER_EMAIL: 'test@lab',
+    },
     secrets: { ANSIBLE_VAULT_PASSWORD: 'not-needed-by-these-services', HOMELAB_SSH_KEY: key },
     skip: (step) => (step.name?.startsWith('Install') ? 'this machine is installed already' : undefined),
     uses: (step) => (step.uses?.startsWith('nrwl/nx-set-shas@') ? { NX_BASE: base, NX_HEAD: head } : undefined),
@@ -62,12 +81,24 @@ beforeAll(async () => {
     const prod = join(root, 'inventories/production');
     for (const host of readdirSync(prod)) if (host !== 'inventory.yaml') rmSync(join(prod, host), { recursive: true, force: true });
     copyFileSync(lab.hosts.ocean!.ssh.knownHosts, join(prod, 'known_hosts'));
-    writeFileSync(join(prod, 'inventory.yaml'), readFileSync(join(prod, 'inventory.yaml'), 'utf8').replace('logDriver: journald', 'logDriver: local'));
+    writeFileSync(
+      join(prod, 'inventory.yaml'),
+      readFileSync(join(prod, 'inventory.yaml'), 'utf8').replace('logDriver: journald', 'logDriver: local'),
+    );
     mkdirSync(join(prod, 'ocean'));
-    writeFileSync(join(prod, 'ocean/host.yaml'), [
-      'address: 10.231.0.2', 'description: the lab host ocean standing in for production', 'dockerHost: unix:///run/lab/ocean/docker.sock',
-      `deployRoot: ${roots.production}`, 'paths:', `  data: ${roots.production}-data`, `  config: ${roots.production}-config`, '',
-    ].join('\n'));
+    writeFileSync(
+      join(prod, 'ocean/host.yaml'),
+      [
+        'address: 10.231.0.2',
+        'description: the lab host ocean standing in for production',
+        'dockerHost: unix:///run/lab/ocean/docker.sock',
+        `deployRoot: ${roots.production}`,
+        'paths:',
+        `  data: ${roots.production}-data`,
+        `  config: ${roots.production}-config`,
+        '',
+      ].join('\n'),
+    );
   });
   origin = mkdtempSync(join(tmpdir(), 'homelab-origin-'));
   await execa('git', ['init', '-q', '--bare', '-b', 'main', origin]);
@@ -77,14 +108,28 @@ beforeAll(async () => {
   // which is then removed: main-apply's own step must install it again).
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   writeFileSync(join(home, '.ssh/homelab_ed25519'), Buffer.from(key, 'base64'), { mode: 0o600 });
-  const first = await execa(process.execPath, [join(repo.root, 'node_modules/tsx/dist/cli.mjs'), 'tools/cli/src/main.ts', 'deploy', a.name, b.name, '--inventory', 'production', '--allow-production'], { cwd: repo.root, reject: false, all: true, env: { HOME: home } });
+  const first = await execa(
+    process.execPath,
+    [
+      join(repo.root, 'node_modules/tsx/dist/cli.mjs'),
+      'tools/cli/src/main.ts',
+      'deploy',
+      a.name,
+      b.name,
+      '--inventory',
+      'production',
+      '--allow-production',
+    ],
+    { cwd: repo.root, reject: false, all: true, env: { HOME: home } },
+  );
   expect(first.exitCode, String(first.all)).toBe(0);
   rmSync(join(home, '.ssh'), { recursive: true, force: true });
 }, 300_000);
 
 afterAll(async () => {
   await removeServices('unix:///run/lab/ocean/docker.sock', [a.name, b.name]);
-  for (const dir of [roots.lab, roots.production, `${roots.production}-data`, `${roots.production}-config`]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [roots.lab, roots.production, `${roots.production}-data`, `${roots.production}-config`])
+    rmSync(dir, { recursive: true, force: true });
   for (const dir of [repo?.root, origin, home]) if (dir) rmSync(dir, { recursive: true, force: true });
   // pr-test and pr-cleanup took the lab down: the next lab test brings it back (labUp is idempotent).
 });
@@ -101,7 +146,13 @@ describe('the workflows, run from their YAML', () => {
 
     const results = await runJob(workflow('main-apply.yml'), 'deploy', jobOptions(base, await sha('HEAD')));
     expect(failures(results)).toEqual([]);
-    expect(ran(results)).toEqual(['Versions and changelogs', 'SSH key and known hosts', 'Services whose release changes', 'Deploy them (validate first; hosts in parallel, one service at a time per host)', 'Status']);
+    expect(ran(results)).toEqual([
+      'Versions and changelogs',
+      'SSH key and known hosts',
+      'Services whose release changes',
+      'Deploy them (validate first; hosts in parallel, one service at a time per host)',
+      'Status',
+    ]);
     const deploy = results.find((r) => r.step.startsWith('Deploy them'))!.output!;
     expect(deploy).toMatch(new RegExp(`${a.name}\\s+ocean\\s+deployed\\s+1\\.1\\.0`));
     expect(deploy).toMatch(new RegExp(`${b.name}\\s+ocean\\s+skipped`));
@@ -119,7 +170,13 @@ describe('the workflows, run from their YAML', () => {
     await repo.commitAll('pull request: a new title for b');
     const results = await runJob(workflow('pr-test.yml'), 'test', jobOptions(base, await sha('HEAD')));
     expect(failures(results)).toEqual([]);
-    expect(ran(results)).toEqual(['Validate affected services (production config, rendered only)', 'Test affected projects', 'Deploy the services whose lab release changes to the lab', 'Summary', 'Tear down the lab']);
+    expect(ran(results)).toEqual([
+      'Validate affected services (production config, rendered only)',
+      'Test affected projects',
+      'Deploy the services whose lab release changes to the lab',
+      'Summary',
+      'Tear down the lab',
+    ]);
     const summary = readFileSync(join(repo.root, 'pr-summary.md'), 'utf8');
     expect(summary).toMatch(new RegExp(`\\| ${b.name} \\| ocean \\| deployed \\| 1\\.0\\.0 \\|`));
     expect(summary).not.toContain(a.name);

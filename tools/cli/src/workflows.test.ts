@@ -26,7 +26,9 @@ describe('GitHub workflows', () => {
     const steps = job.steps as Array<{ uses?: string; run?: string; env?: Record<string, string> }>;
     expect(steps.some((s) => s.uses?.startsWith('nrwl/nx-set-shas@'))).toBe(true);
     // The exact set is written first, and the deploy tasks Nx starts keep to it.
-    const exact = steps.findIndex((s) => s.run?.includes('homelab affected') && s.run.includes('--inventory production --output affected-production.json'));
+    const exact = steps.findIndex(
+      (s) => s.run?.includes('homelab affected') && s.run.includes('--inventory production --output affected-production.json'),
+    );
     const deploy = steps.findIndex((s) => s.run?.includes('nx affected -t deploy -c production'));
     expect(exact).toBeGreaterThan(0);
     expect(deploy).toBeGreaterThan(exact);
@@ -34,8 +36,15 @@ describe('GitHub workflows', () => {
   });
 
   it('every job runs on runners that exist: some runner service of packages/github-runners carries all its labels', () => {
-    const compose = parse(readFileSync(join(repoRoot, 'packages/github-runners/compose.yaml'), 'utf8')) as { services: Record<string, { environment: Record<string, string>; privileged?: boolean; volumes?: string[] }> };
-    const runners = Object.entries(compose.services).map(([name, s]) => ({ name, labels: s.environment.LABELS!.split(','), privileged: s.privileged === true, dockerSock: (s.volumes ?? []).some((v) => v.startsWith('/var/run/docker.sock')) }));
+    const compose = parse(readFileSync(join(repoRoot, 'packages/github-runners/compose.yaml'), 'utf8')) as {
+      services: Record<string, { environment: Record<string, string>; privileged?: boolean; volumes?: string[] }>;
+    };
+    const runners = Object.entries(compose.services).map(([name, s]) => ({
+      name,
+      labels: s.environment.LABELS!.split(','),
+      privileged: s.privileged === true,
+      dockerSock: (s.volumes ?? []).some((v) => v.startsWith('/var/run/docker.sock')),
+    }));
     const placed: Record<string, string> = {};
     for (const file of ['main-apply.yml', 'pr-test.yml', 'pr-cleanup.yml']) {
       for (const [job, def] of Object.entries(workflow(file).jobs as Record<string, { 'runs-on': string[] }>)) {
@@ -46,7 +55,11 @@ describe('GitHub workflows', () => {
     }
     // The lab needs root and network namespaces: the privileged runner, which does not share the host's Docker;
     // the production deploy stays on the unprivileged ephemeral runners.
-    expect(placed).toEqual({ 'main-apply.yml deploy': 'github-runner', 'pr-test.yml test': 'lab-runner', 'pr-cleanup.yml cleanup': 'lab-runner' });
+    expect(placed).toEqual({
+      'main-apply.yml deploy': 'github-runner',
+      'pr-test.yml test': 'lab-runner',
+      'pr-cleanup.yml cleanup': 'lab-runner',
+    });
     expect(runners.find((r) => r.name === 'lab-runner')).toMatchObject({ privileged: true, dockerSock: false });
     expect(runners.find((r) => r.name === 'github-runner')).toMatchObject({ privileged: false });
     // It runs a pull request's code as root: never one from a fork.
@@ -58,7 +71,9 @@ describe('GitHub workflows', () => {
     expect(runs).toContain('nx affected -t validate');
     expect(runs).toContain('nx affected -t test');
     expect(runs).toContain('homelab deploy --affected');
-    expect((workflow('pr-cleanup.yml').jobs.cleanup.steps as Array<{ run?: string }>).some((s) => s.run?.includes('homelab lab down'))).toBe(true);
+    expect(
+      (workflow('pr-cleanup.yml').jobs.cleanup.steps as Array<{ run?: string }>).some((s) => s.run?.includes('homelab lab down')),
+    ).toBe(true);
   });
 });
 
@@ -74,8 +89,12 @@ describe('main-apply: versions and changelogs, run from the YAML', () => {
   let origin: string;
   beforeAll(async () => {
     repo = await throwawayRepo((root) => {
-      for (const f of readdirSync(join(root, '.changeset'))) if (f.endsWith('.md') && f !== 'README.md') rmSync(join(root, '.changeset', f));
-      writeFileSync(join(root, '.changeset/tautulli-update.md'), '---\n"@homelab/tautulli": minor\n---\n\nTautulli 2.15 with the new history page.\n');
+      for (const f of readdirSync(join(root, '.changeset')))
+        if (f.endsWith('.md') && f !== 'README.md') rmSync(join(root, '.changeset', f));
+      writeFileSync(
+        join(root, '.changeset/tautulli-update.md'),
+        '---\n"@homelab/tautulli": minor\n---\n\nTautulli 2.15 with the new history page.\n',
+      );
     });
     origin = mkdtempSync(join(tmpdir(), 'homelab-origin-'));
     await execa('git', ['init', '-q', '--bare', '-b', 'main', origin]);
@@ -91,18 +110,32 @@ describe('main-apply: versions and changelogs, run from the YAML', () => {
     // In the checkout, untracked, as stray files of a job are: the version commit must not take it.
     const githubEnv = join(repo.root, '.github-env');
     writeFileSync(githubEnv, '');
-    const env = { ...gitEnv, PATH: `${join(repo.root, 'node_modules/.bin')}:${process.env.PATH}`, HOME: process.env.HOME ?? '/root', GITHUB_ENV: githubEnv };
+    const env = {
+      ...gitEnv,
+      PATH: `${join(repo.root, 'node_modules/.bin')}:${process.env.PATH}`,
+      HOME: process.env.HOME ?? '/root',
+      GITHUB_ENV: githubEnv,
+    };
     const r = await runStep('main-apply.yml', 'deploy', 'Versions and changelogs', repo.root, env);
     expect(r.exitCode, String(r.all)).toBe(0);
     expect(JSON.parse(readFileSync(join(repo.root, 'packages/tautulli/package.json'), 'utf8')).version).toBe('1.1.0');
     // The entry names the commit that brought the changeset.
-    expect(readFileSync(join(repo.root, 'packages/tautulli/CHANGELOG.md'), 'utf8')).toMatch(/## 1\.1\.0\n\n### Minor Changes\n\n- [0-9a-f]{7}: Tautulli 2\.15 with the new history page\./);
+    expect(readFileSync(join(repo.root, 'packages/tautulli/CHANGELOG.md'), 'utf8')).toMatch(
+      /## 1\.1\.0\n\n### Minor Changes\n\n- [0-9a-f]{7}: Tautulli 2\.15 with the new history page\./,
+    );
     const pushed = (await execa('git', ['log', '-1', '--format=%s', 'main'], { cwd: origin })).stdout;
     expect(pushed).toBe('Version Packages [skip ci]');
     const committed = (await execa('git', ['show', '--name-only', '--format=', 'main'], { cwd: origin })).stdout.split('\n').sort();
-    expect(committed).toEqual(['.changeset/tautulli-update.md', 'package-lock.json', 'packages/tautulli/CHANGELOG.md', 'packages/tautulli/package.json']);
+    expect(committed).toEqual([
+      '.changeset/tautulli-update.md',
+      'package-lock.json',
+      'packages/tautulli/CHANGELOG.md',
+      'packages/tautulli/package.json',
+    ]);
     // The lock file follows the new version, so the next npm ci accepts it.
-    const lock = JSON.parse(readFileSync(join(repo.root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    const lock = JSON.parse(readFileSync(join(repo.root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string }>;
+    };
     expect(lock.packages['packages/tautulli']!.version).toBe('1.1.0');
     const head = (await repo.git('rev-parse', 'HEAD')) as { stdout: string };
     expect(readFileSync(githubEnv, 'utf8')).toBe(`NX_HEAD=${head.stdout.trim()}\n`);

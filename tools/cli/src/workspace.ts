@@ -1,5 +1,15 @@
 // Loads the workspace once per command: every service and the chosen inventory.
-import { ConfigError, findWorkspaceRoot, listServices, loadInventory, loadService, placement, type ConfigIssue, type Inventory, type LoadedService } from '@homelab/model';
+import {
+  ConfigError,
+  findWorkspaceRoot,
+  listServices,
+  loadInventory,
+  loadService,
+  placement,
+  type ConfigIssue,
+  type Inventory,
+  type LoadedService,
+} from '@homelab/model';
 
 export interface Workspace {
   root: string;
@@ -18,7 +28,10 @@ export interface Skipped {
 }
 
 // Loads all services; a broken one is reported with its file, the rest still load.
-export async function loadWorkspace(inventoryName: string, root = findWorkspaceRoot()): Promise<{ workspace: Workspace; issues: Map<string, ConfigIssue[]> }> {
+export async function loadWorkspace(
+  inventoryName: string,
+  root = findWorkspaceRoot(),
+): Promise<{ workspace: Workspace; issues: Map<string, ConfigIssue[]> }> {
   const inventory = loadInventory(root, inventoryName);
   const services: LoadedService[] = [];
   const absent = new Map<string, string>();
@@ -46,15 +59,34 @@ export function selectServices(ws: Workspace, names: string[], loadIssues: Map<s
     const issues = loadIssues.get(name);
     if (issues) throw new ConfigError(issues);
     const why = ws.absent.get(name);
-    if (why) throw new ConfigError([{ file: `packages/${name}/service.ts`, path: 'inventories', message: `is not part of inventory ${ws.inventory.name}: ${why}`, hint: `add "${ws.inventory.name}" to its inventories to place it there` }]);
-    throw new ConfigError([{ file: `packages/${name}`, path: '', message: `no service named "${name}"`, hint: `one of: ${ws.services.map((s) => s.name).join(', ')}` }]);
+    if (why)
+      throw new ConfigError([
+        {
+          file: `packages/${name}/service.ts`,
+          path: 'inventories',
+          message: `is not part of inventory ${ws.inventory.name}: ${why}`,
+          hint: `add "${ws.inventory.name}" to its inventories to place it there`,
+        },
+      ]);
+    throw new ConfigError([
+      {
+        file: `packages/${name}`,
+        path: '',
+        message: `no service named "${name}"`,
+        hint: `one of: ${ws.services.map((s) => s.name).join(', ')}`,
+      },
+    ]);
   });
 }
 
 // Picks services by name (all when none) and sets aside, with the reason, those the inventory cannot run
 // (a lab without a GPU or an image) and those named that are not part of the inventory at all.
 // Every entry point that acts on services (validate, plan, deploy, rollback, health, up) reports these as skipped.
-export function selectRunnable(ws: Workspace, names: string[], loadIssues: Map<string, ConfigIssue[]>): { services: LoadedService[]; skipped: Skipped[] } {
+export function selectRunnable(
+  ws: Workspace,
+  names: string[],
+  loadIssues: Map<string, ConfigIssue[]>,
+): { services: LoadedService[]; skipped: Skipped[] } {
   const skipped: Skipped[] = [];
   const known = names.filter((name) => {
     const why = ws.absent.get(name);
@@ -64,7 +96,8 @@ export function selectRunnable(ws: Workspace, names: string[], loadIssues: Map<s
   if (names.length > 0 && known.length === 0) return { services: [], skipped };
   const services = selectServices(ws, known, loadIssues).filter((svc) => {
     const where = placement(svc, ws.inventory);
-    if (where.kind === 'unrunnable') skipped.push({ service: svc.name, host: svc.spec.host, why: `not runnable in inventory ${ws.inventory.name}: ${where.why}` });
+    if (where.kind === 'unrunnable')
+      skipped.push({ service: svc.name, host: svc.spec.host, why: `not runnable in inventory ${ws.inventory.name}: ${where.why}` });
     return where.kind === 'placed';
   });
   return { services, skipped };

@@ -9,7 +9,9 @@ import { stop } from './hosts.ts';
 function daemon(dir: string, exitAfterMs: number, ignoreTerm = false) {
   const pidFile = `${dir}/fake.pid`;
   const onTerm = ignoreTerm ? `rm -f ${pidFile}` : `rm -f ${pidFile}; sleep ${exitAfterMs / 1000}; exit 0`;
-  const child = spawn('bash', ['-c', `echo $$ > ${pidFile}; trap '${onTerm}' TERM; while :; do sleep 0.05; done`, 'fake-daemon'], { stdio: 'ignore' });
+  const child = spawn('bash', ['-c', `echo $$ > ${pidFile}; trap '${onTerm}' TERM; while :; do sleep 0.05; done`, 'fake-daemon'], {
+    stdio: 'ignore',
+  });
   return { child, pidFile };
 }
 

@@ -68,19 +68,27 @@ async function ensureSshd(h: LabHost, clientPublicKey: string): Promise<void> {
 }
 
 async function dockerReady(h: LabHost): Promise<boolean> {
-  return (await $({ env: { ...process.env, DOCKER_HOST: `unix://${h.dockerSocket}` } })`docker info --format {{.ServerVersion}}`.quiet().nothrow()).exitCode === 0;
+  return (
+    (
+      await $({ env: { ...process.env, DOCKER_HOST: `unix://${h.dockerSocket}` } })`docker info --format {{.ServerVersion}}`
+        .quiet()
+        .nothrow()
+    ).exitCode === 0
+  );
 }
 
 // Processes a killed dockerd left behind (its containerd and shims) hold its state: they go first.
 async function killStragglers(h: LabHost): Promise<void> {
   const marker = `${h.runDir}/exec`;
-  const pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
-    } catch {
-      return false;
-    }
-  });
+  const pids = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    });
   for (const pid of pids) signal(Number(pid), 'SIGKILL');
   if (pids.length) await sleep(500);
 }
@@ -95,7 +103,10 @@ async function ensureDockerd(h: LabHost): Promise<void> {
   rmSync(`${h.runDir}/dockerd.pid`, { force: true });
   rmSync(h.dockerSocket, { force: true });
   const log = openSync(`${h.stateDir}/dockerd.log`, 'a');
-  const child = spawn('nsenter', [`--net=/run/netns/${h.netns}`, 'dockerd', ...dockerdArgs(h)], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn('nsenter', [`--net=/run/netns/${h.netns}`, 'dockerd', ...dockerdArgs(h)], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   child.unref();
   closeSync(log);
   for (let i = 0; i < 240; i++) {
@@ -134,13 +145,20 @@ export async function stop(pidFile: string, command: string, graceMs = 20_000): 
 
 // Stops the host's processes and removes everything `hostUp` made.
 export async function hostDown(h: LabHost): Promise<void> {
-  await $({ env: { ...process.env, DOCKER_HOST: `unix://${h.dockerSocket}` } })`sh -c ${'ids=$(docker ps -aq) && [ -n "$ids" ] && docker rm -f $ids'}`.quiet().nothrow();
+  await $({
+    env: { ...process.env, DOCKER_HOST: `unix://${h.dockerSocket}` },
+  })`sh -c ${'ids=$(docker ps -aq) && [ -n "$ids" ] && docker rm -f $ids'}`
+    .quiet()
+    .nothrow();
   await stop(`${h.runDir}/dockerd.pid`, 'dockerd');
   await stop(`${h.runDir}/sshd.pid`, 'sshd');
   await $`ip link del ${h.vethOutside}`.quiet().nothrow();
   await $`ip netns del ${h.netns}`.quiet().nothrow();
   // Mounts that dockerd left behind must go before its data can be removed.
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${h.stateDir}/`) || m.startsWith(`${h.runDir}/`));
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith(`${h.stateDir}/`) || m.startsWith(`${h.runDir}/`));
   for (const m of mounts.sort().reverse()) await $`umount -l ${m}`.quiet().nothrow();
   rmSync(h.runDir, { recursive: true, force: true });
   rmSync(h.stateDir, { recursive: true, force: true });
@@ -148,5 +166,11 @@ export async function hostDown(h: LabHost): Promise<void> {
 
 export async function hostStatus(h: LabHost): Promise<{ host: string; address: string; netns: boolean; sshd: boolean; dockerd: boolean }> {
   const netns = (await $`ip netns list`.quiet()).stdout.split('\n').some((l) => l.split(' ')[0] === h.netns);
-  return { host: h.name, address: h.address, netns, sshd: alive(`${h.runDir}/sshd.pid`, 'sshd') !== undefined, dockerd: alive(`${h.runDir}/dockerd.pid`, 'dockerd') !== undefined && (await dockerReady(h)) };
+  return {
+    host: h.name,
+    address: h.address,
+    netns,
+    sshd: alive(`${h.runDir}/sshd.pid`, 'sshd') !== undefined,
+    dockerd: alive(`${h.runDir}/dockerd.pid`, 'dockerd') !== undefined && (await dockerReady(h)),
+  };
 }

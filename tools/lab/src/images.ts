@@ -29,13 +29,21 @@ export interface LabImage {
 // is the Debian package's upstream version.
 export const labImages: LabImage[] = [
   { ref: 'lab/busybox:1.35.0', binaries: [], cmd: ['sh'] },
-  { ref: 'lab/prometheus:2.42.0', binaries: ['/usr/bin/prometheus'], entrypoint: ['/bin/prometheus'], cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus'] },
+  {
+    ref: 'lab/prometheus:2.42.0',
+    binaries: ['/usr/bin/prometheus'],
+    entrypoint: ['/bin/prometheus'],
+    cmd: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus'],
+  },
   {
     ref: 'lab/alertmanager:0.25.0-1',
     binaries: ['/usr/bin/prometheus-alertmanager'],
     links: { '/bin/alertmanager': 'prometheus-alertmanager' },
     // Debian's build reads its notification templates from here.
-    files: { '/usr/share/prometheus/alertmanager/default.tmpl': '/usr/share/prometheus/alertmanager/default.tmpl', '/usr/share/prometheus/alertmanager/email.tmpl': '/usr/share/prometheus/alertmanager/email.tmpl' },
+    files: {
+      '/usr/share/prometheus/alertmanager/default.tmpl': '/usr/share/prometheus/alertmanager/default.tmpl',
+      '/usr/share/prometheus/alertmanager/email.tmpl': '/usr/share/prometheus/alertmanager/email.tmpl',
+    },
     dirs: ['/alertmanager', '/etc/alertmanager'],
     entrypoint: ['/bin/alertmanager'],
     cmd: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'],
@@ -51,7 +59,18 @@ export const labImages: LabImage[] = [
     ref: 'lab/nginx:1.22.1',
     binaries: ['/usr/sbin/nginx'],
     files: { '/etc/nginx/mime.types': '/etc/nginx/mime.types' },
-    dirs: ['/var/log/nginx', '/var/lib/nginx/body', '/var/lib/nginx/proxy', '/var/lib/nginx/fastcgi', '/var/lib/nginx/uwsgi', '/var/lib/nginx/scgi', '/run', '/var/lock', '/etc/nginx/conf.d', '/usr/share/nginx/html'],
+    dirs: [
+      '/var/log/nginx',
+      '/var/lib/nginx/body',
+      '/var/lib/nginx/proxy',
+      '/var/lib/nginx/fastcgi',
+      '/var/lib/nginx/uwsgi',
+      '/var/lib/nginx/scgi',
+      '/run',
+      '/var/lock',
+      '/etc/nginx/conf.d',
+      '/usr/share/nginx/html',
+    ],
     cmd: ['nginx', '-g', 'daemon off;'],
   },
   {
@@ -83,7 +102,12 @@ export const labImages: LabImage[] = [
       'tools/lab/images/mariadb/healthcheck.sh',
     ],
     // mariadb-install-db looks for the server and my_print_defaults where Debian installs them.
-    links: { '/usr/sbin/mariadbd': '/bin/mariadbd', '/usr/bin/my_print_defaults': '/bin/my_print_defaults', '/bin/mysql': 'mariadb', '/bin/mysqladmin': 'mariadb-admin' },
+    links: {
+      '/usr/sbin/mariadbd': '/bin/mariadbd',
+      '/usr/bin/my_print_defaults': '/bin/my_print_defaults',
+      '/bin/mysql': 'mariadb',
+      '/bin/mysqladmin': 'mariadb-admin',
+    },
     dirs: ['/var/lib/mysql', '/run/mysqld'],
     // System-table SQL, character sets and error messages.
     finish: ['sh', '-c', 'mkdir -p "$ROOTFS/usr/share" && cp -a /usr/share/mysql "$ROOTFS/usr/share/mysql"'],
@@ -124,7 +148,10 @@ async function buildRootfs(image: LabImage, dir: string, workspace: string): Pro
   const applets = (await $`/bin/busybox --list`.quiet()).stdout.split('\n').filter(Boolean);
   for (const applet of applets) if (applet !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', applet));
   for (const d of image.dirs ?? []) mkdirSync(join(rootfs, d), { recursive: true });
-  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\nwww-data:x:33:33:www-data:/var/www:/bin/false\n');
+  writeFileSync(
+    join(rootfs, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\nwww-data:x:33:33:www-data:/var/www:/bin/false\n',
+  );
   writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\nwww-data:x:33:\n');
   for (const [target, source] of Object.entries(image.files ?? {})) {
     mkdirSync(join(rootfs, dirname(target)), { recursive: true });
@@ -159,11 +186,17 @@ async function buildRootfs(image: LabImage, dir: string, workspace: string): Pro
 export async function missingImages(dockerSocket: string, images = labImages): Promise<LabImage[]> {
   const env = { ...process.env, DOCKER_HOST: `unix://${dockerSocket}` };
   const missing: LabImage[] = [];
-  for (const image of images) if ((await $({ env })`docker image inspect ${image.ref}`.quiet().nothrow()).exitCode !== 0) missing.push(image);
+  for (const image of images)
+    if ((await $({ env })`docker image inspect ${image.ref}`.quiet().nothrow()).exitCode !== 0) missing.push(image);
   return missing;
 }
 
-export async function ensureImages(dockerSocket: string, workspace: string, log: (line: string) => void, images = labImages): Promise<void> {
+export async function ensureImages(
+  dockerSocket: string,
+  workspace: string,
+  log: (line: string) => void,
+  images = labImages,
+): Promise<void> {
   const env = { ...process.env, DOCKER_HOST: `unix://${dockerSocket}` };
   for (const image of await missingImages(dockerSocket, images)) {
     log(`building ${image.ref} for ${dockerSocket}`);

@@ -11,7 +11,7 @@ export const requiredBinaries: Record<string, string> = {
   sshd: 'openssh-server',
   ip: 'iproute2',
   nsenter: 'util-linux',
-  'prometheus': 'prometheus',
+  prometheus: 'prometheus',
   'prometheus-alertmanager': 'prometheus-alertmanager',
   'prometheus-node-exporter': 'prometheus-node-exporter',
   nginx: 'nginx-light',
@@ -44,7 +44,14 @@ export async function installComposePlugin(log: (line: string) => void): Promise
   try {
     mkdirSync(join(tmp, 'lists', 'partial'), { recursive: true });
     writeFileSync(join(tmp, 'trixie.list'), 'deb http://deb.debian.org/debian trixie main\n');
-    const apt = ['-o', `Dir::Etc::sourcelist=${join(tmp, 'trixie.list')}`, '-o', 'Dir::Etc::sourceparts=-', '-o', `Dir::State::Lists=${join(tmp, 'lists')}`];
+    const apt = [
+      '-o',
+      `Dir::Etc::sourcelist=${join(tmp, 'trixie.list')}`,
+      '-o',
+      'Dir::Etc::sourceparts=-',
+      '-o',
+      `Dir::State::Lists=${join(tmp, 'lists')}`,
+    ];
     await $`apt-get ${apt} update -q`.quiet();
     await $({ cwd: tmp })`apt-get ${apt} download docker-compose`.quiet();
     const deb = readdirSync(tmp).find((f) => f.startsWith('docker-compose_') && f.endsWith('.deb'));

@@ -20,7 +20,18 @@ describe('lab', () => {
     expect(readFileSync('/run/lab/ocean/dockerd.pid', 'utf8')).toBe(pids);
     expect((await labStatus(repoRoot)).every((s) => s.netns && s.sshd && s.dockerd)).toBe(true);
     for (const host of Object.values(inventory.hosts)) {
-      const r = await execa('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${host.ssh.knownHosts}`, '-i', host.ssh.identityFile, `root@${host.address}`, `DOCKER_HOST=${host.dockerHost} docker info --format '{{.DockerRootDir}}'`]);
+      const r = await execa('ssh', [
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        `UserKnownHostsFile=${host.ssh.knownHosts}`,
+        '-i',
+        host.ssh.identityFile,
+        `root@${host.address}`,
+        `DOCKER_HOST=${host.dockerHost} docker info --format '{{.DockerRootDir}}'`,
+      ]);
       expect(r.stdout).toBe(`/var/lib/lab/${host.name}/docker`);
     }
   });

@@ -59,7 +59,11 @@ export async function labUp(root: string, log: Log): Promise<Inventory> {
       log(`lab host ${spec.name} is up at ${spec.address} (netns ${h.netns})`);
     }),
   );
-  const knownHosts = hosts.map((spec) => `${spec.address} ${readFileSync(`${labHost(spec.name, spec.address).stateDir}/ssh_host_ed25519_key.pub`, 'utf8').trim()}\n`).join('');
+  const knownHosts = hosts
+    .map(
+      (spec) => `${spec.address} ${readFileSync(`${labHost(spec.name, spec.address).stateDir}/ssh_host_ed25519_key.pub`, 'utf8').trim()}\n`,
+    )
+    .join('');
   const knownHostsFile = hosts[0]!.ssh.knownHosts;
   writeFileSync(knownHostsFile, knownHosts);
   await Promise.all(hosts.map(waitForSsh));

@@ -52,11 +52,17 @@ export function sshdConfig(host: LabHost): string {
 
 export function dockerdArgs(host: LabHost): string[] {
   return [
-    '--host', `unix://${host.dockerSocket}`,
-    '--data-root', `${host.stateDir}/docker`,
-    '--exec-root', `${host.runDir}/exec`,
-    '--pidfile', `${host.runDir}/dockerd.pid`,
-    '--storage-driver', 'overlay2',
-    '--log-level', 'warn',
+    '--host',
+    `unix://${host.dockerSocket}`,
+    '--data-root',
+    `${host.stateDir}/docker`,
+    '--exec-root',
+    `${host.runDir}/exec`,
+    '--pidfile',
+    `${host.runDir}/dockerd.pid`,
+    '--storage-driver',
+    'overlay2',
+    '--log-level',
+    'warn',
   ];
 }

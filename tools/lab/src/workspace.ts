@@ -25,12 +25,24 @@ export interface TestService {
 export function serviceFiles(s: TestService): Record<string, string> {
   const body = s.healthy === false ? 'broken' : 'ok';
   return {
-    [`packages/${s.name}/package.json`]: JSON.stringify({ name: `@homelab/${s.name}`, version: '1.0.0', private: true, nx: { name: s.name } }),
+    [`packages/${s.name}/package.json`]: JSON.stringify({
+      name: `@homelab/${s.name}`,
+      version: '1.0.0',
+      private: true,
+      nx: { name: s.name },
+    }),
     [`packages/${s.name}/service.ts`]: serviceTs({
       description: `lab test service ${s.name}`,
       host: s.host,
       ...(s.secret ? { secrets: ['APP_SECRET'] } : {}),
-      health: { probes: [{ type: 'http', port: s.port, path: '/health', expectBody: '^ok ' }, { type: 'container', service: 'web' }], timeoutSeconds: s.healthy === false ? 6 : 60, intervalSeconds: 0.5 },
+      health: {
+        probes: [
+          { type: 'http', port: s.port, path: '/health', expectBody: '^ok ' },
+          { type: 'container', service: 'web' },
+        ],
+        timeoutSeconds: s.healthy === false ? 6 : 60,
+        intervalSeconds: 0.5,
+      },
     }),
     [`packages/${s.name}/compose.yaml`]: [
       'services:',
@@ -89,7 +101,10 @@ export interface LabWorkspace {
   write: (s: TestService) => void;
   /** Writes the files of a service of one's own (path -> content, under packages/<name>/), cleaned up like write's. */
   writeFiles: (host: string, name: string, files: Record<string, string>) => void;
-  cli: (args: string[], options?: { lockWait?: number; env?: Record<string, string> }) => ResultPromise<{ cwd: string; reject: false; all: true; detached: true }>;
+  cli: (
+    args: string[],
+    options?: { lockWait?: number; env?: Record<string, string> },
+  ) => ResultPromise<{ cwd: string; reject: false; all: true; detached: true }>;
   docker: (host: string, args: string[]) => Promise<string>;
   cleanup: () => Promise<void>;
 }
@@ -110,7 +125,12 @@ export async function labWorkspace(): Promise<LabWorkspace> {
     ].join('\n'),
   };
   for (const h of Object.values(real.hosts)) {
-    files[`inventories/lab/${h.name}/host.yaml`] = [`address: ${h.address}`, `dockerHost: ${h.dockerHost}`, `deployRoot: /var/lib/lab/${h.name}/test-${id}`, ''].join('\n');
+    files[`inventories/lab/${h.name}/host.yaml`] = [
+      `address: ${h.address}`,
+      `dockerHost: ${h.dockerHost}`,
+      `deployRoot: /var/lib/lab/${h.name}/test-${id}`,
+      '',
+    ].join('\n');
   }
   const root = tempWorkspace(files, 'homelab-lab-');
   const inventory = loadInventory(root, 'lab');
@@ -131,7 +151,20 @@ export async function labWorkspace(): Promise<LabWorkspace> {
     write: (s) => writeFiles(s.host, s.name, serviceFiles(s)),
     writeFiles,
     cli(args, options = {}) {
-      return execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args, '--inventory', 'lab', '--lock-wait', String(options.lockWait ?? 120)], { cwd: root, reject: false, all: true, detached: true, env: options.env });
+      return execa(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(repoRoot, 'tools/cli/src/main.ts'),
+          ...args,
+          '--inventory',
+          'lab',
+          '--lock-wait',
+          String(options.lockWait ?? 120),
+        ],
+        { cwd: root, reject: false, all: true, detached: true, env: options.env },
+      );
     },
     docker,
     async cleanup() {

@@ -66,13 +66,46 @@ describe('nx affected -t deploy -c lab', () => {
     appendFileSync(join(repo.root, 'libs/render/src/compose.ts'), '\n// a comment: no rendered output changes\n');
     await repo.commitAll(`change ${a.name} and a library`);
     const exactFile = join(repo.root, 'affected-lab.json');
-    const exact = await execa(process.execPath, [join(repo.root, 'node_modules/tsx/dist/cli.mjs'), 'tools/cli/src/main.ts', 'affected', '--base=HEAD~1', '--head=HEAD', '--inventory', 'lab', '--output', exactFile], { cwd: repo.root, reject: false, all: true });
+    const exact = await execa(
+      process.execPath,
+      [
+        join(repo.root, 'node_modules/tsx/dist/cli.mjs'),
+        'tools/cli/src/main.ts',
+        'affected',
+        '--base=HEAD~1',
+        '--head=HEAD',
+        '--inventory',
+        'lab',
+        '--output',
+        exactFile,
+      ],
+      { cwd: repo.root, reject: false, all: true },
+    );
     expect(exact.exitCode, String(exact.all)).toBe(0);
-    expect((JSON.parse(readFileSync(exactFile, 'utf8')) as { affected: Array<{ service: string }> }).affected.map((x) => x.service)).toEqual([a.name]);
+    expect(
+      (JSON.parse(readFileSync(exactFile, 'utf8')) as { affected: Array<{ service: string }> }).affected.map((x) => x.service),
+    ).toEqual([a.name]);
 
-    const run = await execa(process.execPath, [join(repo.root, 'node_modules/nx/dist/bin/nx.js'), 'affected', '-t', 'deploy', '-c', 'lab', '--base=HEAD~1', '--head=HEAD', '--outputStyle=static'], {
-      cwd: repo.root, reject: false, all: true, env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', HOMELAB_AFFECTED_FILE: exactFile },
-    });
+    const run = await execa(
+      process.execPath,
+      [
+        join(repo.root, 'node_modules/nx/dist/bin/nx.js'),
+        'affected',
+        '-t',
+        'deploy',
+        '-c',
+        'lab',
+        '--base=HEAD~1',
+        '--head=HEAD',
+        '--outputStyle=static',
+      ],
+      {
+        cwd: repo.root,
+        reject: false,
+        all: true,
+        env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', HOMELAB_AFFECTED_FILE: exactFile },
+      },
+    );
     const output = stripVTControlCharacters(String(run.all));
     expect(run.exitCode, output).toBe(0);
     expect(output).toContain(`nx run ${b.name}:deploy:lab`); // Nx's candidate set holds both

@@ -18,18 +18,30 @@ async function affectedBy(change: () => void): Promise<string[]> {
   return (JSON.parse(r.stdout as string) as string[]).filter((p) => services.includes(p)).sort();
 }
 
-const edit = (path: string, text = '\n# changed\n') => () => appendFileSync(join(repo.root, path), text);
-const rewrite = (path: string, from: string | RegExp, to: string) => () => writeFileSync(join(repo.root, path), readFileSync(join(repo.root, path), 'utf8').replace(from, to));
+const edit =
+  (path: string, text = '\n# changed\n') =>
+  () =>
+    appendFileSync(join(repo.root, path), text);
+const rewrite = (path: string, from: string | RegExp, to: string) => () =>
+  writeFileSync(join(repo.root, path), readFileSync(join(repo.root, path), 'utf8').replace(from, to));
 
 beforeAll(async () => {
   repo = await throwawayRepo((root) => {
     // A service on dns01, so that host changes have something to select.
     cpSync(join(root, 'packages/static-site'), join(root, 'packages/dns-probe'), { recursive: true });
-    writeFileSync(join(root, 'packages/dns-probe/service.ts'), readFileSync(join(root, 'packages/dns-probe/service.ts'), 'utf8').replace("host: 'ocean'", "host: 'dns01'"));
-    writeFileSync(join(root, 'packages/dns-probe/package.json'), readFileSync(join(root, 'packages/dns-probe/package.json'), 'utf8').replaceAll('static-site', 'dns-probe'));
+    writeFileSync(
+      join(root, 'packages/dns-probe/service.ts'),
+      readFileSync(join(root, 'packages/dns-probe/service.ts'), 'utf8').replace("host: 'ocean'", "host: 'dns01'"),
+    );
+    writeFileSync(
+      join(root, 'packages/dns-probe/package.json'),
+      readFileSync(join(root, 'packages/dns-probe/package.json'), 'utf8').replaceAll('static-site', 'dns-probe'),
+    );
   });
   const all = await repo.nx('show', 'projects', '--json');
-  services = (JSON.parse(all.stdout as string) as string[]).filter((p) => !p.startsWith('@homelab/') && !p.startsWith('host-') && !p.startsWith('inventory-')).sort();
+  services = (JSON.parse(all.stdout as string) as string[])
+    .filter((p) => !p.startsWith('@homelab/') && !p.startsWith('host-') && !p.startsWith('inventory-'))
+    .sort();
 }, 120_000);
 afterAll(() => rmSync(repo.root, { recursive: true, force: true }));
 
@@ -45,7 +57,14 @@ describe('nx affected selects every service a change may touch, and caches nothi
   });
 
   it("a service's secrets file: that service", async () => {
-    expect(await affectedBy(() => writeFileSync(join(repo.root, 'packages/grafana/secrets.vault.yaml'), 'GRAFANA_ADMIN_PASSWORD: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3132\n'))).toEqual(['grafana']);
+    expect(
+      await affectedBy(() =>
+        writeFileSync(
+          join(repo.root, 'packages/grafana/secrets.vault.yaml'),
+          'GRAFANA_ADMIN_PASSWORD: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3132\n',
+        ),
+      ),
+    ).toEqual(['grafana']);
   });
 
   it('a library or the CLI: every service (their code renders and deploys each release)', async () => {
@@ -64,7 +83,13 @@ describe('nx affected selects every service a change may touch, and caches nothi
     expect(String((await validate()).all)).toMatch(fromCache);
     // The validate code now refuses every service: a cached pass would hide it.
     const file = join(repo.root, 'libs/validate/src/validate.ts');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('const issues = [...staticIssues(svc, inventory, all), ...secrets.errors];', "const issues = [...staticIssues(svc, inventory, all), ...secrets.errors, { file: 'x', path: 'y', message: 'refused by the changed validate code' }];"));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        'const issues = [...staticIssues(svc, inventory, all), ...secrets.errors];',
+        "const issues = [...staticIssues(svc, inventory, all), ...secrets.errors, { file: 'x', path: 'y', message: 'refused by the changed validate code' }];",
+      ),
+    );
     const changed = await validate();
     expect(changed.exitCode).not.toBe(0);
     expect(String(changed.all)).toContain('refused by the changed validate code');

@@ -19,16 +19,28 @@ const version = (pkg: string) => (JSON.parse(readFileSync(join(repo.root, pkg, '
 describe('changesets', () => {
   it('versions a service with its changelog, and bumps the services of a changed library', async () => {
     writeFileSync(join(repo.root, '.changeset/plex-update.md'), '---\n"@homelab/plex": minor\n---\n\nPlex 1.41.4 with HEVC transcoding.\n');
-    writeFileSync(join(repo.root, '.changeset/gpu-fix.md'), '---\n"@homelab/gpu": patch\n---\n\nCount the CUDA context in the VRAM estimate.\n');
+    writeFileSync(
+      join(repo.root, '.changeset/gpu-fix.md'),
+      '---\n"@homelab/gpu": patch\n---\n\nCount the CUDA context in the VRAM estimate.\n',
+    );
     const before = { plex: version('packages/plex'), llama: version('packages/llama-cpp'), loki: version('packages/loki') };
-    const r = await execa(process.execPath, [join(repo.root, 'node_modules/@changesets/cli/bin.js'), 'version'], { cwd: repo.root, env: gitEnv, reject: false, all: true });
+    const r = await execa(process.execPath, [join(repo.root, 'node_modules/@changesets/cli/bin.js'), 'version'], {
+      cwd: repo.root,
+      env: gitEnv,
+      reject: false,
+      all: true,
+    });
     expect(r.exitCode, String(r.all)).toBe(0);
 
     expect(version('packages/plex')).toBe('1.1.0');
-    expect(readFileSync(join(repo.root, 'packages/plex/CHANGELOG.md'), 'utf8')).toContain('## 1.1.0\n\n### Minor Changes\n\n- Plex 1.41.4 with HEVC transcoding.');
+    expect(readFileSync(join(repo.root, 'packages/plex/CHANGELOG.md'), 'utf8')).toContain(
+      '## 1.1.0\n\n### Minor Changes\n\n- Plex 1.41.4 with HEVC transcoding.',
+    );
     // llama-cpp imports @homelab/gpu: a patch of the library is a patch of the service.
     expect(version('packages/llama-cpp')).not.toBe(before.llama);
-    expect(readFileSync(join(repo.root, 'packages/llama-cpp/CHANGELOG.md'), 'utf8')).toMatch(/### Patch Changes\n\n- Updated dependencies\n {2}- @homelab\/gpu@0\.1\.1/);
+    expect(readFileSync(join(repo.root, 'packages/llama-cpp/CHANGELOG.md'), 'utf8')).toMatch(
+      /### Patch Changes\n\n- Updated dependencies\n {2}- @homelab\/gpu@0\.1\.1/,
+    );
     // A service that does not use the library keeps its version.
     expect(version('packages/loki')).toBe(before.loki);
   });

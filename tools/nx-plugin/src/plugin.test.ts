@@ -21,7 +21,18 @@ const root = tempWorkspace({
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const files = ['packages/web/service.ts', 'packages/dns/service.ts', 'inventories/production/inventory.yaml', 'inventories/production/ocean/host.yaml', 'inventories/production/dns01/host.yaml', 'inventories/lab/inventory.yaml', 'inventories/lab/ocean/host.yaml', 'packages/web/package.json', 'packages/dns/package.json', 'tools/cli/package.json'];
+const files = [
+  'packages/web/service.ts',
+  'packages/dns/service.ts',
+  'inventories/production/inventory.yaml',
+  'inventories/production/ocean/host.yaml',
+  'inventories/production/dns01/host.yaml',
+  'inventories/lab/inventory.yaml',
+  'inventories/lab/ocean/host.yaml',
+  'packages/web/package.json',
+  'packages/dns/package.json',
+  'tools/cli/package.json',
+];
 
 async function infer(): Promise<Record<string, ProjectConfiguration>> {
   const context = { workspaceRoot: root, nxJsonConfiguration: {} } as CreateNodesContextV2;
@@ -211,20 +222,34 @@ describe('nx plugin', () => {
       metadata: { description: "Run this project's vitest tests", technologies: ['vitest'] },
     });
     expect(projects['packages/dns']!.targets!.test).toBeUndefined();
-    expect(projects['tools/cli']!.targets!.test).toMatchObject({ options: { command: 'vitest run tools/cli/' }, cache: false, parallelism: false });
+    expect(projects['tools/cli']!.targets!.test).toMatchObject({
+      options: { command: 'vitest run tools/cli/' },
+      cache: false,
+      parallelism: false,
+    });
   });
 
   it('infers one project per inventory and per host', async () => {
     const projects = await infer();
-    expect(Object.values(projects).filter((p) => p.name).map((p) => p.name).sort()).toEqual([
-      'dns', 'host-lab-ocean', 'host-production-dns01', 'host-production-ocean', 'inventory-lab', 'inventory-production', 'web',
-    ]);
+    expect(
+      Object.values(projects)
+        .filter((p) => p.name)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['dns', 'host-lab-ocean', 'host-production-dns01', 'host-production-ocean', 'inventory-lab', 'inventory-production', 'web']);
   });
 
   it('adds the edges service -> host (in every inventory that has it) and host -> inventory', async () => {
     const projects = Object.fromEntries(Object.values(await infer()).map((p) => [p.name ?? p.root, p]));
     projects['@homelab/cli'] = { root: 'tools/cli', name: '@homelab/cli' };
-    const deps = await createDependencies({}, { workspaceRoot: root, projects, nxJsonConfiguration: {}, fileMap: { projectFileMap: {}, nonProjectFiles: [] }, filesToProcess: { projectFileMap: {}, nonProjectFiles: [] }, externalNodes: {} } as unknown as CreateDependenciesContext);
+    const deps = await createDependencies({}, {
+      workspaceRoot: root,
+      projects,
+      nxJsonConfiguration: {},
+      fileMap: { projectFileMap: {}, nonProjectFiles: [] },
+      filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
+      externalNodes: {},
+    } as unknown as CreateDependenciesContext);
     expect(deps.map((d) => `${d.source} -> ${d.target}`).sort()).toEqual([
       // Every service depends on the CLI (and through it every library): their code renders its release.
       'dns -> @homelab/cli',

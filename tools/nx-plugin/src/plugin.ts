@@ -44,7 +44,9 @@ function testFiles(dir: string, prefix = ''): string[] {
 function inventories(workspaceRoot: string, dir: string): string[] {
   const root = join(workspaceRoot, dir);
   if (!existsSync(root)) return [];
-  return readdirSync(root).filter((n) => existsSync(join(root, n, 'inventory.yaml'))).sort();
+  return readdirSync(root)
+    .filter((n) => existsSync(join(root, n, 'inventory.yaml')))
+    .sort();
 }
 
 export const createNodesV2: CreateNodesV2<HomelabPluginOptions> = [
@@ -58,7 +60,19 @@ export const createNodesV2: CreateNodesV2<HomelabPluginOptions> = [
           // Every library, tool and package with tests gets a `test` target running exactly its own.
           const tests = testFiles(join(context.workspaceRoot, root));
           if (tests.length === 0) return {};
-          return { projects: { [root]: { root, targets: { test: createTestTarget(root, tests.some((t) => t.endsWith('.lab.test.ts'))) } } } };
+          return {
+            projects: {
+              [root]: {
+                root,
+                targets: {
+                  test: createTestTarget(
+                    root,
+                    tests.some((t) => t.endsWith('.lab.test.ts')),
+                  ),
+                },
+              },
+            },
+          };
         }
         if (basename(file) === 'service.ts') {
           const name = basename(root);
@@ -80,7 +94,9 @@ export const createNodesV2: CreateNodesV2<HomelabPluginOptions> = [
         }
         const inventory = basename(dirname(root));
         return {
-          projects: { [root]: { name: hostProjectName(inventory, basename(root)), root, tags: ['type:host', `inventory:${inventory}`], targets: {} } },
+          projects: {
+            [root]: { name: hostProjectName(inventory, basename(root)), root, tags: ['type:host', `inventory:${inventory}`], targets: {} },
+          },
         };
       },
       files,
@@ -108,7 +124,12 @@ export const createDependencies: CreateDependencies<HomelabPluginOptions> = asyn
     for (const host of readdirSync(join(context.workspaceRoot, invDir, inventory))) {
       const hostProject = hostProjectName(inventory, host);
       if (!byName.has(hostProject)) continue;
-      deps.push({ source: hostProject, target: inventoryProjectName(inventory), type: DependencyType.static, sourceFile: `${invDir}/${inventory}/${host}/host.yaml` });
+      deps.push({
+        source: hostProject,
+        target: inventoryProjectName(inventory),
+        type: DependencyType.static,
+        sourceFile: `${invDir}/${inventory}/${host}/host.yaml`,
+      });
     }
   }
   for (const project of Object.values(projects)) {

@@ -7,7 +7,13 @@ export interface ServiceTargetOptions {
   inventories: string[];
 }
 
-function perInventory(command: (inventory: string) => string, inventories: string[], defaultInventory: string, description: string, extra: Partial<TargetConfiguration> = {}): TargetConfiguration {
+function perInventory(
+  command: (inventory: string) => string,
+  inventories: string[],
+  defaultInventory: string,
+  description: string,
+  extra: Partial<TargetConfiguration> = {},
+): TargetConfiguration {
   return {
     executor: 'nx:run-commands',
     options: { command: command(defaultInventory), cwd: '{workspaceRoot}' },
@@ -23,16 +29,39 @@ export function createServiceTargets(service: string, options: ServiceTargetOpti
   const deployDefault = inv.includes('lab') ? 'lab' : (inv[0] ?? 'lab');
   const validateDefault = inv.includes('production') ? 'production' : deployDefault;
   return {
-    validate: perInventory((i) => `${cli} validate ${service} --inventory ${i}`, inv, validateDefault, 'Check service.ts and compose.yaml: schema, rules, VRAM budget, docker compose config on the rendered files', {
-      cache: true,
-      // Everything that can change its answer comes in through its dependencies' production files: the host
-      // and inventory files (service -> host -> inventory) and the CLI with every library it imports (service -> cli).
-      inputs: ['default', '^production', { externalDependencies: ['zod', 'yaml'] }, { runtime: 'docker compose version --short' }],
-      outputs: [],
-    }),
-    plan: perInventory((i) => `${cli} plan ${service} --inventory ${i}`, inv, deployDefault, 'Show what a deploy would change on the host (secrets masked)', { dependsOn: ['validate'] }),
-    deploy: perInventory((i) => `${cli} deploy ${service} --inventory ${i}`, inv, deployDefault, 'Deploy the service to its host: stage, swap, up, health gate, rollback on failure', { dependsOn: ['validate'] }),
-    health: perInventory((i) => `${cli} health ${service} --inventory ${i}`, inv, deployDefault, "Run the service's health test against its host"),
+    validate: perInventory(
+      (i) => `${cli} validate ${service} --inventory ${i}`,
+      inv,
+      validateDefault,
+      'Check service.ts and compose.yaml: schema, rules, VRAM budget, docker compose config on the rendered files',
+      {
+        cache: true,
+        // Everything that can change its answer comes in through its dependencies' production files: the host
+        // and inventory files (service -> host -> inventory) and the CLI with every library it imports (service -> cli).
+        inputs: ['default', '^production', { externalDependencies: ['zod', 'yaml'] }, { runtime: 'docker compose version --short' }],
+        outputs: [],
+      },
+    ),
+    plan: perInventory(
+      (i) => `${cli} plan ${service} --inventory ${i}`,
+      inv,
+      deployDefault,
+      'Show what a deploy would change on the host (secrets masked)',
+      { dependsOn: ['validate'] },
+    ),
+    deploy: perInventory(
+      (i) => `${cli} deploy ${service} --inventory ${i}`,
+      inv,
+      deployDefault,
+      'Deploy the service to its host: stage, swap, up, health gate, rollback on failure',
+      { dependsOn: ['validate'] },
+    ),
+    health: perInventory(
+      (i) => `${cli} health ${service} --inventory ${i}`,
+      inv,
+      deployDefault,
+      "Run the service's health test against its host",
+    ),
     rollback: perInventory((i) => `${cli} rollback ${service} --inventory ${i}`, inv, deployDefault, 'Bring back the previous release'),
   };
 }
@@ -45,6 +74,11 @@ export function createTestTarget(projectRoot: string, labTests: boolean): Target
     options: { command: `vitest run ${projectRoot}/`, cwd: '{workspaceRoot}' },
     cache: !labTests,
     ...(labTests ? { parallelism: false } : { inputs: ['default', '^production', { externalDependencies: ['vitest'] }] }),
-    metadata: { description: labTests ? 'Run this project\'s vitest tests, its lab tests included (alone: they use the lab)' : "Run this project's vitest tests", technologies: ['vitest'] },
+    metadata: {
+      description: labTests
+        ? "Run this project's vitest tests, its lab tests included (alone: they use the lab)"
+        : "Run this project's vitest tests",
+      technologies: ['vitest'],
+    },
   };
 }

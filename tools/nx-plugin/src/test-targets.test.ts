@@ -12,14 +12,23 @@ const vitest = join(repoRoot, 'node_modules/vitest/vitest.mjs');
 
 async function listFiles(filter: string[]): Promise<string[]> {
   const r = await execa(process.execPath, [vitest, 'list', '--filesOnly', ...filter], { cwd: repoRoot, env });
-  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.endsWith('.test.ts')).sort();
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.endsWith('.test.ts'))
+    .sort();
 }
 
 describe('test targets', () => {
   it('partition the whole suite: every test file in exactly one project target, none left out', async () => {
     const graphFile = join(tmpdir(), `homelab-graph-${process.pid}.json`);
-    await execa(process.execPath, [join(repoRoot, 'node_modules/nx/dist/bin/nx.js'), 'graph', `--file=${graphFile}`], { cwd: repoRoot, env });
-    const graph = JSON.parse(readFileSync(graphFile, 'utf8')) as { graph: { nodes: Record<string, { data: { root: string; targets?: Record<string, { options?: { command?: string } }> } }> } };
+    await execa(process.execPath, [join(repoRoot, 'node_modules/nx/dist/bin/nx.js'), 'graph', `--file=${graphFile}`], {
+      cwd: repoRoot,
+      env,
+    });
+    const graph = JSON.parse(readFileSync(graphFile, 'utf8')) as {
+      graph: { nodes: Record<string, { data: { root: string; targets?: Record<string, { options?: { command?: string } }> } }> };
+    };
     rmSync(graphFile, { force: true });
     const commands = Object.entries(graph.graph.nodes).flatMap(([name, node]) => {
       const command = node.data.targets?.test?.options?.command;

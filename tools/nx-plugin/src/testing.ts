@@ -6,7 +6,14 @@ import { execa } from 'execa';
 import { linkNodeModules } from '@homelab/model';
 import { repoRoot } from '@homelab/model/testing';
 
-export const gitEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', GIT_AUTHOR_NAME: 'test', GIT_AUTHOR_EMAIL: 'test@lab', GIT_COMMITTER_NAME: 'test', GIT_COMMITTER_EMAIL: 'test@lab' };
+export const gitEnv = {
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  GIT_AUTHOR_NAME: 'test',
+  GIT_AUTHOR_EMAIL: 'test@lab',
+  GIT_COMMITTER_NAME: 'test',
+  GIT_COMMITTER_EMAIL: 'test@lab',
+};
 
 export interface ThrowawayRepo {
   root: string;
@@ -36,5 +43,16 @@ export async function throwawayRepo(prepare: (root: string) => void = () => {}):
     await git('commit', '-qm', message);
   };
   await commitAll('base');
-  return { root, git, commitAll, nx: (...args: string[]) => execa(process.execPath, [join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], { cwd: root, env: gitEnv, reject: false, all: true }) };
+  return {
+    root,
+    git,
+    commitAll,
+    nx: (...args: string[]) =>
+      execa(process.execPath, [join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], {
+        cwd: root,
+        env: gitEnv,
+        reject: false,
+        all: true,
+      }),
+  };
 }

@@ -31,7 +31,15 @@ export function host(name: string, overrides: Partial<HostSpec> = {}): HostSpec 
 }
 
 export function inventory(hosts: HostSpec[], images: Record<string, string> = {}): Inventory {
-  return { name: 'test', production: false, generateMissingSecrets: false, generatedSecretsDir: '/.lab/secrets', dir: '/inventories/test', images, hosts: Object.fromEntries(hosts.map((h) => [h.name, h])) };
+  return {
+    name: 'test',
+    production: false,
+    generateMissingSecrets: false,
+    generatedSecretsDir: '/.lab/secrets',
+    dir: '/inventories/test',
+    images,
+    hosts: Object.fromEntries(hosts.map((h) => [h.name, h])),
+  };
 }
 
 export const simpleCompose = (name: string, port = 8080): ComposeFile => ({
@@ -46,12 +54,15 @@ export const simpleCompose = (name: string, port = 8080): ComposeFile => ({
 
 // A parsed service as the loader would return it, from a service input and a compose object.
 export function service(name: string, input: Partial<ServiceInput> = {}, compose: ComposeFile = simpleCompose(name)): LoadedService {
-  const spec = normalizeService(name, serviceSchema.parse({
-    description: `${name} service`,
-    host: 'ocean',
-    health: { probes: [{ type: 'http', port: 8080, path: '/health' }] },
-    ...input,
-  }));
+  const spec = normalizeService(
+    name,
+    serviceSchema.parse({
+      description: `${name} service`,
+      host: 'ocean',
+      health: { probes: [{ type: 'http', port: 8080, path: '/health' }] },
+      ...input,
+    }),
+  );
   const composeText = stringify(compose);
   return {
     name,

@@ -52,7 +52,13 @@ export function loadDataSet(dir: string, name: string): DataSet {
   const content = header.indexOf('Content');
   const template = header.indexOf('EventTemplate');
   if (content < 0 || template < 0) throw new Error(`${name}: the CSV has no Content/EventTemplate columns`);
-  return { name, lines: rows.slice(1).filter((r) => r.length > template).map((r) => ({ content: r[content]!, template: r[template]! })) };
+  return {
+    name,
+    lines: rows
+      .slice(1)
+      .filter((r) => r.length > template)
+      .map((r) => ({ content: r[content]!, template: r[template]! })),
+  };
 }
 
 export function listDataSets(dir: string): string[] {

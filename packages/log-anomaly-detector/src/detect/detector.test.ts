@@ -37,7 +37,10 @@ describe('detection', () => {
     // minute 15: one never-seen error line, and one existing template 40 times more often than usual.
     const injected = [
       { line: 'ERROR dfs.DataNode: DataXceiver: java.io.IOException: No space left on device', ts: at + 1000 },
-      ...Array.from({ length: 400 }, (_, i) => ({ line: `PacketResponder 2 for block blk_${9000 + i} terminating`, ts: at + 2000 + i * 100 })),
+      ...Array.from({ length: 400 }, (_, i) => ({
+        line: `PacketResponder 2 for block blk_${9000 + i} terminating`,
+        ts: at + 2000 + i * 100,
+      })),
     ];
     const more = run(d, [...injected, ...replay(1, 5, at + 5 * minute)]);
     more.push(...d.flush(at + 12 * minute));
@@ -48,8 +51,15 @@ describe('detection', () => {
   });
 
   it('a rare template bursting, an error surge, and user pattern rules', () => {
-    const d = new Detector({ warmupWindows: 2, windowMs: minute, rules: [{ name: 'OOM killer', pattern: 'Out of memory: Kill(ed)? process', severity: 'critical' }] });
-    const base = Array.from({ length: 300 }, (_, i) => ({ line: i % 100 === 0 ? 'disk quota warning for /srv' : `GET /index.html 200 ${i}ms`, ts: t0 + i * 1000 }));
+    const d = new Detector({
+      warmupWindows: 2,
+      windowMs: minute,
+      rules: [{ name: 'OOM killer', pattern: 'Out of memory: Kill(ed)? process', severity: 'critical' }],
+    });
+    const base = Array.from({ length: 300 }, (_, i) => ({
+      line: i % 100 === 0 ? 'disk quota warning for /srv' : `GET /index.html 200 ${i}ms`,
+      ts: t0 + i * 1000,
+    }));
     expect(run(d, base)).toEqual([]);
     const at = t0 + 5 * minute;
     const burst = Array.from({ length: 12 }, (_, i) => ({ line: 'disk quota warning for /srv', ts: at + i * 1000 }));
@@ -57,14 +67,31 @@ describe('detection', () => {
     const oom = [{ line: 'Out of memory: Killed process 4242 (postgres)', ts: at + 30_000 }];
     const alerts = run(d, [...burst, ...errors, ...oom]);
     alerts.push(...d.flush(at + 2 * minute));
-    expect(alerts.map((a) => a.name).sort()).toEqual(['ErrorSurge', 'LogPatternMatch', 'NewLogTemplate', 'NewLogTemplate', 'RareTemplateBurst']);
-    expect(alerts.filter((a) => a.name === 'NewLogTemplate').map((a) => a.template)).toEqual(['ERROR upstream timed out after <*>', 'Out of memory: Killed process <*> (postgres)']);
+    expect(alerts.map((a) => a.name).sort()).toEqual([
+      'ErrorSurge',
+      'LogPatternMatch',
+      'NewLogTemplate',
+      'NewLogTemplate',
+      'RareTemplateBurst',
+    ]);
+    expect(alerts.filter((a) => a.name === 'NewLogTemplate').map((a) => a.template)).toEqual([
+      'ERROR upstream timed out after <*>',
+      'Out of memory: Killed process <*> (postgres)',
+    ]);
     expect(alerts.find((a) => a.name === 'LogPatternMatch')).toMatchObject({ severity: 'critical', labels: { rule: 'OOM killer' } });
   });
 });
 
 describe('notifier', () => {
-  const alert = (name: string, source = 's', fingerprint = `${name}|${source}`): Alert => ({ name, severity: 'warning', source, summary: name, labels: { alertname: name }, at: 0, fingerprint });
+  const alert = (name: string, source = 's', fingerprint = `${name}|${source}`): Alert => ({
+    name,
+    severity: 'warning',
+    source,
+    summary: name,
+    labels: { alertname: name },
+    at: 0,
+    fingerprint,
+  });
 
   it('deduplicates, groups per alert name and source, and rate-limits per sink', async () => {
     let now = 0;

@@ -86,7 +86,16 @@ export class Detector {
       state.templates.set(template.id, stats);
       if (created && state.windows >= this.options.warmupWindows) {
         const error = this.options.errorPattern.test(event.line);
-        alerts.push(this.#alert('NewLogTemplate', error ? 'critical' : 'warning', event, `new log template in ${event.source}`, template.text, `new:${template.id}`));
+        alerts.push(
+          this.#alert(
+            'NewLogTemplate',
+            error ? 'critical' : 'warning',
+            event,
+            `new log template in ${event.source}`,
+            template.text,
+            `new:${template.id}`,
+          ),
+        );
       }
     }
     stats.window++;
@@ -94,7 +103,12 @@ export class Detector {
     stats.text = template.text;
     if (this.options.errorPattern.test(event.line)) state.errors++;
     for (const rule of this.#rules) {
-      if (rule.re.test(event.line)) alerts.push(this.#alert('LogPatternMatch', rule.severity, event, `${rule.name} in ${event.source}`, template.text, `rule:${rule.name}`, { rule: rule.name }));
+      if (rule.re.test(event.line))
+        alerts.push(
+          this.#alert('LogPatternMatch', rule.severity, event, `${rule.name} in ${event.source}`, template.text, `rule:${rule.name}`, {
+            rule: rule.name,
+          }),
+        );
     }
     return alerts;
   }
@@ -109,7 +123,14 @@ export class Detector {
   #state(event: LogEvent): SourceState {
     let s = this.#sources.get(event.source);
     if (!s) {
-      s = { windowStart: event.ts - (event.ts % this.options.windowMs), lines: 0, windows: 0, errors: 0, errorBaseline: 0, templates: new Map() };
+      s = {
+        windowStart: event.ts - (event.ts % this.options.windowMs),
+        lines: 0,
+        windows: 0,
+        errors: 0,
+        errorBaseline: 0,
+        templates: new Map(),
+      };
       this.#sources.set(event.source, s);
     }
     return s;
@@ -129,9 +150,34 @@ export class Detector {
       for (const [id, t] of s.templates) {
         const ev = { source, line: t.example, ts: end };
         if (warm && t.window >= o.burstMinCount && t.seen < o.rareMaxSeen && t.seen > 0) {
-          alerts.push(this.#alert('RareTemplateBurst', 'warning', ev, `rare template seen ${t.window} times in ${o.windowMs / 1000}s (${t.seen} before) in ${source}`, t.text, `burst:${id}`, { count: String(t.window) }));
-        } else if (warm && t.seen >= o.rareMaxSeen && t.window >= o.spikeMinCount && t.window > o.spikeFactor * t.baseline + 3 * Math.sqrt(t.baseline)) {
-          alerts.push(this.#alert('TemplateRateSpike', 'warning', ev, `template rate ${t.window}/window against a baseline of ${t.baseline.toFixed(1)} in ${source}`, t.text, `spike:${id}`, { count: String(t.window), baseline: t.baseline.toFixed(1) }));
+          alerts.push(
+            this.#alert(
+              'RareTemplateBurst',
+              'warning',
+              ev,
+              `rare template seen ${t.window} times in ${o.windowMs / 1000}s (${t.seen} before) in ${source}`,
+              t.text,
+              `burst:${id}`,
+              { count: String(t.window) },
+            ),
+          );
+        } else if (
+          warm &&
+          t.seen >= o.rareMaxSeen &&
+          t.window >= o.spikeMinCount &&
+          t.window > o.spikeFactor * t.baseline + 3 * Math.sqrt(t.baseline)
+        ) {
+          alerts.push(
+            this.#alert(
+              'TemplateRateSpike',
+              'warning',
+              ev,
+              `template rate ${t.window}/window against a baseline of ${t.baseline.toFixed(1)} in ${source}`,
+              t.text,
+              `spike:${id}`,
+              { count: String(t.window), baseline: t.baseline.toFixed(1) },
+            ),
+          );
         }
         t.baseline = t.windows === 0 ? t.window : o.alpha * t.window + (1 - o.alpha) * t.baseline;
         t.windows++;
@@ -139,7 +185,17 @@ export class Detector {
         t.window = 0;
       }
       if (warm && s.errors >= o.errorMinCount && s.errors > o.errorFactor * s.errorBaseline + 3 * Math.sqrt(s.errorBaseline)) {
-        alerts.push(this.#alert('ErrorSurge', 'critical', { source, line: '', ts: end }, `${s.errors} error lines in ${o.windowMs / 1000}s against a baseline of ${s.errorBaseline.toFixed(1)} in ${source}`, undefined, 'errors', { count: String(s.errors) }));
+        alerts.push(
+          this.#alert(
+            'ErrorSurge',
+            'critical',
+            { source, line: '', ts: end },
+            `${s.errors} error lines in ${o.windowMs / 1000}s against a baseline of ${s.errorBaseline.toFixed(1)} in ${source}`,
+            undefined,
+            'errors',
+            { count: String(s.errors) },
+          ),
+        );
       }
       s.errorBaseline = s.windows === 0 ? s.errors : o.alpha * s.errors + (1 - o.alpha) * s.errorBaseline;
       s.errors = 0;
@@ -150,7 +206,15 @@ export class Detector {
     return alerts;
   }
 
-  #alert(name: string, severity: Severity, event: LogEvent, summary: string, template: string | undefined, key: string, labels: Record<string, string> = {}): Alert {
+  #alert(
+    name: string,
+    severity: Severity,
+    event: LogEvent,
+    summary: string,
+    template: string | undefined,
+    key: string,
+    labels: Record<string, string> = {},
+  ): Alert {
     return {
       name,
       severity,

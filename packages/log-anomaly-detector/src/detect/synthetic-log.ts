@@ -44,7 +44,8 @@ export function blockStoreLog(count = 2000, seed = 20261126): string[] {
       const holders = [ip(), ip(), ip()].slice(0, 2 + int(2));
       for (const at of holders) lines.push(`BLOCK* NameSystem.delete: ${old} is added to invalidSet of ${at}:50010`);
       if (rnd() < 0.05) lines.push(`BLOCK* ask ${holders[0]}:50010 to delete ${old}`);
-      for (let i = 0; i < holders.length; i++) lines.push(`Deleting block ${old} file /mnt/hadoop/dfs/data/current/subdir${int(64)}/${old}`);
+      for (let i = 0; i < holders.length; i++)
+        lines.push(`Deleting block ${old} file /mnt/hadoop/dfs/data/current/subdir${int(64)}/${old}`);
     }
   }
   return lines.slice(0, count);

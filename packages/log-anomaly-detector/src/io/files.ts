@@ -14,7 +14,11 @@ export interface Follower {
 }
 
 // Follows `path` from its current end (or from the start with fromStart), polling every `intervalMs`.
-export function followFile(path: string, onEvent: (e: LogEvent) => void, options: { fromStart?: boolean; intervalMs?: number } = {}): Follower {
+export function followFile(
+  path: string,
+  onEvent: (e: LogEvent) => void,
+  options: { fromStart?: boolean; intervalMs?: number } = {},
+): Follower {
   let position = 0;
   let inode = -1;
   let rest = '';

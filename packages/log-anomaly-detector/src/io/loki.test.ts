@@ -39,7 +39,20 @@ beforeAll(async () => {
   server.on('upgrade', (req, socket, head) => {
     if (!req.url!.startsWith('/loki/api/v1/tail')) return socket.destroy();
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.send(JSON.stringify({ streams: [{ stream: { job: 'app', host: 'ocean' }, values: [[ns(t0 + 10_000), 'live one'], [ns(t0 + 11_000), 'live two']] }], dropped_entries: null }));
+      ws.send(
+        JSON.stringify({
+          streams: [
+            {
+              stream: { job: 'app', host: 'ocean' },
+              values: [
+                [ns(t0 + 10_000), 'live one'],
+                [ns(t0 + 11_000), 'live two'],
+              ],
+            },
+          ],
+          dropped_entries: null,
+        }),
+      );
       ws.send(JSON.stringify({ streams: [{ stream: { job: 'app', host: 'dns01' }, values: [[ns(t0 + 12_000), 'live three']] }] }));
     });
   });
@@ -65,10 +78,15 @@ describe('Loki client (against a stand-in of the Loki HTTP API)', () => {
   it('tail streams live lines over the WebSocket until aborted', async () => {
     const events: LogEvent[] = [];
     const controller = new AbortController();
-    const done = tail({ url: base, query: '{job="app"}' }, t0, (e) => {
-      events.push(e);
-      if (events.length === 3) controller.abort();
-    }, controller.signal);
+    const done = tail(
+      { url: base, query: '{job="app"}' },
+      t0,
+      (e) => {
+        events.push(e);
+        if (events.length === 3) controller.abort();
+      },
+      controller.signal,
+    );
     await done;
     expect(events.map((e) => [e.source, e.line])).toEqual([
       ['{host="ocean",job="app"}', 'live one'],

@@ -15,7 +15,10 @@ interface Stream {
 }
 
 export function streamName(labels: Record<string, string>): string {
-  return `{${Object.keys(labels).sort().map((k) => `${k}="${labels[k]}"`).join(',')}}`;
+  return `{${Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${labels[k]}"`)
+    .join(',')}}`;
 }
 
 function toEvents(streams: Stream[]): LogEvent[] {
@@ -31,11 +34,18 @@ export async function* queryRange(o: LokiOptions, startMs: number, endMs: number
   const end = BigInt(endMs) * 1_000_000n;
   for (;;) {
     const u = new URL('/loki/api/v1/query_range', o.url);
-    u.search = new URLSearchParams({ query: o.query, start: String(start), end: String(end), limit: String(limit), direction: 'forward' }).toString();
+    u.search = new URLSearchParams({
+      query: o.query,
+      start: String(start),
+      end: String(end),
+      limit: String(limit),
+      direction: 'forward',
+    }).toString();
     const r = await fetch(u, { headers: o.headers, signal: AbortSignal.timeout(30_000) });
     if (!r.ok) throw new Error(`loki query_range answered ${r.status}: ${(await r.text()).slice(0, 200)}`);
     const body = (await r.json()) as { status: string; data: { resultType: string; result: Stream[] } };
-    if (body.data.resultType !== 'streams') throw new Error(`loki query_range: expected streams, got ${body.data.resultType} (use a log query, not a metric query)`);
+    if (body.data.resultType !== 'streams')
+      throw new Error(`loki query_range: expected streams, got ${body.data.resultType} (use a log query, not a metric query)`);
     const events = toEvents(body.data.result);
     for (const e of events) yield e;
     const count = body.data.result.reduce((n, s) => n + s.values.length, 0);

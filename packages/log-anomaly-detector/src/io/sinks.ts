@@ -3,7 +3,12 @@ import type { Alert } from '../detect/types.ts';
 import type { Sink } from '../detect/notifier.ts';
 
 async function post(url: string, body: unknown, what: string): Promise<void> {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   // Webhook URLs carry their token in the path: only the origin is ever printed.
   if (!r.ok) throw new Error(`${what}: POST ${new URL(url).origin}/… answered ${r.status} ${(await r.text()).slice(0, 200)}`);
 }
@@ -18,7 +23,11 @@ export function alertmanagerSink(baseUrl: string, options: { resolveMs?: number;
         url,
         alerts.map((a) => ({
           labels: { ...a.labels, service: 'log-anomaly-detector' },
-          annotations: { summary: a.summary, ...(a.template ? { template: a.template } : {}), ...(a.example ? { example: a.example.slice(0, 1000) } : {}) },
+          annotations: {
+            summary: a.summary,
+            ...(a.template ? { template: a.template } : {}),
+            ...(a.example ? { example: a.example.slice(0, 1000) } : {}),
+          },
           startsAt: new Date(a.at).toISOString(),
           endsAt: new Date(a.at + (options.resolveMs ?? 60 * 60_000)).toISOString(),
           ...(options.generatorURL ? { generatorURL: options.generatorURL } : {}),
@@ -29,14 +38,19 @@ export function alertmanagerSink(baseUrl: string, options: { resolveMs?: number;
 }
 
 function lines(alerts: Alert[]): string {
-  return alerts
-    .slice(0, 10)
-    .map((a) => `**${a.name}** (${a.severity}) ${a.summary}${a.template ? `\n\`${a.template.slice(0, 300)}\`` : ''}`)
-    .join('\n') + (alerts.length > 10 ? `\n… and ${alerts.length - 10} more` : '');
+  return (
+    alerts
+      .slice(0, 10)
+      .map((a) => `**${a.name}** (${a.severity}) ${a.summary}${a.template ? `\n\`${a.template.slice(0, 300)}\`` : ''}`)
+      .join('\n') + (alerts.length > 10 ? `\n… and ${alerts.length - 10} more` : '')
+  );
 }
 
 export function discordSink(webhook: string): Sink {
-  return { name: 'discord', send: (alerts) => post(webhook, { username: 'log-anomaly-detector', content: lines(alerts).slice(0, 2000) }, 'discord') };
+  return {
+    name: 'discord',
+    send: (alerts) => post(webhook, { username: 'log-anomaly-detector', content: lines(alerts).slice(0, 2000) }, 'discord'),
+  };
 }
 
 export function slackSink(webhook: string): Sink {

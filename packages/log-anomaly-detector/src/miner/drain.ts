@@ -137,7 +137,18 @@ export class TemplateMiner {
       this.#touch(match, now);
       return { template: match, created: false };
     }
-    const cluster: Cluster = { id: this.#nextId++, text: tokens.join(' '), count: 0, firstSeen: now, lastSeen: now, consts, tokens, constAt, bucket, keys: [] };
+    const cluster: Cluster = {
+      id: this.#nextId++,
+      text: tokens.join(' '),
+      count: 0,
+      firstSeen: now,
+      lastSeen: now,
+      consts,
+      tokens,
+      constAt,
+      bucket,
+      keys: [],
+    };
     const list = this.#byBucket.get(bucket);
     if (list) list.push(cluster);
     else this.#byBucket.set(bucket, [cluster]);

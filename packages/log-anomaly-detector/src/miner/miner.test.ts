@@ -31,7 +31,16 @@ describe('masking (one configuration for every source)', () => {
   });
 
   it('a unit after a number is part of the variable', () => {
-    expect(maskLine('sent 512 bytes (0.50 KB) in 3 sec')).toEqual(['sent', WILDCARD, WILDCARD, WILDCARD, WILDCARD, 'in', WILDCARD, WILDCARD]);
+    expect(maskLine('sent 512 bytes (0.50 KB) in 3 sec')).toEqual([
+      'sent',
+      WILDCARD,
+      WILDCARD,
+      WILDCARD,
+      WILDCARD,
+      'in',
+      WILDCARD,
+      WILDCARD,
+    ]);
   });
 });
 
@@ -41,7 +50,9 @@ describe('template miner', () => {
     const a = m.add('proxy.example.com:5070 close, 0 bytes sent, 0 bytes received, lifetime <1 sec').template;
     const b = m.add('proxy.example.com:5070 close, 1385 bytes (1.35 KB) sent, 6283 bytes (6.13 KB) received, lifetime 00:01').template;
     expect(b.id).toBe(a.id);
-    expect(m.add('PacketResponder 1 for block blk_38865049064139660 terminating').template.text).toBe('PacketResponder <*> for block <*> terminating');
+    expect(m.add('PacketResponder 1 for block blk_38865049064139660 terminating').template.text).toBe(
+      'PacketResponder <*> for block <*> terminating',
+    );
   });
 
   it('turns differing words into variables once most of the line agrees, but keeps enum values apart', () => {

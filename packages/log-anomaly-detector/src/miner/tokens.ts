@@ -6,7 +6,6 @@
 export const WILDCARD = '<*>';
 const IP_PORT = `${WILDCARD}:${WILDCARD}`;
 
-
 // Character classes for ASCII: 1 digit, 2 letter, 3 separator (inside a token: a variable segment
 // between separators is masked, the separators stay), 0 anything else.
 const DIGIT = 1;
@@ -30,9 +29,42 @@ function isHexLetter(c: number): boolean {
 }
 
 const units = new Set([
-  'b', 'byte', 'bytes', 'kb', 'kib', 'mb', 'mib', 'gb', 'gib', 'tb', 'k', 'm', 'g',
-  'ms', 'us', 'ns', 's', 'sec', 'secs', 'second', 'seconds', 'min', 'mins', 'minute', 'minutes', 'h', 'hour', 'hours', 'day', 'days',
-  '%', 'kbps', 'mbps', 'bps', 'times', 'entries',
+  'b',
+  'byte',
+  'bytes',
+  'kb',
+  'kib',
+  'mb',
+  'mib',
+  'gb',
+  'gib',
+  'tb',
+  'k',
+  'm',
+  'g',
+  'ms',
+  'us',
+  'ns',
+  's',
+  'sec',
+  'secs',
+  'second',
+  'seconds',
+  'min',
+  'mins',
+  'minute',
+  'minutes',
+  'h',
+  'hour',
+  'hours',
+  'day',
+  'days',
+  '%',
+  'kbps',
+  'mbps',
+  'bps',
+  'times',
+  'entries',
 ]);
 
 // True when a unit word follows a number: it belongs to the variable ("512 bytes", "(1.3 KB)").
@@ -43,8 +75,32 @@ export function isUnit(token: string): boolean {
   return t.length > 0 && units.has(t.toLowerCase());
 }
 
-
-const tlds = new Set(['com', 'net', 'org', 'edu', 'gov', 'io', 'hk', 'cn', 'de', 'uk', 'jp', 'fr', 'ru', 'nl', 'local', 'lan', 'home', 'internal', 'arpa', 'info', 'biz', 'co', 'us', 'eu']);
+const tlds = new Set([
+  'com',
+  'net',
+  'org',
+  'edu',
+  'gov',
+  'io',
+  'hk',
+  'cn',
+  'de',
+  'uk',
+  'jp',
+  'fr',
+  'ru',
+  'nl',
+  'local',
+  'lan',
+  'home',
+  'internal',
+  'arpa',
+  'info',
+  'biz',
+  'co',
+  'us',
+  'eu',
+]);
 
 // A host name: lower-case labels joined by dots, ending in a top-level domain (proxy.cse.cuhk.edu.hk).
 function isHostName(s: string, from: number, to: number): boolean {
@@ -135,7 +191,8 @@ export function maskToken(token: string): string {
       const hostBeforePort = c === 58 && i + 1 < n && classOf(token.charCodeAt(i + 1)) === DIGIT;
       // A segment with a digit is variable, except short identifiers: letters then one or two digits (SOCKS5, eth0, md5).
       const identifier = letters >= 2 && firstDigit - start === letters && i - firstDigit <= 2 && !digitsThenOther;
-      const segVariable = hostBeforePort || (digits > 0 && !identifier) || (dotsInSegment > 0 && letters > 0 && isHostName(token, start, i));
+      const segVariable =
+        hostBeforePort || (digits > 0 && !identifier) || (dotsInSegment > 0 && letters > 0 && isHostName(token, start, i));
       if (segVariable) {
         if (!out.endsWith(WILDCARD)) out += WILDCARD;
         variable = true;
@@ -157,7 +214,27 @@ export function maskToken(token: string): string {
   return constLetters ? out : out === IP_PORT ? IP_PORT : WILDCARD;
 }
 // Month and weekday names are parts of timestamps.
-const dateWords = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
+const dateWords = new Set([
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+  'Mon',
+  'Tue',
+  'Wed',
+  'Thu',
+  'Fri',
+  'Sat',
+  'Sun',
+]);
 
 // An UPPER_CASE word (an enum value, a protocol): two different ones are different templates.
 export function isEnumWord(token: string): boolean {

@@ -52,7 +52,9 @@ describe('homelab affected: exactly the services whose release changes', () => {
     expect(names(r)).toEqual(['plex']);
     expect(reasons(r, 'plex')[0]).toMatch(/^image of plex: .* -> .*:9\.9\.9$/);
     expect(names(await change(append('packages/loki/files/loki.yaml', '\n# retention reviewed\n')))).toEqual(['loki']);
-    expect(reasons(await change(rewrite('packages/nginx/service.ts', 'timeoutSeconds: ', 'timeoutSeconds: 1 + ')), 'nginx')).toEqual(['health test changed']);
+    expect(reasons(await change(rewrite('packages/nginx/service.ts', 'timeoutSeconds: ', 'timeoutSeconds: 1 + ')), 'nginx')).toEqual([
+      'health test changed',
+    ]);
   });
 
   it('a comment in compose.yaml or service.ts, or docs, select nothing', async () => {
@@ -64,11 +66,21 @@ describe('homelab affected: exactly the services whose release changes', () => {
   it('a library change selects every service whose rendered output changes, a refactoring none', async () => {
     const all = names(await change(rewrite('libs/render/src/systemd-unit.ts', "'TimeoutStartSec=300'", "'TimeoutStartSec=600'")));
     expect(all).toEqual(listServices(repo.root).filter((s) => s !== 'static-site'));
-    const gpu = await change(rewrite('libs/gpu/src/reservation.ts', "capabilities: ['gpu', ...gpu.capabilities]", "capabilities: ['gpu', 'utility', ...gpu.capabilities]"));
+    const gpu = await change(
+      rewrite(
+        'libs/gpu/src/reservation.ts',
+        "capabilities: ['gpu', ...gpu.capabilities]",
+        "capabilities: ['gpu', 'utility', ...gpu.capabilities]",
+      ),
+    );
     expect(names(gpu)).toEqual(['comfyui', 'dcgm-exporter', 'frigate', 'llama-cpp', 'plex', 'tdarr']);
     expect(reasons(gpu, 'plex')).toEqual(['compose.yaml changed']);
     expect(names(await change(append('libs/render/src/compose.ts', '\n// a comment only\n')))).toEqual([]);
-    expect(names(await change(rewrite('libs/validate/src/validate.ts', 'export function placeholderSecrets', 'export function placeholderValues')))).toEqual([]);
+    expect(
+      names(
+        await change(rewrite('libs/validate/src/validate.ts', 'export function placeholderSecrets', 'export function placeholderValues')),
+      ),
+    ).toEqual([]);
   });
 
   it("a host's entry selects only the services placed on it; the lab inventory never selects a production service", async () => {
@@ -76,7 +88,9 @@ describe('homelab affected: exactly the services whose release changes', () => {
     expect(names(dns)).toEqual(await onHost('production', 'dns01'));
     expect(names(dns)).toEqual(['bind9', 'pihole']);
     expect(names(await change(append('inventories/production/dns01/host.yaml', '# a comment\n')))).toEqual([]);
-    expect(names(await change(rewrite('inventories/lab/ocean/host.yaml', /^description: .*$/m, 'description: changed'), 'production'))).toEqual([]);
+    expect(
+      names(await change(rewrite('inventories/lab/ocean/host.yaml', /^description: .*$/m, 'description: changed'), 'production')),
+    ).toEqual([]);
     const labChange = () => rewrite('inventories/lab/inventory.yaml', 'timezone: Etc/UTC', 'timezone: Europe/Berlin')();
     expect(names(await change(labChange, 'production'))).toEqual([]);
     // The same kind of change, read for the lab: only the services the lab runs (static-site among them).
@@ -109,12 +123,22 @@ describe('homelab affected: exactly the services whose release changes', () => {
     // The same value encrypted again (a new salt): unchanged with the password, unknown without it.
     const same = () => setSecret(file(path), 'GRAFANA_ADMIN_PASSWORD', 'first', vault[0]!, vault);
     expect(names(await change(same, 'production', vault))).toEqual([]);
-    expect(reasons(await affectedBetween(repo.root, 'HEAD~1', 'HEAD', 'production'), 'grafana')).toEqual(['secret GRAFANA_ADMIN_PASSWORD re-encrypted or changed (no vault password to compare the values)']);
+    expect(reasons(await affectedBetween(repo.root, 'HEAD~1', 'HEAD', 'production'), 'grafana')).toEqual([
+      'secret GRAFANA_ADMIN_PASSWORD re-encrypted or changed (no vault password to compare the values)',
+    ]);
     const other = await change(() => setSecret(file(path), 'GRAFANA_ADMIN_PASSWORD', 'second', vault[0]!, vault), 'production', vault);
     expect(names(other)).toEqual(['grafana']);
     expect(reasons(other, 'grafana')).toEqual(['secret GRAFANA_ADMIN_PASSWORD changed']);
     expect(JSON.stringify(other)).not.toContain('second');
-    const added = await change(rewrite('packages/grafana/service.ts', "secrets: ['GRAFANA_ADMIN_PASSWORD',", "secrets: ['GRAFANA_SMTP_PASSWORD', 'GRAFANA_ADMIN_PASSWORD',"), 'production', vault);
+    const added = await change(
+      rewrite(
+        'packages/grafana/service.ts',
+        "secrets: ['GRAFANA_ADMIN_PASSWORD',",
+        "secrets: ['GRAFANA_SMTP_PASSWORD', 'GRAFANA_ADMIN_PASSWORD',",
+      ),
+      'production',
+      vault,
+    );
     expect(reasons(added, 'grafana')).toEqual(['secrets +GRAFANA_SMTP_PASSWORD']);
   });
 

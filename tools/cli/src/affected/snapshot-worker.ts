@@ -26,7 +26,8 @@ function storedSecrets(svc: LoadedService): Record<string, string> {
   const text = readFileSync(file, 'utf8');
   if (isVaulted(text)) return { '*': text };
   const values: Record<string, string> = {};
-  for (const [key, value] of parseVars(text, file).entries) values[key] = value instanceof Vaulted ? value.envelope : `clear:${String(value)}`;
+  for (const [key, value] of parseVars(text, file).entries)
+    values[key] = value instanceof Vaulted ? value.envelope : `clear:${String(value)}`;
   return values;
 }
 
@@ -49,7 +50,8 @@ for (const name of model.listServices(root)) {
     const svc = await model.loadService(root, name);
     const where = placement(svc, inventory);
     const fingerprint = where.kind === 'placed' ? releaseFingerprint(svc, inventory, renderRelease, root) : undefined;
-    if (!fingerprint) snapshot.notDeployed[name] = where.kind === 'placed' ? `no host ${svc.spec.host} in inventory ${inventoryName}` : where.why;
+    if (!fingerprint)
+      snapshot.notDeployed[name] = where.kind === 'placed' ? `no host ${svc.spec.host} in inventory ${inventoryName}` : where.why;
     else snapshot.releases[name] = { ...fingerprint, secretValues: storedSecrets(svc) };
   } catch (error) {
     snapshot.broken[name] = message(error);

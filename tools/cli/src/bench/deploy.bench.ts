@@ -39,11 +39,21 @@ try {
   const oursChanged: number[] = [];
   const healthGate: number[] = [];
   // Seconds between two progress lines of the CLI ("[  1.8s] ocean/x: waiting for the health test").
-  const at = (out: string, text: string) => Number(out.split('\n').find((l) => l.includes(text))?.match(/\[\s*([\d.]+)s\]/)?.[1] ?? NaN);
+  const at = (out: string, text: string) =>
+    Number(
+      out
+        .split('\n')
+        .find((l) => l.includes(text))
+        ?.match(/\[\s*([\d.]+)s\]/)?.[1] ?? NaN,
+    );
   for (let i = 0; i < runs; i++) oursNoop.push(await time(() => cli()));
   for (let i = 0; i < runs; i++) {
     let out = '';
-    oursChanged.push(await time(async () => { out = (await cli(`t${i + 1}`)).stderr; }));
+    oursChanged.push(
+      await time(async () => {
+        out = (await cli(`t${i + 1}`)).stderr;
+      }),
+    );
     healthGate.push(at(out, ': deployed') - at(out, 'waiting for the health test'));
   }
 
@@ -60,14 +70,24 @@ try {
     writeFileSync(join(ansDir, 'compose.yaml'), r.compose);
     writeFileSync(join(ansDir, 'env'), r.env);
   };
-  writeFileSync(join(ansDir, 'hosts.ini'), `[lab]\nocean ansible_host=${host.address} ansible_user=root ansible_ssh_private_key_file=${host.ssh.identityFile} ansible_python_interpreter=/usr/bin/python3\n`);
-  writeFileSync(join(ansDir, 'ansible.cfg'), `[defaults]\nhost_key_checking = True\ninterpreter_python = /usr/bin/python3\n[ssh_connection]\nssh_args = -o UserKnownHostsFile=${host.ssh.knownHosts} -o ControlMaster=auto -o ControlPersist=60s\npipelining = True\n`);
+  writeFileSync(
+    join(ansDir, 'hosts.ini'),
+    `[lab]\nocean ansible_host=${host.address} ansible_user=root ansible_ssh_private_key_file=${host.ssh.identityFile} ansible_python_interpreter=/usr/bin/python3\n`,
+  );
+  writeFileSync(
+    join(ansDir, 'ansible.cfg'),
+    `[defaults]\nhost_key_checking = True\ninterpreter_python = /usr/bin/python3\n[ssh_connection]\nssh_args = -o UserKnownHostsFile=${host.ssh.knownHosts} -o ControlMaster=auto -o ControlPersist=60s\npipelining = True\n`,
+  );
   writeFileSync(
     join(ansDir, 'deploy.yml'),
     `- hosts: lab\n  gather_facts: false\n  tasks:\n    - file: { path: ${remoteDir}, state: directory }\n    - copy: { src: compose.yaml, dest: ${remoteDir}/compose.yaml }\n    - copy: { src: env, dest: ${remoteDir}/.env, mode: '0600' }\n      no_log: true\n    - command: docker compose up -d --remove-orphans\n      args: { chdir: ${remoteDir} }\n      environment: { DOCKER_HOST: '${host.dockerHost}' }\n`,
   );
   const ansible = async () => {
-    const r = await execa('ansible-playbook', ['-i', 'hosts.ini', 'deploy.yml'], { cwd: ansDir, reject: false, env: { ANSIBLE_CONFIG: join(ansDir, 'ansible.cfg') } });
+    const r = await execa('ansible-playbook', ['-i', 'hosts.ini', 'deploy.yml'], {
+      cwd: ansDir,
+      reject: false,
+      env: { ANSIBLE_CONFIG: join(ansDir, 'ansible.cfg') },
+    });
     if (r.exitCode !== 0) throw new Error(`ansible-playbook failed:\n${r.stdout}\n${r.stderr}`);
   };
   await render('t0');
@@ -86,7 +106,15 @@ try {
     for (const s of fleet) lab.write({ ...s, title });
     const { workspace } = await loadWorkspace('lab', lab.root);
     const services = fleet.map((s) => workspace.services.find((x) => x.name === s.name)!);
-    const options = { action: 'deploy' as const, inventory: workspace.inventory, executorFor: (h: typeof host) => new SshExecutor(h), secretsFor: async () => ({}), gitSha: 'bench', lockWaitMs: 60_000, log: () => {} };
+    const options = {
+      action: 'deploy' as const,
+      inventory: workspace.inventory,
+      executorFor: (h: typeof host) => new SshExecutor(h),
+      secretsFor: async () => ({}),
+      gitSha: 'bench',
+      lockWaitMs: 60_000,
+      log: () => {},
+    };
     const check = (rs: DeployResult[]) => {
       const bad = rs.filter((r) => r.result !== 'deployed');
       if (bad.length) throw new Error(`fleet deploy failed: ${JSON.stringify(bad)}`);
@@ -109,14 +137,22 @@ try {
     ['no-op deploy (nothing changed)', median(oursNoop), median(ansNoop)],
     ['changed deploy (one env value)', median(oursChanged), median(ansChanged)],
   ];
-  console.log(`\nDeploy benchmark on lab host ocean (${runs} runs each, medians; ansible-core ${(await execa('ansible', ['--version'])).stdout.split('\n')[0]?.replace(/^ansible \[core (.*)\]$/, '$1')})`);
+  console.log(
+    `\nDeploy benchmark on lab host ocean (${runs} runs each, medians; ansible-core ${(await execa('ansible', ['--version'])).stdout.split('\n')[0]?.replace(/^ansible \[core (.*)\]$/, '$1')})`,
+  );
   console.log('| job | homelab deploy | ansible-playbook | homelab / ansible |');
   console.log('|---|---|---|---|');
   for (const [job, a, b] of rows) console.log(`| ${job} | ${fmt(a)} | ${fmt(b)} | ${(a / b).toFixed(2)} |`);
-  console.log(`| changed deploy without its health gate (median gate ${fmt(median(healthGate))}) | ${fmt(median(oursChanged) - median(healthGate))} | ${fmt(median(ansChanged))} | ${((median(oursChanged) - median(healthGate)) / median(ansChanged)).toFixed(2)} |`);
-  console.log('homelab times are whole CLI runs: validate (with docker compose config), render, plan, lock, stage, swap, compose up and the health gate; the playbook copies files and runs compose up, with no health check.');
+  console.log(
+    `| changed deploy without its health gate (median gate ${fmt(median(healthGate))}) | ${fmt(median(oursChanged) - median(healthGate))} | ${fmt(median(ansChanged))} | ${((median(oursChanged) - median(healthGate)) / median(ansChanged)).toFixed(2)} |`,
+  );
+  console.log(
+    'homelab times are whole CLI runs: validate (with docker compose config), render, plan, lock, stage, swap, compose up and the health gate; the playbook copies files and runs compose up, with no health check.',
+  );
   console.log(`\n10 services across 2 hosts, changed deploy (${fleetRuns} runs, medians):`);
-  console.log(`| parallel across hosts | one by one | speed-up |\n|---|---|---|\n| ${fmt(median(parallel))} | ${fmt(median(serial))} | ${(median(serial) / median(parallel)).toFixed(2)}x |`);
+  console.log(
+    `| parallel across hosts | one by one | speed-up |\n|---|---|---|\n| ${fmt(median(parallel))} | ${fmt(median(serial))} | ${(median(serial) / median(parallel)).toFixed(2)}x |`,
+  );
 } finally {
   await lab.cleanup();
 }

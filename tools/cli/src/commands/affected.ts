@@ -17,9 +17,12 @@ export function computeAffected(ctx: CommandContext): Promise<AffectedResult> {
 }
 
 export function describeAffected(r: AffectedResult): string[] {
-  const lines = [`${r.affected.length} service(s) of inventory ${r.inventory} change between ${r.base.rev} (${r.base.sha.slice(0, 12)}) and ${r.head.rev} (${r.head.sha.slice(0, 12)})`];
+  const lines = [
+    `${r.affected.length} service(s) of inventory ${r.inventory} change between ${r.base.rev} (${r.base.sha.slice(0, 12)}) and ${r.head.rev} (${r.head.sha.slice(0, 12)})`,
+  ];
   for (const a of r.affected) lines.push(`  ${a.service} on ${a.host}: ${a.reasons.join('; ')}`);
-  for (const x of r.removed) lines.push(`  (no longer deployed) ${x.service} on ${x.host}: ${x.why}; its containers stay until removed by hand`);
+  for (const x of r.removed)
+    lines.push(`  (no longer deployed) ${x.service} on ${x.host}: ${x.why}; its containers stay until removed by hand`);
   for (const b of r.broken) lines.push(`  ✖ ${b.service} cannot be loaded at ${r.head.rev}: ${b.message}`);
   return lines;
 }

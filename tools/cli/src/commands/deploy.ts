@@ -21,35 +21,54 @@ export function manyCommand(action: Action) {
     // Under `nx affected -t deploy`, only the services whose release changed (HOMELAB_AFFECTED_FILE).
     const exact = action === 'rollback' ? undefined : exactSet(workspace.inventory.name);
     const services = exact ? selection.services.filter((s) => exact.services.has(s.name)) : selection.services;
-    for (const s of selection.services) if (!services.includes(s)) selection.skipped.push({ service: s.name, host: s.spec.host, why: exact!.why });
-    const skipped: DeployResult[] = selection.skipped.map((s) => deployResult(s.service, s.host, 'skipped', { version: workspace.services.find((w) => w.name === s.service)?.version ?? '-', message: s.why }));
+    for (const s of selection.services)
+      if (!services.includes(s)) selection.skipped.push({ service: s.name, host: s.spec.host, why: exact!.why });
+    const skipped: DeployResult[] = selection.skipped.map((s) =>
+      deployResult(s.service, s.host, 'skipped', {
+        version: workspace.services.find((w) => w.name === s.service)?.version ?? '-',
+        message: s.why,
+      }),
+    );
     // Nothing to do reaches no host, so needs no production permission either.
     const executorFor = services.length ? executorFactory(ctx, workspace.inventory) : undefined;
     if (action !== 'rollback') {
       const local = new LocalExecutor({ env: process.env as Record<string, string> });
       const vault = await vaultSecretsIfGiven(ctx);
-      const problems = (await Promise.all(services.map((s) => validateService(s, workspace.inventory, workspace.services, local, { vault })))).flat();
+      const problems = (
+        await Promise.all(services.map((s) => validateService(s, workspace.inventory, workspace.services, local, { vault })))
+      ).flat();
       if (problems.length) throw new ConfigError(problems);
     }
     // Nothing is deployed when a secret cannot be read: all are read before any host is contacted.
-    const secrets = action === 'rollback' ? new Map<string, Record<string, string>>() : await resolveAllSecrets(ctx, services, workspace.inventory);
-    const results = !executorFor ? [] : await runMany({
-      action,
-      services,
-      inventory: workspace.inventory,
-      executorFor,
-      secretsFor: async (svc) => secrets.get(svc.name) ?? {},
-      gitSha: await gitSha(workspace.root, services.map((s) => `packages/${s.name}`)),
-      lockWaitMs: Number(ctx.flags['lock-wait'] ?? process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600) * 1000,
-      log: progressLogger(ctx),
-    });
+    const secrets =
+      action === 'rollback' ? new Map<string, Record<string, string>>() : await resolveAllSecrets(ctx, services, workspace.inventory);
+    const results = !executorFor
+      ? []
+      : await runMany({
+          action,
+          services,
+          inventory: workspace.inventory,
+          executorFor,
+          secretsFor: async (svc) => secrets.get(svc.name) ?? {},
+          gitSha: await gitSha(
+            workspace.root,
+            services.map((s) => `packages/${s.name}`),
+          ),
+          lockWaitMs: Number(ctx.flags['lock-wait'] ?? process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600) * 1000,
+          log: progressLogger(ctx),
+        });
     results.push(...skipped);
-    const ok: string[] = [...{ deploy: ['deployed', 'unchanged'], plan: ['planned', 'unchanged'], rollback: ['rolled back'] }[action], 'skipped'];
+    const ok: string[] = [
+      ...{ deploy: ['deployed', 'unchanged'], plan: ['planned', 'unchanged'], rollback: ['rolled back'] }[action],
+      'skipped',
+    ];
     if (ctx.json) ctx.out(JSON.stringify(results, null, 2));
     else {
       if (action === 'plan') {
         for (const r of results) {
-          ctx.out(`${r.service} on ${r.host}: ${r.plan?.action ?? r.result}${r.plan?.reasons.length ? ` (${r.plan.reasons.join('; ')})` : ''}`);
+          ctx.out(
+            `${r.service} on ${r.host}: ${r.plan?.action ?? r.result}${r.plan?.reasons.length ? ` (${r.plan.reasons.join('; ')})` : ''}`,
+          );
           if (r.plan?.diff) ctx.out(r.plan.diff);
         }
       }
@@ -64,7 +83,10 @@ export function manyCommand(action: Action) {
 async function affectedServices(ctx: CommandContext): Promise<string[]> {
   const result = await computeAffected(ctx);
   for (const line of describeAffected(result)) ctx.err(line);
-  if (result.broken.length) throw new ConfigError(result.broken.map((b) => ({ file: `packages/${b.service}/service.ts`, path: '', message: `cannot be loaded: ${b.message}` })));
+  if (result.broken.length)
+    throw new ConfigError(
+      result.broken.map((b) => ({ file: `packages/${b.service}/service.ts`, path: '', message: `cannot be loaded: ${b.message}` })),
+    );
   return result.affected.map((a) => a.service);
 }
 
@@ -76,9 +98,24 @@ export function exactSet(inventory: string, file = process.env.HOMELAB_AFFECTED_
   try {
     result = JSON.parse(readFileSync(file, 'utf8')) as AffectedResult;
   } catch (error) {
-    throw new ConfigError([{ file, path: '', message: `HOMELAB_AFFECTED_FILE cannot be read: ${(error as Error).message}`, hint: 'write it first: homelab affected --base <rev> --head <rev> --inventory <inventory> --output <file>' }]);
+    throw new ConfigError([
+      {
+        file,
+        path: '',
+        message: `HOMELAB_AFFECTED_FILE cannot be read: ${(error as Error).message}`,
+        hint: 'write it first: homelab affected --base <rev> --head <rev> --inventory <inventory> --output <file>',
+      },
+    ]);
   }
-  if (result.inventory !== inventory) throw new ConfigError([{ file, path: 'inventory', message: `was computed for inventory ${result.inventory}, not ${inventory}`, hint: `homelab affected --inventory ${inventory} --output ${file}` }]);
+  if (result.inventory !== inventory)
+    throw new ConfigError([
+      {
+        file,
+        path: 'inventory',
+        message: `was computed for inventory ${result.inventory}, not ${inventory}`,
+        hint: `homelab affected --inventory ${inventory} --output ${file}`,
+      },
+    ]);
   return {
     services: new Set(result.affected.map((a) => a.service)),
     why: `its release is the same at ${result.head.sha.slice(0, 12)} as at ${result.base.sha.slice(0, 12)} (homelab affected)`,

@@ -34,7 +34,15 @@ function gpuCell(facts: HostFacts): string {
 export async function factsCommand(ctx: CommandContext): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
   const unknown = ctx.args.filter((a) => !workspace.inventory.hosts[a]);
-  if (unknown.length) throw new ConfigError(unknown.map((h) => ({ file: workspace.inventory.dir, path: 'hosts', message: `no host "${h}" in inventory ${workspace.inventory.name}`, hint: `hosts: ${Object.keys(workspace.inventory.hosts).join(', ')}` })));
+  if (unknown.length)
+    throw new ConfigError(
+      unknown.map((h) => ({
+        file: workspace.inventory.dir,
+        path: 'hosts',
+        message: `no host "${h}" in inventory ${workspace.inventory.name}`,
+        hint: `hosts: ${Object.keys(workspace.inventory.hosts).join(', ')}`,
+      })),
+    );
   const executorFor = executorFactory(ctx, workspace.inventory);
   const hosts = Object.values(workspace.inventory.hosts).filter((h) => ctx.args.length === 0 || ctx.args.includes(h.name));
   const reports: HostReport[] = await Promise.all(
@@ -53,7 +61,20 @@ export async function factsCommand(ctx: CommandContext): Promise<number> {
   reports.sort((a, b) => a.host.localeCompare(b.host));
   if (ctx.json) ctx.out(JSON.stringify({ inventory: workspace.inventory.name, hosts: reports }, null, 2));
   else {
-    const rows = reports.flatMap((r) => (r.facts ? [[r.host, r.facts.docker ?? 'not running', r.facts.compose ?? 'missing', r.facts.systemd ? 'yes' : 'no', r.facts.freeDiskMiB === undefined ? '-' : `${r.facts.freeDiskMiB} MiB`, gpuCell(r.facts)]] : []));
+    const rows = reports.flatMap((r) =>
+      r.facts
+        ? [
+            [
+              r.host,
+              r.facts.docker ?? 'not running',
+              r.facts.compose ?? 'missing',
+              r.facts.systemd ? 'yes' : 'no',
+              r.facts.freeDiskMiB === undefined ? '-' : `${r.facts.freeDiskMiB} MiB`,
+              gpuCell(r.facts),
+            ],
+          ]
+        : [],
+    );
     ctx.out(formatTable([['host', 'docker', 'compose', 'systemd', 'disk free', 'GPUs'], ...rows]));
     for (const r of reports) {
       if (r.error) ctx.err(`✖ unreachable: ${r.host}: ${r.error}`);

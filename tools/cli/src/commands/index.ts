@@ -24,11 +24,20 @@ export const commands: Record<string, Command> = {
   rollback: { summary: 'rollback [service...]        bring back the previous healthy release', run: manyCommand('rollback') },
   health: { summary: 'health [service...]          run health tests now (--wait: poll to the deadline)', run: healthCommand },
   status: { summary: 'status [host...] [--json]    what runs where: version, health, deploy time', run: statusCommand },
-  vault: { summary: 'vault encrypt|decrypt|view|edit|rekey FILE, set SERVICE KEY, import VARS --map M   (ansible-vault format)', run: vaultCommand },
+  vault: {
+    summary: 'vault encrypt|decrypt|view|edit|rekey FILE, set SERVICE KEY, import VARS --map M   (ansible-vault format)',
+    run: vaultCommand,
+  },
   facts: { summary: 'facts [host...] [--json]     Docker, Compose, systemd, disk and GPUs (nvidia-smi) of each host', run: factsCommand },
   lock: { summary: 'lock status|release [host]   show or clear the host lock', run: lockCommand },
-  affected: { summary: 'affected [--base R] [--head R] [--output F]   services whose release changes between two revisions, and why (offline)', run: affectedCommand },
-  summary: { summary: 'summary FILE                 Markdown table of a deploy --json result (pull-request comments)', run: summaryCommand },
+  affected: {
+    summary: 'affected [--base R] [--head R] [--output F]   services whose release changes between two revisions, and why (offline)',
+    run: affectedCommand,
+  },
+  summary: {
+    summary: 'summary FILE                 Markdown table of a deploy --json result (pull-request comments)',
+    run: summaryCommand,
+  },
   validate: { summary: 'validate [service...]        schema, rules, VRAM budget, docker compose config', run: validateCommand },
   lab: { summary: 'lab up|down|status           the local lab hosts (network namespaces with sshd and dockerd)', run: labCommand },
   render: { summary: 'render <service...>          print the rendered compose, .env (masked) and unit', run: renderCommand },

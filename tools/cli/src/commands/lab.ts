@@ -17,7 +17,11 @@ export async function labCommand(ctx: CommandContext): Promise<number> {
   if (action === 'status') {
     const rows = await labStatus(root);
     if (ctx.json) ctx.out(JSON.stringify(rows, null, 2));
-    else for (const r of rows) ctx.out(`${r.host.padEnd(10)} ${r.address.padEnd(12)} netns:${r.netns ? 'up' : 'down'} sshd:${r.sshd ? 'up' : 'down'} dockerd:${r.dockerd ? 'up' : 'down'}`);
+    else
+      for (const r of rows)
+        ctx.out(
+          `${r.host.padEnd(10)} ${r.address.padEnd(12)} netns:${r.netns ? 'up' : 'down'} sshd:${r.sshd ? 'up' : 'down'} dockerd:${r.dockerd ? 'up' : 'down'}`,
+        );
     return rows.every((r) => r.netns && r.sshd && r.dockerd) ? 0 : 1;
   }
   ctx.err(`unknown lab action "${action}": use up, down or status`);

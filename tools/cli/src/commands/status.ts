@@ -27,7 +27,21 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   rows.sort((a, b) => a.host.localeCompare(b.host) || a.service.localeCompare(b.service));
   if (ctx.json) ctx.out(JSON.stringify({ inventory: workspace.inventory.name, services: rows, unreachable: down }, null, 2));
   else {
-    ctx.out(formatTable([['service', 'host', 'version', 'health', 'containers', 'deployed', 'release', 'git'], ...rows.map((r) => [r.service, r.host, r.version ?? '-', r.health, r.containers, r.deployedAt ?? '-', r.release ?? '-', r.gitSha ?? '-'])]));
+    ctx.out(
+      formatTable([
+        ['service', 'host', 'version', 'health', 'containers', 'deployed', 'release', 'git'],
+        ...rows.map((r) => [
+          r.service,
+          r.host,
+          r.version ?? '-',
+          r.health,
+          r.containers,
+          r.deployedAt ?? '-',
+          r.release ?? '-',
+          r.gitSha ?? '-',
+        ]),
+      ]),
+    );
     for (const d of down) ctx.err(`✖ unreachable: ${d}`);
   }
   return down.length === 0 && rows.every((r) => r.health === 'healthy') ? 0 : 1;

@@ -11,13 +11,24 @@ export function deploySummary(results: DeployResult[] | undefined, title: string
   if (!results) return [...lines, '_The lab deploy did not produce results; see the job log._', ''].join('\n');
   if (results.length === 0) return [...lines, '_No service whose release changes runs in the lab._', ''].join('\n');
   lines.push('| service | host | result | version | seconds | note |', '|---|---|---|---|---|---|');
-  for (const r of results) lines.push(`| ${r.service} | ${r.host} | ${r.result} | ${r.version} | ${r.seconds.toFixed(1)} | ${(r.message ?? '').split('\n')[0]!.replaceAll('|', '\\|')} |`);
+  for (const r of results)
+    lines.push(
+      `| ${r.service} | ${r.host} | ${r.result} | ${r.version} | ${r.seconds.toFixed(1)} | ${(r.message ?? '').split('\n')[0]!.replaceAll('|', '\\|')} |`,
+    );
   return [...lines, ''].join('\n');
 }
 
 export async function summaryCommand(ctx: CommandContext): Promise<number> {
   const [file] = ctx.args;
-  if (!file) throw new ConfigError([{ file: 'homelab summary', path: '', message: 'names no file', hint: 'homelab summary lab-deploy.json (written by homelab deploy --json)' }]);
+  if (!file)
+    throw new ConfigError([
+      {
+        file: 'homelab summary',
+        path: '',
+        message: 'names no file',
+        hint: 'homelab summary lab-deploy.json (written by homelab deploy --json)',
+      },
+    ]);
   let results: DeployResult[] | undefined;
   try {
     results = JSON.parse(readFileSync(file, 'utf8')) as DeployResult[];

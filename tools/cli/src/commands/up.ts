@@ -13,7 +13,10 @@ export async function upCommand(ctx: CommandContext): Promise<number> {
   const { workspace, issues } = await loadWorkspace('lab', root);
   const { services: runnable, skipped } = selectRunnable(workspace, [], issues);
   ctx.out(`==> deploying ${runnable.length} lab-runnable service(s): ${runnable.map((s) => s.name).join(', ')}`);
-  if (skipped.length) ctx.out(`    (not runnable in the lab: ${skipped.map((s) => `${s.service} [${s.why.replace(/^not runnable in inventory lab: /, '')}]`).join(', ')})`);
+  if (skipped.length)
+    ctx.out(
+      `    (not runnable in the lab: ${skipped.map((s) => `${s.service} [${s.why.replace(/^not runnable in inventory lab: /, '')}]`).join(', ')})`,
+    );
   const deployed = await manyCommand('deploy')({ ...ctx, inventory: 'lab', args: runnable.map((s) => s.name) });
   ctx.out('==> status');
   const status = await statusCommand({ ...ctx, inventory: 'lab', args: [] });

@@ -10,7 +10,11 @@ export async function validateCommand(ctx: CommandContext): Promise<number> {
   const { workspace, issues: loadIssues } = await loadWorkspace(ctx.inventory);
   const names = ctx.args.length ? ctx.args : [...workspace.services.map((s) => s.name), ...loadIssues.keys()].sort();
   // What the inventory cannot run, or does not hold, is skipped with its reason (exit 0), as deploy skips it.
-  const { skipped } = selectRunnable(workspace, names.filter((n) => !loadIssues.has(n)), loadIssues);
+  const { skipped } = selectRunnable(
+    workspace,
+    names.filter((n) => !loadIssues.has(n)),
+    loadIssues,
+  );
   const skips = new Map(skipped.map((s) => [s.service, s.why]));
   const local = new LocalExecutor({ env: process.env as Record<string, string> });
   const vault = await vaultSecretsIfGiven(ctx);
@@ -24,7 +28,10 @@ export async function validateCommand(ctx: CommandContext): Promise<number> {
     let issues: ConfigIssue[] | undefined = loadIssues.get(name);
     if (!issues) {
       const [svc] = selectServices(workspace, [name], loadIssues);
-      issues = await validateService(svc!, workspace.inventory, workspace.services, local, { vault, onWarning: (w) => ctx.err(`⚠ ${name}: ${formatIssue(w)}`) });
+      issues = await validateService(svc!, workspace.inventory, workspace.services, local, {
+        vault,
+        onWarning: (w) => ctx.err(`⚠ ${name}: ${formatIssue(w)}`),
+      });
     }
     if (issues.length === 0) {
       ctx.out(`✔ ${name} is valid for inventory ${workspace.inventory.name}`);

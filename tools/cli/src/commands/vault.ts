@@ -6,7 +6,21 @@ import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { ConfigError, findWorkspaceRoot, HomelabError } from '@homelab/model';
 import {
-  clearVars, decryptText, decryptVars, encryptText, isVaulted, parseVars, rekeyText, resolveVaultSecrets, revaultEdited, secretsFileName, secretsHeader, setSecret, terminalPrompt, writeFileAtomic, type VaultSecret,
+  clearVars,
+  decryptText,
+  decryptVars,
+  encryptText,
+  isVaulted,
+  parseVars,
+  rekeyText,
+  resolveVaultSecrets,
+  revaultEdited,
+  secretsFileName,
+  secretsHeader,
+  setSecret,
+  terminalPrompt,
+  writeFileAtomic,
+  type VaultSecret,
 } from '@homelab/vault';
 import { vaultSecrets } from '../session.ts';
 import type { CommandContext } from './context.ts';
@@ -14,7 +28,8 @@ import type { CommandContext } from './context.ts';
 function pick(secrets: VaultSecret[], id: unknown): VaultSecret {
   if (typeof id !== 'string') return secrets[0]!;
   const found = secrets.find((s) => s.id === id);
-  if (!found) throw new HomelabError(`--encrypt-vault-id ${id}: no vault secret with that id`, { hint: `give it with --vault-id ${id}@FILE` });
+  if (!found)
+    throw new HomelabError(`--encrypt-vault-id ${id}: no vault secret with that id`, { hint: `give it with --vault-id ${id}@FILE` });
   return found;
 }
 
@@ -31,7 +46,10 @@ function editInMemory(content: string): string {
     writeFileSync(file, content, { mode: 0o600 });
     const editor = process.env.EDITOR || process.env.VISUAL || 'vi';
     const r = spawnSync('sh', ['-c', `${editor} "$1"`, 'editor', file], { stdio: 'inherit' });
-    if (r.status !== 0) throw new HomelabError(`the editor (${editor}) exited with ${r.status}; nothing was changed`, { hint: 'set EDITOR to a working editor' });
+    if (r.status !== 0)
+      throw new HomelabError(`the editor (${editor}) exited with ${r.status}; nothing was changed`, {
+        hint: 'set EDITOR to a working editor',
+      });
     return readFileSync(file, 'utf8');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -43,7 +61,8 @@ async function newSecret(ctx: CommandContext): Promise<VaultSecret> {
   const files = typeof ctx.flags['new-vault-password-file'] === 'string' ? [ctx.flags['new-vault-password-file']] : [];
   if (!ids.length && !files.length) {
     const prompt = terminalPrompt();
-    if (!prompt) throw new HomelabError('rekey needs the new password', { hint: 'pass --new-vault-password-file FILE or --new-vault-id label@FILE' });
+    if (!prompt)
+      throw new HomelabError('rekey needs the new password', { hint: 'pass --new-vault-password-file FILE or --new-vault-id label@FILE' });
     return { id: 'default', password: Buffer.from(await prompt('New vault password: ')), source: 'the prompt' };
   }
   return (await resolveVaultSecrets({ vaultIds: ids as string[], passwordFiles: files as string[], env: {} }))[0]!;
@@ -60,7 +79,8 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
   },
   async decrypt(ctx, [file]) {
     const text = readText(file!);
-    if (!isVaulted(text)) throw new HomelabError(`${file}: is not vault encrypted as a whole`, { hint: 'for inline !vault values use `homelab vault view`' });
+    if (!isVaulted(text))
+      throw new HomelabError(`${file}: is not vault encrypted as a whole`, { hint: 'for inline !vault values use `homelab vault view`' });
     const { plaintext } = decryptText(text, await vaultSecrets(ctx), file!);
     const output = String(ctx.flags.output ?? file);
     if (output === '-') process.stdout.write(plaintext);
@@ -84,7 +104,8 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
     } else {
       const clear = text ? clearVars(text, file!, secrets) : '';
       const edited = editInMemory(clear);
-      if (edited !== clear) writeFileAtomic(file!, revaultEdited(edited, text || secretsHeader, file!, secrets, pick(secrets, ctx.flags['encrypt-vault-id'])));
+      if (edited !== clear)
+        writeFileAtomic(file!, revaultEdited(edited, text || secretsHeader, file!, secrets, pick(secrets, ctx.flags['encrypt-vault-id'])));
     }
     return 0;
   },
@@ -99,7 +120,8 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
   async set(ctx, [service, key]) {
     if (!service || !key) throw new HomelabError('usage: homelab vault set SERVICE KEY (the value is read from stdin)');
     const dir = join(findWorkspaceRoot(), 'packages', service);
-    if (!existsSync(join(dir, 'service.ts'))) throw new ConfigError([{ file: `packages/${service}`, path: '', message: `no service named "${service}"` }]);
+    if (!existsSync(join(dir, 'service.ts')))
+      throw new ConfigError([{ file: `packages/${service}`, path: '', message: `no service named "${service}"` }]);
     const value = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
     const secrets = await vaultSecrets(ctx);
     setSecret(join(dir, secretsFileName), key, value, pick(secrets, ctx.flags['encrypt-vault-id']), secrets);
@@ -119,14 +141,18 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
     for (const [service, spec] of Object.entries(mapping)) {
       const pairs = Array.isArray(spec) ? spec.map((v) => [v, v] as const) : Object.entries(spec);
       const file = join(root, 'packages', service, secretsFileName);
-      if (!existsSync(join(root, 'packages', service, 'service.ts'))) throw new ConfigError([{ file: mapFile, path: service, message: `no service named "${service}"`, hint: 'map to a package under packages/' }]);
+      if (!existsSync(join(root, 'packages', service, 'service.ts')))
+        throw new ConfigError([
+          { file: mapFile, path: service, message: `no service named "${service}"`, hint: 'map to a package under packages/' },
+        ]);
       for (const [name, from] of pairs) {
         if (!(from in values)) missing.push(`${service}.${name} <- ${from}`);
         else setSecret(file, name, values[from]!, secret, secrets);
       }
       ctx.err(`packages/${service}/${secretsFileName}: ${pairs.length} secret(s)`);
     }
-    if (missing.length) throw new HomelabError(`${varsFile} has no variables for: ${missing.join(', ')}`, { hint: `check the names in ${mapFile}` });
+    if (missing.length)
+      throw new HomelabError(`${varsFile} has no variables for: ${missing.join(', ')}`, { hint: `check the names in ${mapFile}` });
     return 0;
   },
 };

@@ -56,7 +56,13 @@ function expand(value: string, secrets: Record<string, string>): string {
 export function execStep(step: Step, cwd: string, env: Record<string, string>, githubEnv: string, secrets: Record<string, string> = {}) {
   if (!step.run) throw new Error(`step ${step.name ?? step.uses ?? '?'} has nothing to run`);
   const stepEnv = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(String(v), secrets)]));
-  return execa('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run], { cwd, env: { ...env, ...stepEnv, GITHUB_ENV: githubEnv }, extendEnv: false, reject: false, all: true });
+  return execa('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run], {
+    cwd,
+    env: { ...env, ...stepEnv, GITHUB_ENV: githubEnv },
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
 }
 
 export async function runJob(workflowFile: string, job: string, options: JobOptions): Promise<StepResult[]> {
@@ -64,7 +70,10 @@ export async function runJob(workflowFile: string, job: string, options: JobOpti
   const secrets = options.secrets ?? {};
   const work = mkdtempSync(join(tmpdir(), 'homelab-job-'));
   const githubEnv = join(work, 'github-env');
-  let env: Record<string, string> = { ...options.env, ...Object.fromEntries(Object.entries(jobEnv).map(([k, v]) => [k, expand(String(v), secrets)])) };
+  let env: Record<string, string> = {
+    ...options.env,
+    ...Object.fromEntries(Object.entries(jobEnv).map(([k, v]) => [k, expand(String(v), secrets)])),
+  };
   const results: StepResult[] = [];
   let failed = false;
   try {

@@ -15,15 +15,27 @@ afterAll(() => {
 describe('service generator', () => {
   it('writes a package into the Nx tree', async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await serviceGenerator(tree, { name: 'uptime-kuma', image: 'louislam/uptime-kuma:1.23.16', port: 3001, domain: 'status.terrac.com', description: 'Uptime Kuma: uptime monitoring' });
+    await serviceGenerator(tree, {
+      name: 'uptime-kuma',
+      image: 'louislam/uptime-kuma:1.23.16',
+      port: 3001,
+      domain: 'status.terrac.com',
+      description: 'Uptime Kuma: uptime monitoring',
+    });
     expect(tree.children('packages/uptime-kuma').sort()).toEqual(['compose.yaml', 'health.recorded.json', 'package.json', 'service.ts']);
-    expect(tree.read('packages/uptime-kuma/service.ts', 'utf-8')).toContain('exposure: { port: 3001, domain: "status.terrac.com", access: "admin" },');
+    expect(tree.read('packages/uptime-kuma/service.ts', 'utf-8')).toContain(
+      'exposure: { port: 3001, domain: "status.terrac.com", access: "admin" },',
+    );
     await expect(serviceGenerator(tree, { name: 'uptime-kuma', image: 'louislam/uptime-kuma:1.23.16' })).rejects.toThrow('already exists');
   });
 
   it('the scaffold passes validate, docker compose config included', async () => {
     const files = serviceFiles(normalizeOptions({ name: 'uptime-kuma', image: 'louislam/uptime-kuma:1.23.16', port: 3001 }));
-    const root = tempWorkspace({ ...files, 'inventories/production/inventory.yaml': 'name: production\nproduction: true\n', 'inventories/production/ocean/host.yaml': 'address: 192.168.1.143\n' });
+    const root = tempWorkspace({
+      ...files,
+      'inventories/production/inventory.yaml': 'name: production\nproduction: true\n',
+      'inventories/production/ocean/host.yaml': 'address: 192.168.1.143\n',
+    });
     roots.push(root);
     const svc = await loadService(root, 'uptime-kuma');
     const inv = loadInventory(root, 'production');

@@ -65,7 +65,9 @@ export function serviceFiles(o: NormalizedOptions): Record<string, string> {
       `  description: ${JSON.stringify(o.description)},`,
       `  host: ${JSON.stringify(o.host)},`,
       `  category: ${JSON.stringify(o.category)},`,
-      `  exposure: { ${Object.entries(exposure).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} },`,
+      `  exposure: { ${Object.entries(exposure)
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join(', ')} },`,
       '  health: {',
       `    probes: [{ type: 'http', port: ${o.hostPort}, path: ${JSON.stringify(o.healthPath)}, expectStatus: [200] }],`,
       '    timeoutSeconds: 120,',

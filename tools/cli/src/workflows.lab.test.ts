@@ -36,6 +36,8 @@ let origin: string;
 let home: string;
 let key: string;
 
+// What a developer runs before committing: the generated test files in the repository's format.
+const format = () => execa(join(repo.root, 'node_modules/.bin/biome'), ['format', '--write', 'packages'], { cwd: repo.root });
 const workflow = (name: string) => join(repo.root, '.github/workflows', name);
 const sha = async (rev: string) => ((await repo.git('rev-parse', rev)) as { stdout: string }).stdout.trim();
 const failures = (results: StepResult[]) =>
@@ -100,6 +102,8 @@ beforeAll(async () => {
       ].join('\n'),
     );
   });
+  await format();
+  await repo.commitAll('format');
   origin = mkdtempSync(join(tmpdir(), 'homelab-origin-'));
   await execa('git', ['init', '-q', '--bare', '-b', 'main', origin]);
   await repo.git('remote', 'add', 'origin', origin);
@@ -139,6 +143,7 @@ describe('the workflows, run from their YAML', () => {
     writeService(repo.root, { ...a, title: 'a2' });
     appendFileSync(join(repo.root, 'libs/render/src/compose.ts'), '\n// a comment: no rendered output changes\n');
     writeFileSync(join(repo.root, `.changeset/${a.name}.md`), `---\n"@homelab/${a.name}": minor\n---\n\nA new title.\n`);
+    await format();
     const base = await sha('HEAD');
     await repo.commitAll('merge: a new title for a');
     const bStarted = await startedAt(b);
@@ -166,12 +171,14 @@ describe('the workflows, run from their YAML', () => {
 
   it('pr-test: validates, tests and lab-deploys the changed service, writes the summary for it, and takes the lab down', async () => {
     writeService(repo.root, { ...b, title: 'b2' });
+    await format();
     const base = await sha('HEAD');
     await repo.commitAll('pull request: a new title for b');
     const results = await runJob(workflow('pr-test.yml'), 'test', jobOptions(base, await sha('HEAD')));
     expect(failures(results)).toEqual([]);
     expect(ran(results)).toEqual([
       'Validate affected services (production config, rendered only)',
+      'Format and lint affected projects (Biome)',
       'Test affected projects',
       'Deploy the services whose lab release changes to the lab',
       'Summary',

@@ -70,6 +70,7 @@ describe('GitHub workflows', () => {
     const runs = (workflow('pr-test.yml').jobs.test.steps as Array<{ run?: string }>).map((s) => s.run ?? '').join('\n');
     expect(runs).toContain('nx affected -t validate');
     expect(runs).toContain('nx affected -t test');
+    expect(runs).toContain('nx affected -t lint');
     expect(runs).toContain('homelab deploy --affected');
     expect(
       (workflow('pr-cleanup.yml').jobs.cleanup.steps as Array<{ run?: string }>).some((s) => s.run?.includes('homelab lab down')),

@@ -103,6 +103,29 @@ describe('nx plugin', () => {
               "cwd": "{workspaceRoot}",
             },
           },
+          "lint": {
+            "cache": true,
+            "executor": "nx:run-commands",
+            "inputs": [
+              "default",
+              "{workspaceRoot}/biome.json",
+              {
+                "externalDependencies": [
+                  "@biomejs/biome",
+                ],
+              },
+            ],
+            "metadata": {
+              "description": "Check formatting and lint rules (Biome)",
+              "technologies": [
+                "biome",
+              ],
+            },
+            "options": {
+              "command": "biome ci packages/web",
+              "cwd": "{workspaceRoot}",
+            },
+          },
           "plan": {
             "configurations": {
               "lab": {
@@ -222,6 +245,8 @@ describe('nx plugin', () => {
       metadata: { description: "Run this project's vitest tests", technologies: ['vitest'] },
     });
     expect(projects['packages/dns']!.targets!.test).toBeUndefined();
+    // Every project is linted, with or without tests.
+    expect(projects['packages/dns']!.targets!.lint).toMatchObject({ options: { command: 'biome ci packages/dns' }, cache: true });
     expect(projects['tools/cli']!.targets!.test).toMatchObject({
       options: { command: 'vitest run tools/cli/' },
       cache: false,

@@ -9,8 +9,9 @@ import {
   type CreateDependencies,
   type CreateNodesV2,
   type RawProjectGraphDependency,
+  type TargetConfiguration,
 } from '@nx/devkit';
-import { createServiceTargets, createTestTarget } from './targets.ts';
+import { createLintTarget, createServiceTargets, createTestTarget } from './targets.ts';
 
 export interface HomelabPluginOptions {
   /** Folder holding one folder per inventory. */
@@ -57,22 +58,15 @@ export const createNodesV2: CreateNodesV2<HomelabPluginOptions> = [
         const root = dirname(file);
         const invDir = options?.inventoriesDir ?? 'inventories';
         if (basename(file) === 'package.json') {
-          // Every library, tool and package with tests gets a `test` target running exactly its own.
+          // Every library, tool and package is linted; one with tests gets a `test` target running exactly its own.
           const tests = testFiles(join(context.workspaceRoot, root));
-          if (tests.length === 0) return {};
-          return {
-            projects: {
-              [root]: {
-                root,
-                targets: {
-                  test: createTestTarget(
-                    root,
-                    tests.some((t) => t.endsWith('.lab.test.ts')),
-                  ),
-                },
-              },
-            },
-          };
+          const targets: Record<string, TargetConfiguration> = { lint: createLintTarget(root) };
+          if (tests.length)
+            targets.test = createTestTarget(
+              root,
+              tests.some((t) => t.endsWith('.lab.test.ts')),
+            );
+          return { projects: { [root]: { root, targets } } };
         }
         if (basename(file) === 'service.ts') {
           const name = basename(root);

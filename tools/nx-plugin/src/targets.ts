@@ -82,3 +82,14 @@ export function createTestTarget(projectRoot: string, labTests: boolean): Target
     },
   };
 }
+
+// Formatting and lint rules of the project's files (Biome, configured once in biome.json).
+export function createLintTarget(projectRoot: string): TargetConfiguration {
+  return {
+    executor: 'nx:run-commands',
+    options: { command: `biome ci ${projectRoot}`, cwd: '{workspaceRoot}' },
+    cache: true,
+    inputs: ['default', '{workspaceRoot}/biome.json', { externalDependencies: ['@biomejs/biome'] }],
+    metadata: { description: 'Check formatting and lint rules (Biome)', technologies: ['biome'] },
+  };
+}

@@ -42,18 +42,45 @@ export interface MinedLine {
   created: boolean;
 }
 
-// The masked tokens of a line, units after a variable included in it. Same tokens, same masks as the
-// one-pass key of TemplateMiner.add (which never builds this array): ASCII whitespace separates tokens.
-export function maskLine(text: string): string[] {
-  const tokens: string[] = [];
+// The one tokenizer: ASCII whitespace separates tokens, and `visit` gets each token's mask (its text, a
+// masked form, or WILDCARD), a unit right after a variable counted as part of it. A token of digits and
+// punctuation only (the usual variable) is decided from its characters without being copied; other
+// tokens are sliced and masked. The miner's hot path and maskLine both go through here.
+export function forEachMasked(text: string, visit: (mask: string) => void): void {
   let prevVar = false;
-  for (const t of text.split(/[ \t\n\r\f\v]+/)) {
-    if (t === '') continue;
-    let m = maskToken(t);
-    if (m !== WILDCARD && prevVar && isUnit(t)) m = WILDCARD;
-    tokens.push(m);
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let digit = false;
+    let letter = false;
+    for (; i < n; i++) {
+      c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) break;
+      if (c >= 48 && c <= 57) digit = true;
+      else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128) letter = true;
+    }
+    let m: string;
+    if (digit && !letter && !isAddressWithPort(text, start, i)) m = WILDCARD;
+    else {
+      const t = text.slice(start, i);
+      m = digit ? maskToken(t) : maskWord(t);
+      if (m !== WILDCARD && prevVar && isUnit(t)) m = WILDCARD;
+    }
+    visit(m);
     prevVar = m === WILDCARD;
   }
+}
+
+// The masked tokens of a line (the miner's own tokens, as an array).
+export function maskLine(text: string): string[] {
+  const tokens: string[] = [];
+  forEachMasked(text, (m) => tokens.push(m));
   return tokens;
 }
 
@@ -77,34 +104,10 @@ export class TemplateMiner {
   add(line: string): MinedLine {
     const now = ++this.#clock;
     const text = line.length > this.options.maxLineLength ? line.slice(0, this.options.maxLineLength) : line;
+    // The template key: constants and separators, a run of variables as one gap (no token array).
     let key = '';
     let prevVar = false;
-    // One pass over the line. A token of digits and punctuation only (the usual variable) is decided
-    // from its characters and never copied; other tokens are sliced and masked.
-    const n = text.length;
-    let i = 0;
-    while (i < n) {
-      let c = text.charCodeAt(i);
-      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) {
-        i++;
-        continue;
-      }
-      const start = i;
-      let digit = false;
-      let letter = false;
-      for (; i < n; i++) {
-        c = text.charCodeAt(i);
-        if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) break;
-        if (c >= 48 && c <= 57) digit = true;
-        else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128) letter = true;
-      }
-      let m: string;
-      if (digit && !letter && !isAddressWithPort(text, start, i)) m = WILDCARD;
-      else {
-        const t = text.slice(start, i);
-        m = digit ? maskToken(t) : maskWord(t);
-        if (m !== WILDCARD && prevVar && isUnit(t)) m = WILDCARD;
-      }
+    forEachMasked(text, (m) => {
       if (m === WILDCARD) {
         if (!prevVar) key += GAP;
         prevVar = true;
@@ -113,7 +116,7 @@ export class TemplateMiner {
         key += SEP;
         prevVar = false;
       }
-    }
+    });
     const hit = this.#byKey.get(key);
     if (hit) {
       this.#touch(hit, now);

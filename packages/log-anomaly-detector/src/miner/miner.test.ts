@@ -1,6 +1,10 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadDataSet } from '../bench/loghub.ts';
+import { blockStoreLog } from '../detect/synthetic-log.ts';
 import { maskLine, TemplateMiner } from './drain.ts';
-import { maskToken, WILDCARD } from './tokens.ts';
+import { isUnit, maskToken, WILDCARD } from './tokens.ts';
 
 describe('masking (one configuration for every source)', () => {
   it.each([
@@ -84,5 +88,47 @@ describe('template miner', () => {
     expect(m.evicted).toBe(1);
     expect(m.templates().map((t) => t.text)).toEqual(['alpha one two', 'gamma x', 'delta y z']);
     expect(m.add(`${'x'.repeat(30)} tail`).template.text).toBe('x'.repeat(20));
+  });
+});
+
+// The miner's one tokenizer (with its no-copy path for digit-and-punctuation tokens) against the plain
+// reading of the masking rules: split on whitespace, maskToken every token, a unit after a variable is
+// part of it. Over the LogHub sets where they are beside the repository, and always over a generated log.
+describe('one tokenizer: the fast path masks exactly as the rules do', () => {
+  const reference = (text: string): string[] => {
+    const out: string[] = [];
+    let prevVar = false;
+    for (const t of text.split(/[ \t\n\r\f\v]+/)) {
+      if (t === '') continue;
+      let m = maskToken(t);
+      if (m !== WILDCARD && prevVar && isUnit(t)) m = WILDCARD;
+      out.push(m);
+      prevVar = m === WILDCARD;
+    }
+    return out;
+  };
+  const differing = (lines: string[]) => lines.filter((l) => maskLine(l).join(' ') !== reference(l).join(' '));
+
+  it('on a generated block-store log and on invented lines of other formats', () => {
+    const invented = [
+      'GET /api/v1/users/42?page=3 200 12ms',
+      'conn 10.0.0.7:5432 closed after 3.5 s',
+      'id=0x7f3a user="bob" took 250 ms',
+      '\tindented  and  double  spaced  7 ',
+    ];
+    const lines = [...blockStoreLog(2000), ...invented];
+    expect(differing(lines)).toEqual([]);
+    expect(lines.length).toBeGreaterThan(2000);
+  });
+
+  const loghub = new URL('../../../../../shared/loghub', import.meta.url).pathname;
+  it.runIf(existsSync(loghub))('on every line of the LogHub sets beside the repository', () => {
+    let count = 0;
+    for (const name of readdirSync(loghub).filter((n) => existsSync(join(loghub, n, `${n}_2k.log_structured_corrected.csv`)))) {
+      const lines = loadDataSet(loghub, name).lines.map((l) => l.content);
+      count += lines.length;
+      expect(differing(lines), name).toEqual([]);
+    }
+    expect(count).toBeGreaterThanOrEqual(16_000);
   });
 });

@@ -132,6 +132,12 @@ export function isAddressWithPort(text: string, from: number, to: number): boole
 
 // Masks the variable segments of one token; "rhost=10.0.0.1" -> "rhost=<*>", "mice.c(1234)" -> "mice.c(<*>)".
 // Returns the token itself when nothing in it is variable.
+// A short identifier, not a variable: two or more letters, then one or two digits and nothing after
+// (SOCKS5, eth0, md5). `digitAt` is where the first digit stands, `digitRun` how long the rest is.
+function isShortIdentifier(letters: number, digitAt: number, digitRun: number, otherAfterDigit: boolean): boolean {
+  return letters >= 2 && digitAt === letters && digitRun <= 2 && !otherAfterDigit;
+}
+
 export function maskToken(token: string): string {
   let hasDigit = false;
   let hasLetter = false;
@@ -158,8 +164,7 @@ export function maskToken(token: string): string {
   if (!hasDigit) return maskWord(token);
   // One segment (blk_-1608999687919862906, SOCKS5): a variable, unless it is a short identifier.
   if (!separators) {
-    const identifier = wordLetters >= 2 && firstDigitAt === wordLetters && token.length - firstDigitAt <= 2 && !otherAfterDigit;
-    return identifier ? token : WILDCARD;
+    return isShortIdentifier(wordLetters, firstDigitAt, token.length - firstDigitAt, otherAfterDigit) ? token : WILDCARD;
   }
   let out = '';
   let variable = false;
@@ -189,8 +194,8 @@ export function maskToken(token: string): string {
     }
     if (i > start) {
       const hostBeforePort = c === 58 && i + 1 < n && classOf(token.charCodeAt(i + 1)) === DIGIT;
-      // A segment with a digit is variable, except short identifiers: letters then one or two digits (SOCKS5, eth0, md5).
-      const identifier = letters >= 2 && firstDigit - start === letters && i - firstDigit <= 2 && !digitsThenOther;
+      // A segment with a digit is variable, except short identifiers.
+      const identifier = isShortIdentifier(letters, firstDigit - start, i - firstDigit, digitsThenOther);
       const segVariable =
         hostBeforePort || (digits > 0 && !identifier) || (dotsInSegment > 0 && letters > 0 && isHostName(token, start, i));
       if (segVariable) {

@@ -6,42 +6,81 @@ import type { AffectedResult } from '../affected/affected.ts';
 import { computeAffected, describeAffected } from './affected.ts';
 import { validateService } from '@homelab/validate';
 import { LocalExecutor } from '@homelab/host';
-import { ConfigError } from '@homelab/model';
+import { ConfigError, type ConfigIssue, type LoadedService } from '@homelab/model';
 import { executorFactory, gitSha, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';
-import { loadWorkspace, selectRunnable } from '../workspace.ts';
+import { loadWorkspace, selectRunnable, type Workspace } from '../workspace.ts';
+
+type LoadIssues = Map<string, ConfigIssue[]>;
 import type { CommandContext } from './context.ts';
+
+// What an action counts as success; anything else makes the command exit 1.
+const succeeded: Record<Action, string[]> = {
+  deploy: ['deployed', 'unchanged', 'skipped'],
+  plan: ['planned', 'unchanged', 'skipped'],
+  rollback: ['rolled back', 'skipped'],
+};
+
+// The services to act on, and the rows of those skipped with the reason: named or affected ones,
+// less what the inventory does not hold or cannot run, and (under nx affected) what did not change.
+async function select(
+  ctx: CommandContext,
+  action: Action,
+  workspace: Workspace,
+  issues: LoadIssues,
+): Promise<{ services: LoadedService[]; skipped: DeployResult[] }> {
+  const names = ctx.flags.affected ? await affectedServices(ctx) : ctx.args;
+  // An empty affected set acts on nothing (an empty list of names would otherwise mean "all").
+  const selection = ctx.flags.affected && names.length === 0 ? { services: [], skipped: [] } : selectRunnable(workspace, names, issues);
+  const exact = action === 'rollback' ? undefined : exactSet(workspace.inventory.name);
+  const services = exact ? selection.services.filter((s) => exact.services.has(s.name)) : selection.services;
+  for (const s of selection.services)
+    if (exact && !services.includes(s)) selection.skipped.push({ service: s.name, host: s.spec.host, why: exact.why });
+  const version = (name: string) => workspace.services.find((w) => w.name === name)?.version ?? '-';
+  return {
+    services,
+    skipped: selection.skipped.map((s) => deployResult(s.service, s.host, 'skipped', { version: version(s.service), message: s.why })),
+  };
+}
+
+// Before any host is contacted: every service validated (deploy, plan) and every secret read.
+async function prepare(
+  ctx: CommandContext,
+  action: Action,
+  workspace: Workspace,
+  services: LoadedService[],
+): Promise<Map<string, Record<string, string>>> {
+  if (action === 'rollback') return new Map();
+  const local = new LocalExecutor({ env: process.env as Record<string, string> });
+  const vault = await vaultSecretsIfGiven(ctx);
+  const problems = (
+    await Promise.all(services.map((s) => validateService(s, workspace.inventory, workspace.services, local, { vault })))
+  ).flat();
+  if (problems.length) throw new ConfigError(problems);
+  return resolveAllSecrets(ctx, services, workspace.inventory);
+}
+
+function print(ctx: CommandContext, action: Action, results: DeployResult[]): void {
+  if (ctx.json) {
+    ctx.out(JSON.stringify(results, null, 2));
+    return;
+  }
+  if (action === 'plan') {
+    for (const r of results) {
+      ctx.out(`${r.service} on ${r.host}: ${r.plan?.action ?? r.result}${r.plan?.reasons.length ? ` (${r.plan.reasons.join('; ')})` : ''}`);
+      if (r.plan?.diff) ctx.out(r.plan.diff);
+    }
+  }
+  for (const r of results) if (r.message && !succeeded[action].includes(r.result)) ctx.err(`✖ ${r.service} on ${r.host}: ${r.message}`);
+  ctx.out(resultsTable(results));
+}
 
 export function manyCommand(action: Action) {
   return async (ctx: CommandContext): Promise<number> => {
     const { workspace, issues } = await loadWorkspace(ctx.inventory);
-    const names = ctx.flags.affected ? await affectedServices(ctx) : ctx.args;
-    // An empty affected set deploys nothing (an empty list of names would otherwise mean "all").
-    // Services the inventory cannot run (lab: a GPU, no lab image) or does not hold are skipped, not failed.
-    const selection = ctx.flags.affected && names.length === 0 ? { services: [], skipped: [] } : selectRunnable(workspace, names, issues);
-    // Under `nx affected -t deploy`, only the services whose release changed (HOMELAB_AFFECTED_FILE).
-    const exact = action === 'rollback' ? undefined : exactSet(workspace.inventory.name);
-    const services = exact ? selection.services.filter((s) => exact.services.has(s.name)) : selection.services;
-    for (const s of selection.services)
-      if (!services.includes(s)) selection.skipped.push({ service: s.name, host: s.spec.host, why: exact!.why });
-    const skipped: DeployResult[] = selection.skipped.map((s) =>
-      deployResult(s.service, s.host, 'skipped', {
-        version: workspace.services.find((w) => w.name === s.service)?.version ?? '-',
-        message: s.why,
-      }),
-    );
+    const { services, skipped } = await select(ctx, action, workspace, issues);
     // Nothing to do reaches no host, so needs no production permission either.
     const executorFor = services.length ? executorFactory(ctx, workspace.inventory) : undefined;
-    if (action !== 'rollback') {
-      const local = new LocalExecutor({ env: process.env as Record<string, string> });
-      const vault = await vaultSecretsIfGiven(ctx);
-      const problems = (
-        await Promise.all(services.map((s) => validateService(s, workspace.inventory, workspace.services, local, { vault })))
-      ).flat();
-      if (problems.length) throw new ConfigError(problems);
-    }
-    // Nothing is deployed when a secret cannot be read: all are read before any host is contacted.
-    const secrets =
-      action === 'rollback' ? new Map<string, Record<string, string>>() : await resolveAllSecrets(ctx, services, workspace.inventory);
+    const secrets = await prepare(ctx, action, workspace, services);
     const results = !executorFor
       ? []
       : await runMany({
@@ -58,24 +97,8 @@ export function manyCommand(action: Action) {
           log: progressLogger(ctx),
         });
     results.push(...skipped);
-    const ok: string[] = [
-      ...{ deploy: ['deployed', 'unchanged'], plan: ['planned', 'unchanged'], rollback: ['rolled back'] }[action],
-      'skipped',
-    ];
-    if (ctx.json) ctx.out(JSON.stringify(results, null, 2));
-    else {
-      if (action === 'plan') {
-        for (const r of results) {
-          ctx.out(
-            `${r.service} on ${r.host}: ${r.plan?.action ?? r.result}${r.plan?.reasons.length ? ` (${r.plan.reasons.join('; ')})` : ''}`,
-          );
-          if (r.plan?.diff) ctx.out(r.plan.diff);
-        }
-      }
-      for (const r of results) if (r.message && !ok.includes(r.result)) ctx.err(`✖ ${r.service} on ${r.host}: ${r.message}`);
-      ctx.out(resultsTable(results));
-    }
-    return results.every((r) => ok.includes(r.result)) ? 0 : 1;
+    print(ctx, action, results);
+    return results.every((r) => succeeded[action].includes(r.result)) ? 0 : 1;
   };
 }
 

@@ -140,6 +140,10 @@ export async function runTransition(
         command: `${verb} ${svc.name}`,
         waitMs: input.lockWaitMs,
         onWait: (h) => log(`waiting for the host lock held by ${h?.holder ?? 'unknown'} (${h?.command ?? '?'})`),
+        onTakeover: (h, age) =>
+          log(
+            `took over a stale host lock of ${h ? `${h.holder} (pid ${h.pid}, "${h.command}")` : 'an unknown holder'}, ${age ?? '?'}s old`,
+          ),
       });
     }
     const state = parseRemoteState(

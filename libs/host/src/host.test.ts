@@ -140,7 +140,7 @@ describe('host lock', () => {
 
   it('builds mkdir-based acquire and token-checked release scripts', () => {
     expect(acquireScript('/opt/homelab')).toMatch(
-      /^mkdir -p \/opt\/homelab && if mkdir \/opt\/homelab\/\.homelab\.lock 2>\/dev\/null; then cat > \/opt\/homelab\/\.homelab\.lock\/holder\.json/,
+      /^mkdir -p \/opt\/homelab && if mkdir \/opt\/homelab\/\.homelab\.lock 2>\/dev\/null; then if err=\$\(cat 2>&1 > \/opt\/homelab\/\.homelab\.lock\/holder\.json\)/,
     );
     expect(releaseScript('/opt/homelab', 'abc')).toBe(
       `if grep -q '"token":"abc"' /opt/homelab/.homelab.lock/holder.json 2>/dev/null; then rm -rf /opt/homelab/.homelab.lock; fi`,
@@ -168,16 +168,17 @@ describe('host lock', () => {
   it('clears a stale lock whose local holder process is gone, then takes it', async () => {
     let tries = 0;
     const ex = new ScriptedExecutor((script) => {
-      if (script.startsWith('mkdir -p'))
+      if (script.startsWith('mkdir -p') || script.startsWith('flock'))
         return tries++ === 0 ? `HELD\nage=5\n${JSON.stringify({ ...holder, hostname: hostname(), pid: 999_999_999 })}` : 'ACQUIRED\n';
       return '';
     });
     const lock = new HostLock(ex, '/opt/homelab');
     await lock.acquire({ command: 'deploy x', waitMs: 0 });
-    expect(ex.calls.map((c) => c.script.split(' ')[0])).toEqual(['mkdir', 'rm', 'mkdir']);
-    const written = JSON.parse(ex.calls[2]!.input!) as { command: string; pid: number };
+    // The takeover is one atomic step under flock: no separate removal another process could race.
+    expect(ex.calls.map((c) => c.script.split(' ')[0])).toEqual(['mkdir', 'flock']);
+    const written = JSON.parse(ex.calls[1]!.input!) as { command: string; pid: number };
     expect(written).toMatchObject({ command: 'deploy x', pid: process.pid });
     await lock.release();
-    expect(ex.calls[3]!.script).toContain(`"token":"${(JSON.parse(ex.calls[2]!.input!) as { token: string }).token}"`);
+    expect(ex.calls[2]!.script).toContain(`"token":"${(JSON.parse(ex.calls[1]!.input!) as { token: string }).token}"`);
   });
 });

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LockHeldError } from './errors.ts';
+import { LockError, LockHeldError } from './errors.ts';
 import type { Executor } from './executor.ts';
 import { quote } from './shell.ts';
 
@@ -26,10 +26,32 @@ export function lockDir(deployRoot: string): string {
   return `${deployRoot}/.homelab.lock`;
 }
 
-// Pure: try to take the lock; prints ACQUIRED, or HELD then the age and holder file.
+// Prints HELD, the lock's age and its holder file (when there is one); never fails.
+function heldReport(dir: string): string {
+  return `echo HELD; echo "age=$(( $(date +%s) - $(stat -c %Y ${dir} 2>/dev/null || date +%s) ))"; cat ${dir}/holder.json 2>/dev/null || true`;
+}
+
+// Makes the lock directory and writes the holder (from stdin) into it; a write that fails (disk full,
+// read-only, permission) removes the directory again and prints FAILED with the reason.
+function takeScript(dir: string): string {
+  return `if mkdir ${dir} 2>/dev/null; then if err=$(cat 2>&1 > ${dir}/holder.json); then echo ACQUIRED; else rm -rf ${dir}; echo "FAILED $err"; fi; else ${heldReport(dir)}; fi`;
+}
+
+// Pure: try to take the lock; prints ACQUIRED, HELD (age, holder file) or FAILED with the reason.
+// A deploy root that cannot be made fails the script with mkdir's own words.
 export function acquireScript(deployRoot: string): string {
+  return `mkdir -p ${quote(deployRoot)} && ${takeScript(quote(lockDir(deployRoot)))}`;
+}
+
+// Pure: take over a stale lock atomically. Under flock on a guard file, only if the lock is still the
+// one judged stale (the same holder token, or still no holder file): remove it and take it; otherwise
+// report who holds it now. Two processes taking over the same stale lock: one gets it.
+export function takeoverScript(deployRoot: string, staleToken: string | undefined): string {
   const dir = quote(lockDir(deployRoot));
-  return `mkdir -p ${quote(deployRoot)} && if mkdir ${dir} 2>/dev/null; then cat > ${dir}/holder.json && echo ACQUIRED; else echo HELD; echo "age=$(( $(date +%s) - $(stat -c %Y ${dir} 2>/dev/null || date +%s) ))"; cat ${dir}/holder.json 2>/dev/null; fi`;
+  const same =
+    staleToken === undefined ? `[ ! -e ${dir}/holder.json ]` : `grep -q ${quote(`"token":"${staleToken}"`)} ${dir}/holder.json 2>/dev/null`;
+  const body = `if [ -d ${dir} ] && ${same}; then rm -rf ${dir}; fi; ${takeScript(dir)}`;
+  return `flock ${quote(`${deployRoot}/.homelab.lock.guard`)} sh -c ${quote(body)}`;
 }
 
 // Pure: release only a lock we hold (the token matches).
@@ -44,7 +66,7 @@ export function forceReleaseScript(deployRoot: string): string {
 
 export function statusScript(deployRoot: string): string {
   const dir = quote(lockDir(deployRoot));
-  return `if [ -d ${dir} ]; then echo HELD; echo "age=$(( $(date +%s) - $(stat -c %Y ${dir}) ))"; cat ${dir}/holder.json 2>/dev/null; else echo FREE; fi`;
+  return `if [ -d ${dir} ]; then ${heldReport(dir)}; else echo FREE; fi`;
 }
 
 export function parseLockOutput(output: string): LockState {
@@ -83,6 +105,8 @@ export interface AcquireOptions {
   waitMs: number;
   staleAfterSeconds?: number;
   onWait?: (holder: LockHolder | undefined) => void;
+  /** Told when a stale lock (its holder gone, or too old) is taken over. */
+  onTakeover?: (holder: LockHolder | undefined, ageSeconds: number | undefined) => void;
 }
 
 export class HostLock {
@@ -107,18 +131,20 @@ export class HostLock {
     const started = Date.now();
     let interval = 250;
     let told = false;
+    let script = acquireScript(this.#deployRoot);
     for (;;) {
-      const out = await this.#executor.sh(acquireScript(this.#deployRoot), {
-        input: JSON.stringify(holder),
-        display: 'take the host lock',
-      });
+      const out = await this.#executor.sh(script, { input: JSON.stringify(holder), display: 'take the host lock', allowFailure: true });
+      if (out.exitCode !== 0) throw new LockError(this.#executor.host, this.#deployRoot, out.stderr.trim() || `exit code ${out.exitCode}`);
+      script = acquireScript(this.#deployRoot);
       if (out.stdout.startsWith('ACQUIRED')) {
         this.#token = holder.token;
         return;
       }
+      if (out.stdout.startsWith('FAILED')) throw new LockError(this.#executor.host, this.#deployRoot, out.stdout.slice(7).trim());
       const state = parseLockOutput(out.stdout);
       if (isStale(state, options.staleAfterSeconds ?? 3600)) {
-        await this.#executor.sh(forceReleaseScript(this.#deployRoot), { display: 'clear a stale host lock' });
+        options.onTakeover?.(state.holder, state.ageSeconds);
+        script = takeoverScript(this.#deployRoot, state.holder?.token);
         continue;
       }
       if (Date.now() - started >= options.waitMs)

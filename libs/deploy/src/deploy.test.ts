@@ -268,11 +268,11 @@ describe("GPU services against the host's real GPUs", () => {
   const gpuHost = host('ocean', { deployRoot: '/opt/homelab', gpu: { model: 'RTX 3090', vramMiB: 24576, count: 1 } });
   const llama = service('llama-cpp', { gpu: { vramMiB: 16026 } });
   const web = service('web');
-  const facts = (gpus: string) => `docker=20.10.24\ncompose=2.26.1\nsystemd=no\n${gpus}disk=1048576\n`;
+  const facts = (gpus: string) => `docker_cli=yes\ndocker=20.10.24\ncompose=2.26.1\nsystemd=no\n${gpus}disk=1048576\n`;
 
   async function planBoth(gpus: string) {
     const ex = new FakeExecutor('ocean', [
-      [/^echo "docker=/, facts(gpus)],
+      [/echo docker_cli=yes/, facts(gpus)],
       [/--state--/, '--none--\n'],
     ]);
     const results = await runMany({

@@ -27,6 +27,13 @@ export function groupByHost(services: LoadedService[]): Map<string, LoadedServic
   return groups;
 }
 
+// Pure: what is wrong with Docker on a host whose daemon did not answer, and what to do.
+export function dockerProblem(host: string, facts: HostFacts): string {
+  if (!facts.dockerCli.installed)
+    return `Docker is not installed on ${host}: install it (Debian: apt-get install docker.io; or Docker's docker-ce) and start it`;
+  return `Docker is installed on ${host} but its daemon does not answer${facts.dockerCli.error ? ` (${facts.dockerCli.error})` : ''}: start it (systemctl start docker) and check \`journalctl -u docker\` if it does not stay up`;
+}
+
 function failed(svc: LoadedService, host: string, message: string, seconds = 0): DeployResult {
   return deployResult(svc.name, host, 'failed', { version: svc.version, seconds, message });
 }
@@ -37,7 +44,7 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
   let facts: HostFacts;
   try {
     facts = await gatherFacts(executor, host.deployRoot);
-    if (!facts.docker) throw new Error(`Docker is not running on ${host.name}: install docker (docker.io or docker-ce) and start it`);
+    if (!facts.docker) throw new Error(dockerProblem(host.name, facts));
     if (!facts.compose) throw new Error(`the Docker Compose v2 plugin is missing on ${host.name}: install docker-compose-plugin`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

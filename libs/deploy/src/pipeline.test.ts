@@ -6,6 +6,7 @@ import { deployService, type DeployInput } from './apply.ts';
 import { parseState, type DeployState, type HistoryEntry, type ReleaseRecord } from './record.ts';
 import { rollbackService, rollbackTarget } from './rollback.ts';
 import { hostStatus } from './status.ts';
+import { dockerProblem } from './many.ts';
 import { FakeExecutor } from './testing.ts';
 
 const ocean = host('ocean', { deployRoot: '/opt/homelab' });
@@ -183,5 +184,23 @@ describe('the history on the host', () => {
     ]);
     expect(parseState('{ torn')).toBeUndefined();
     expect(parseState('')).toBeUndefined();
+  });
+});
+
+describe('a host whose Docker does not answer', () => {
+  const base = { compose: undefined, systemd: false, gpus: [], nvidiaSmi: { installed: false }, freeDiskMiB: 1, docker: undefined };
+  it('tells an installed but stopped daemon from a missing installation', () => {
+    expect(
+      dockerProblem('ocean', {
+        ...base,
+        dockerCli: {
+          installed: true,
+          error: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+        },
+      }),
+    ).toBe(
+      'Docker is installed on ocean but its daemon does not answer (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?): start it (systemctl start docker) and check `journalctl -u docker` if it does not stay up',
+    );
+    expect(dockerProblem('ocean', { ...base, dockerCli: { installed: false } })).toMatch(/^Docker is not installed on ocean: install it/);
   });
 });

@@ -4,7 +4,10 @@ import type { Executor } from './executor.ts';
 import { join, quote } from './shell.ts';
 
 export interface HostFacts {
+  /** The Docker daemon's version; undefined when it does not answer. */
   docker: string | undefined;
+  /** Whether the docker command exists, and what it said when the daemon did not answer. */
+  dockerCli: { installed: boolean; error?: string };
   compose: string | undefined;
   /** True where systemd is PID 1 (/run/systemd/system exists). */
   systemd: boolean;
@@ -17,7 +20,7 @@ export interface HostFacts {
 // Pure: the script that prints the facts, one `key=value` line each, GPUs between markers.
 export function factsScript(deployRoot: string): string {
   return [
-    `echo "docker=$(docker version --format '{{.Server.Version}}' 2>/dev/null)"`,
+    `if command -v docker >/dev/null 2>&1; then echo docker_cli=yes; v=$(docker version --format '{{.Server.Version}}' 2>&1) && echo "docker=$v" || echo "docker_error=$(printf '%s' "$v" | grep -v '^ *$' | tail -n 1)"; else echo docker_cli=no; fi`,
     `echo "compose=$(docker compose version --short 2>/dev/null)"`,
     `if [ -d /run/systemd/system ]; then echo systemd=yes; else echo systemd=no; fi`,
     `if command -v nvidia-smi >/dev/null 2>&1; then echo '--gpus--'; ${join(['nvidia-smi', ...nvidiaSmiQuery])} 2>&1; echo "--end-- $?"; fi`,
@@ -31,6 +34,7 @@ export function parseFacts(output: string, host: string): HostFacts {
   const disk = value('disk');
   return {
     docker: value('docker'),
+    dockerCli: { installed: value('docker_cli') === 'yes', ...(value('docker_error') ? { error: value('docker_error') } : {}) },
     compose: value('compose'),
     systemd: value('systemd') === 'yes',
     ...gpuFacts(output, host),

@@ -81,9 +81,10 @@ describe('facts', () => {
 
   it('reads docker, compose, systemd, GPUs and disk', () => {
     const out =
-      'docker=20.10.24\ncompose=2.26.1\nsystemd=yes\n--gpus--\n0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 13000, 550.120\n--end-- 0\ndisk=1048576\n';
+      'docker_cli=yes\ndocker=20.10.24\ncompose=2.26.1\nsystemd=yes\n--gpus--\n0, GPU-5f6e7d8c-1111-2222-3333-444455556666, NVIDIA GeForce RTX 3090, 24576, 13000, 550.120\n--end-- 0\ndisk=1048576\n';
     expect(parseFacts(out, 'ocean')).toEqual({
       docker: '20.10.24',
+      dockerCli: { installed: true },
       compose: '2.26.1',
       systemd: true,
       gpus: [
@@ -99,8 +100,9 @@ describe('facts', () => {
       nvidiaSmi: { installed: true },
       freeDiskMiB: 1024,
     });
-    expect(parseFacts('docker=\ncompose=\nsystemd=no\ndisk=\n', 'x')).toEqual({
+    expect(parseFacts('docker_cli=no\ncompose=\nsystemd=no\ndisk=\n', 'x')).toEqual({
       docker: undefined,
+      dockerCli: { installed: false },
       compose: undefined,
       systemd: false,
       gpus: [],

@@ -13,6 +13,7 @@ const rtx3090 = {
 };
 const facts = (over: Partial<HostFacts> = {}): HostFacts => ({
   docker: '27.3.1',
+  dockerCli: { installed: true },
   compose: '2.29.7',
   systemd: true,
   gpus: [rtx3090],

@@ -72,6 +72,20 @@ export function readYaml(file: string, display: string): { value: unknown; issue
   return { value: doc.toJS(), issues: [] };
 }
 
+// A service.ts runs code when it is imported: it may not end the process (every command would then
+// exit 0 without a word); a call to process.exit fails that service's load instead.
+async function importGuarded(url: string): Promise<unknown> {
+  const exit = process.exit;
+  process.exit = ((code?: number) => {
+    throw new Error(`it called process.exit(${code ?? ''})`);
+  }) as typeof process.exit;
+  try {
+    return await import(url);
+  } finally {
+    process.exit = exit;
+  }
+}
+
 // Loads packages/<name>: service.ts (through a fresh import), compose.yaml and the package version.
 export async function loadService(root: string, name: string): Promise<LoadedService> {
   const dir = join(root, 'packages', name);
@@ -87,7 +101,7 @@ export async function loadService(root: string, name: string): Promise<LoadedSer
   let spec: ServiceSpec | undefined;
   try {
     const url = `${pathToFileURL(serviceFile).href}?mtime=${statSync(serviceFile).mtimeMs}`;
-    const mod = (await import(url)) as { default?: unknown };
+    const mod = (await importGuarded(url)) as { default?: unknown };
     if (!isServiceDefinition(mod.default)) {
       issues.push({
         file: rel(serviceFile),

@@ -136,3 +136,44 @@ describe('placement per inventory: every entry point skips, with the reason, wha
     expect(health.stdout).toContain('- gpu skipped');
   });
 });
+
+describe('a service.ts that cannot be loaded is reported by every command that acts on all services', () => {
+  const root = tempWorkspace({
+    'inventories/lab/inventory.yaml': 'name: lab\n',
+    'inventories/lab/ocean/host.yaml': 'address: 10.231.0.2\n',
+    // It would end any process that imports it, silently, with exit 0.
+    'packages/quitter/service.ts': "import { defineService } from '@homelab/model';\nprocess.exit(0);\nexport default defineService({});\n",
+    'packages/quitter/compose.yaml': 'services:\n  quitter:\n    image: lab/busybox:1\n',
+    'packages/quitter/package.json': '{"version": "1.0.0"}',
+    'packages/gpu/service.ts': serviceTs({
+      description: 'gpu',
+      host: 'ocean',
+      gpu: { vramMiB: 1000 },
+      health: { probes: [{ type: 'tcp', port: 8089 }] },
+    }),
+    'packages/gpu/compose.yaml':
+      'services:\n  gpu:\n    image: lab/busybox:1\n    healthcheck:\n      test: ["CMD", "true"]\n    ports: ["8089:80"]\n',
+    'packages/gpu/package.json': '{"version": "1.0.0"}',
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const cli = (...args: string[]) =>
+    execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools/cli/src/main.ts'), ...args], { cwd: root, reject: false });
+
+  it('validate of all: exit 1, naming the file and what it did', async () => {
+    const r = await cli('validate', '--inventory', 'lab');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('packages/quitter/service.ts: cannot be loaded: it called process.exit(0)');
+    expect(r.stdout).toContain('- gpu skipped');
+  });
+
+  it('deploy of all: a failed row for it in the table and in --json, exit 1, no host contacted', async () => {
+    const r = await cli('deploy', '--inventory', 'lab', '--json');
+    expect(r.exitCode).toBe(1);
+    const rows = JSON.parse(r.stdout) as Array<{ service: string; result: string; message: string }>;
+    expect(rows.map((x) => [x.service, x.result])).toEqual([
+      ['quitter', 'failed'],
+      ['gpu', 'skipped'],
+    ]);
+    expect(rows[0]!.message).toContain('it called process.exit(0)');
+  });
+});

@@ -6,7 +6,7 @@ import type { AffectedResult } from '../affected/affected.ts';
 import { computeAffected, describeAffected } from './affected.ts';
 import { validateService } from '@homelab/validate';
 import { LocalExecutor } from '@homelab/host';
-import { ConfigError, type ConfigIssue, type LoadedService } from '@homelab/model';
+import { ConfigError, formatIssue, type ConfigIssue, type LoadedService } from '@homelab/model';
 import { executorFactory, gitSha, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';
 import { loadWorkspace, selectRunnable, type Workspace } from '../workspace.ts';
 
@@ -20,14 +20,14 @@ const succeeded: Record<Action, string[]> = {
   rollback: ['rolled back', 'skipped'],
 };
 
-// The services to act on, and the rows of those skipped with the reason: named or affected ones,
+// The services to act on, and the rows of those that are not (broken, or skipped with the reason): named or affected ones,
 // less what the inventory does not hold or cannot run, and (under nx affected) what did not change.
 async function select(
   ctx: CommandContext,
   action: Action,
   workspace: Workspace,
   issues: LoadIssues,
-): Promise<{ services: LoadedService[]; skipped: DeployResult[] }> {
+): Promise<{ services: LoadedService[]; reported: DeployResult[] }> {
   const names = ctx.flags.affected ? await affectedServices(ctx) : ctx.args;
   // An empty affected set acts on nothing (an empty list of names would otherwise mean "all").
   const selection = ctx.flags.affected && names.length === 0 ? { services: [], skipped: [] } : selectRunnable(workspace, names, issues);
@@ -36,9 +36,20 @@ async function select(
   for (const s of selection.services)
     if (exact && !services.includes(s)) selection.skipped.push({ service: s.name, host: s.spec.host, why: exact.why });
   const version = (name: string) => workspace.services.find((w) => w.name === name)?.version ?? '-';
+  // Acting on all services: one that cannot be loaded is a failed row, never silently left out.
+  const broken =
+    ctx.args.length === 0 && !ctx.flags.affected
+      ? [...issues].map(([name, found]) =>
+          deployResult(name, '-', 'failed', { version: '-', message: `cannot be loaded:\n  ${found.map(formatIssue).join('\n  ')}` }),
+        )
+      : [];
   return {
     services,
-    skipped: selection.skipped.map((s) => deployResult(s.service, s.host, 'skipped', { version: version(s.service), message: s.why })),
+    // Rows decided without running anything: the broken ones, and the skipped ones with their reason.
+    reported: [
+      ...broken,
+      ...selection.skipped.map((s) => deployResult(s.service, s.host, 'skipped', { version: version(s.service), message: s.why })),
+    ],
   };
 }
 
@@ -77,7 +88,7 @@ function print(ctx: CommandContext, action: Action, results: DeployResult[]): vo
 export function manyCommand(action: Action) {
   return async (ctx: CommandContext): Promise<number> => {
     const { workspace, issues } = await loadWorkspace(ctx.inventory);
-    const { services, skipped } = await select(ctx, action, workspace, issues);
+    const { services, reported } = await select(ctx, action, workspace, issues);
     // Nothing to do reaches no host, so needs no production permission either.
     const executorFor = services.length ? executorFactory(ctx, workspace.inventory) : undefined;
     const secrets = await prepare(ctx, action, workspace, services);
@@ -96,7 +107,7 @@ export function manyCommand(action: Action) {
           lockWaitMs: Number(ctx.flags['lock-wait'] ?? process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600) * 1000,
           log: progressLogger(ctx),
         });
-    results.push(...skipped);
+    results.push(...reported);
     print(ctx, action, results);
     return results.every((r) => succeeded[action].includes(r.result)) ? 0 : 1;
   };

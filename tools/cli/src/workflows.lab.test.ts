@@ -26,7 +26,11 @@ import { runJob, type JobOptions, type StepResult } from './testing/workflow-run
 const id = Math.random().toString(36).slice(2, 8);
 const a: TestService = { name: `wf${id}-a`, host: 'ocean', port: 18121, title: 'a1' };
 const b: TestService = { name: `wf${id}-b`, host: 'ocean', port: 18122, title: 'b1' };
-const roots = { lab: `/var/lib/lab/ocean/wf-${id}-lab`, production: `/var/lib/lab/ocean/wf-${id}-prod` };
+const roots = {
+  lab: `/var/lib/lab/ocean/wf-${id}-lab`,
+  labDns: `/var/lib/lab/dns01/wf-${id}-lab`,
+  production: `/var/lib/lab/ocean/wf-${id}-prod`,
+};
 const docker = (...args: string[]) => execa('docker', args, { env: { DOCKER_HOST: 'unix:///run/lab/ocean/docker.sock' }, reject: false });
 const startedAt = async (s: TestService) => (await docker('inspect', '--format', '{{.State.StartedAt}}', `${s.name}-web-1`)).stdout;
 const health = async (s: TestService) => (await fetch(`http://10.231.0.2:${s.port}/health`, { signal: AbortSignal.timeout(3000) })).text();
@@ -77,8 +81,14 @@ beforeAll(async () => {
     writeService(root, b);
     // The lab: this machine's keys, the test's own deploy root.
     copyLabKeys(root, lab);
-    const labOcean = join(root, 'inventories/lab/ocean/host.yaml');
-    writeFileSync(labOcean, readFileSync(labOcean, 'utf8').replace(/deployRoot: .*/, `deployRoot: ${roots.lab}`));
+    // Deploy roots of its own on both lab hosts: what else this machine's lab runs (npm start) is not its business.
+    for (const [host, dir] of [
+      ['ocean', roots.lab],
+      ['dns01', roots.labDns],
+    ] as const) {
+      const file = join(root, `inventories/lab/${host}/host.yaml`);
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/deployRoot: .*/, `deployRoot: ${dir}`));
+    }
     // Production stands in on the lab host ocean: its address, key (installed by main-apply's own step), Docker.
     const prod = join(root, 'inventories/production');
     for (const host of readdirSync(prod)) if (host !== 'inventory.yaml') rmSync(join(prod, host), { recursive: true, force: true });
@@ -132,7 +142,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await removeServices('unix:///run/lab/ocean/docker.sock', [a.name, b.name]);
-  for (const dir of [roots.lab, roots.production, `${roots.production}-data`, `${roots.production}-config`])
+  for (const dir of [roots.lab, roots.labDns, roots.production, `${roots.production}-data`, `${roots.production}-config`])
     rmSync(dir, { recursive: true, force: true });
   for (const dir of [repo?.root, origin, home]) if (dir) rmSync(dir, { recursive: true, force: true });
   // pr-test and pr-cleanup took the lab down: the next lab test brings it back (labUp is idempotent).

@@ -2,6 +2,7 @@
 import {
   ConfigError,
   findWorkspaceRoot,
+  formatIssue,
   listServices,
   loadInventory,
   loadService,
@@ -48,6 +49,11 @@ export async function loadWorkspace(
     }
   }
   return { workspace: { root, inventory, services, absent }, issues };
+}
+
+// What a service that cannot be loaded says on screen and in results: its issues, one a line.
+export function loadFailure(issues: ConfigIssue[]): string {
+  return `cannot be loaded:\n  ${issues.map(formatIssue).join('\n  ')}`;
 }
 
 // Picks services by name; an unknown name is an error that lists the known ones.

@@ -50,15 +50,16 @@ export async function labUp(root: string, log: Log): Promise<Inventory> {
   const publicKey = await ensureClientKey(identityFile);
   await Promise.all(hosts.map((spec) => hostUp(labHost(spec.name, spec.address), publicKey)));
   // Images are prepared (the detector's bundle) only when some host lacks them.
-  const missing = (await Promise.all(hosts.map((spec) => missingImages(labHost(spec.name, spec.address).dockerSocket)))).flat();
-  await prepareImages(root, () => {}, [...new Set(missing)]);
+  const missing = await Promise.all(hosts.map((spec) => missingImages(labHost(spec.name, spec.address).dockerSocket)));
+  await prepareImages(root, () => {}, [...new Set(missing.flat())]);
   await Promise.all(
-    hosts.map(async (spec) => {
+    hosts.map(async (spec, i) => {
       const h = labHost(spec.name, spec.address);
-      await ensureImages(h.dockerSocket, root, log);
+      await ensureImages(h.dockerSocket, root, log, missing[i]);
       log(`lab host ${spec.name} is up at ${spec.address} (netns ${h.netns})`);
     }),
   );
+
   const knownHosts = hosts
     .map(
       (spec) => `${spec.address} ${readFileSync(`${labHost(spec.name, spec.address).stateDir}/ssh_host_ed25519_key.pub`, 'utf8').trim()}\n`,

@@ -40,7 +40,8 @@ try {
   writeFileSync(out, JSON.stringify({ error: `inventory ${inventoryName}: ${message(error)}` }));
   process.exit(0);
 }
-// A service.ts runs arbitrary code at import: it may not end this process and hide every other service.
+// A service.ts runs arbitrary code at import: it may not end this process and hide every other service
+// (the revision's own loader may predate the guard loadService has now).
 const exit = process.exit;
 process.exit = ((code?: number) => {
   throw new Error(`service.ts called process.exit(${code ?? ''})`);

@@ -6,12 +6,12 @@ import type { AffectedResult } from '../affected/affected.ts';
 import { computeAffected, describeAffected } from './affected.ts';
 import { validateService } from '@homelab/validate';
 import { LocalExecutor } from '@homelab/host';
-import { ConfigError, formatIssue, type ConfigIssue, type LoadedService } from '@homelab/model';
+import { ConfigError, type ConfigIssue, type LoadedService } from '@homelab/model';
 import { executorFactory, gitSha, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';
-import { loadWorkspace, selectRunnable, type Workspace } from '../workspace.ts';
+import { loadFailure, loadWorkspace, selectRunnable, type Workspace } from '../workspace.ts';
+import type { CommandContext } from './context.ts';
 
 type LoadIssues = Map<string, ConfigIssue[]>;
-import type { CommandContext } from './context.ts';
 
 // What an action counts as success; anything else makes the command exit 1.
 const succeeded: Record<Action, string[]> = {
@@ -39,9 +39,7 @@ async function select(
   // Acting on all services: one that cannot be loaded is a failed row, never silently left out.
   const broken =
     ctx.args.length === 0 && !ctx.flags.affected
-      ? [...issues].map(([name, found]) =>
-          deployResult(name, '-', 'failed', { version: '-', message: `cannot be loaded:\n  ${found.map(formatIssue).join('\n  ')}` }),
-        )
+      ? [...issues].map(([name, found]) => deployResult(name, '-', 'failed', { version: '-', message: loadFailure(found) }))
       : [];
   return {
     services,

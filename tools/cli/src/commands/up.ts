@@ -1,7 +1,7 @@
 // `homelab up`: the main job on the embedded default: lab up, deploy every lab-runnable service, status.
 import { labUp } from '@homelab/lab';
-import { findWorkspaceRoot, formatIssue } from '@homelab/model';
-import { loadWorkspace, selectRunnable } from '../workspace.ts';
+import { findWorkspaceRoot } from '@homelab/model';
+import { loadFailure, loadWorkspace, selectRunnable } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 import { manyCommand } from './deploy.ts';
 import { statusCommand } from './status.ts';
@@ -18,7 +18,7 @@ export async function upCommand(ctx: CommandContext): Promise<number> {
       `    (not runnable in the lab: ${skipped.map((s) => `${s.service} [${s.why.replace(/^not runnable in inventory lab: /, '')}]`).join(', ')})`,
     );
   // A service.ts that cannot be loaded is said, and fails the job, while the others still deploy.
-  for (const [name, found] of issues) ctx.err(`✖ ${name} cannot be loaded:\n  ${found.map(formatIssue).join('\n  ')}`);
+  for (const [name, found] of issues) ctx.err(`✖ ${name} ${loadFailure(found)}`);
   const deployed = await manyCommand('deploy')({ ...ctx, inventory: 'lab', args: runnable.map((s) => s.name) });
   ctx.out('==> status');
   const status = await statusCommand({ ...ctx, inventory: 'lab', args: [] });

@@ -3,19 +3,20 @@ import { formatIssue, type ConfigIssue } from '@homelab/model';
 import { LocalExecutor } from '@homelab/host';
 import { validateService } from '@homelab/validate';
 import { vaultSecretsIfGiven } from '../session.ts';
-import { loadWorkspace, selectRunnable, selectServices } from '../workspace.ts';
+import { loadWorkspace, selectRunnable } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 export async function validateCommand(ctx: CommandContext): Promise<number> {
   const { workspace, issues: loadIssues } = await loadWorkspace(ctx.inventory);
   const names = ctx.args.length ? ctx.args : [...workspace.services.map((s) => s.name), ...loadIssues.keys()].sort();
   // What the inventory cannot run, or does not hold, is skipped with its reason (exit 0), as deploy skips it.
-  const { skipped } = selectRunnable(
+  const { services, skipped } = selectRunnable(
     workspace,
     names.filter((n) => !loadIssues.has(n)),
     loadIssues,
   );
   const skips = new Map(skipped.map((s) => [s.service, s.why]));
+  const selected = new Map(services.map((s) => [s.name, s]));
   const local = new LocalExecutor({ env: process.env as Record<string, string> });
   const vault = await vaultSecretsIfGiven(ctx);
   let failed = 0;
@@ -27,8 +28,7 @@ export async function validateCommand(ctx: CommandContext): Promise<number> {
     }
     let issues: ConfigIssue[] | undefined = loadIssues.get(name);
     if (!issues) {
-      const [svc] = selectServices(workspace, [name], loadIssues);
-      issues = await validateService(svc!, workspace.inventory, workspace.services, local, {
+      issues = await validateService(selected.get(name)!, workspace.inventory, workspace.services, local, {
         vault,
         onWarning: (w) => ctx.err(`⚠ ${name}: ${formatIssue(w)}`),
       });

@@ -5,6 +5,8 @@ export default defineService({
   host: 'ocean',
   category: 'monitoring',
   secrets: ['DISCORD_WEBHOOK_URL'],
+  // Read by the container's user, nobody (not the host's user).
+  secretFiles: { DISCORD_WEBHOOK_URL: { uid: 65534 } },
   health: {
     probes: [
       { type: 'http', port: 9093, path: '/-/healthy', expectBody: '^OK' },
@@ -17,5 +19,5 @@ export default defineService({
     ],
     timeoutSeconds: 60,
   },
-  backups: { volumes: ['${DATA_ROOT}/alertmanager'] },
+  backups: { volumes: ['alertmanager-data'] },
 });

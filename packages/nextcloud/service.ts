@@ -5,6 +5,8 @@ export default defineService({
   host: 'ocean',
   category: 'cloud',
   secrets: ['NEXTCLOUD_DB_PASSWORD', 'NEXTCLOUD_DB_ROOT_PASSWORD', 'NEXTCLOUD_REDIS_PASSWORD', 'NEXTCLOUD_ADMIN_PASSWORD'],
+  // Redis reads its password from this file (the image's redis user, not the host's).
+  secretFiles: { NEXTCLOUD_REDIS_PASSWORD: { uid: 999 } },
   exposure: {
     port: 80,
     domain: 'nextcloud.terrac.com',
@@ -23,7 +25,7 @@ export default defineService({
       {
         type: 'exec',
         service: 'nextcloud-redis',
-        command: ['sh', '-c', 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping'],
+        command: ['sh', '-c', 'REDISCLI_AUTH="$(cat /run/secrets/nextcloud_redis_password)" redis-cli ping'],
         expectOutput: '^PONG$',
       },
     ],

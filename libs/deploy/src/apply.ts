@@ -49,7 +49,7 @@ async function stage(input: DeployInput, paths: ServicePaths, release: RenderedR
   const script = remote.stageScript(
     paths,
     record.id,
-    files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), mode: f.mode })),
+    files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), mode: f.mode, owner: f.owner })),
   );
   await executor.sh(script, { input: files.map((f) => f.content).join(''), display: `stage release ${record.id}` });
   await executor.sh(remote.ensureDirsScript(release.dirs, host.uid, host.gid), { display: 'create data directories' });

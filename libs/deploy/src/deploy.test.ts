@@ -324,6 +324,17 @@ describe('remote scripts', () => {
     );
   });
 
+  it('stages a secret file 0400 under umask 077, then gives it to the uid that reads it', () => {
+    const script = stageScript(servicePaths('/opt/homelab', 'app'), 'r1', [
+      { name: 'secrets/API_KEY', bytes: 7, mode: '0400', owner: 65534 },
+    ]);
+    expect(script).toBe(
+      'rm -rf /opt/homelab/app/releases/r1.partial && mkdir -p /opt/homelab/app/releases/r1.partial /opt/homelab/app/releases/r1.partial/secrets' +
+        ' && (umask 077 && dd of=/opt/homelab/app/releases/r1.partial/secrets/API_KEY bs=7 count=1 iflag=fullblock status=none) && chmod 0400 /opt/homelab/app/releases/r1.partial/secrets/API_KEY && chown 65534 /opt/homelab/app/releases/r1.partial/secrets/API_KEY' +
+        ' && rm -rf /opt/homelab/app/releases/r1 && mv -T /opt/homelab/app/releases/r1.partial /opt/homelab/app/releases/r1',
+    );
+  });
+
   it('creates only missing data directories, owned by the service user', () => {
     expect(ensureDirsScript(['/data01/a b'], 1000, 1001)).toBe(
       `for d in '/data01/a b'; do [ -e "$d" ] || { mkdir -p "$d" && chown 1000:1001 "$d"; } || exit 1; done`,

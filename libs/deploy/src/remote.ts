@@ -20,19 +20,23 @@ export interface StagedFile {
   name: string;
   /** Length in bytes of its content on stdin. */
   bytes: number;
-  mode: '0600' | '0644';
+  mode: '0400' | '0600' | '0644';
+  /** uid given the file (chown) before the release is complete; the deploy user's when absent. */
+  owner?: number;
 }
 
 // Reads the files' contents, one after another, from stdin (secrets never touch the command line)
-// into releases/<id>.partial, then makes the release complete with one rename. Files with mode 0600
-// are created under umask 077, so no byte is ever readable by others.
+// into releases/<id>.partial, then makes the release complete with one rename. Private files (0600,
+// 0400) are created under umask 077, so no byte is ever readable by others; an owned one is then
+// given to its uid.
 export function stageScript(p: ServicePaths, id: string, files: StagedFile[]): string {
   const partial = `${p.release(id)}.partial`;
   const dirs = [...new Set(files.filter((f) => f.name.includes('/')).map((f) => `${partial}/${f.name.slice(0, f.name.lastIndexOf('/'))}`))];
   const writes = files.map((f) => {
     const path = q(`${partial}/${f.name}`);
     const body = f.bytes === 0 ? `: > ${path}` : `dd of=${path} bs=${f.bytes} count=1 iflag=fullblock status=none`;
-    return `(umask ${f.mode === '0600' ? '077' : '022'} && ${body}) && chmod ${f.mode} ${path}`;
+    const chown = f.owner === undefined ? '' : ` && chown ${f.owner} ${path}`;
+    return `(umask ${f.mode === '0644' ? '022' : '077'} && ${body}) && chmod ${f.mode} ${path}${chown}`;
   });
   return [
     `rm -rf ${q(partial)} && mkdir -p ${[partial, ...dirs].map(q).join(' ')}`,

@@ -34,6 +34,7 @@ export const composeSchema = z.looseObject({
     .refine((s) => Object.keys(s).length > 0, 'a compose file needs at least one service'),
   networks: z.record(z.string(), z.union([z.looseObject({}), z.null()])).optional(),
   volumes: z.record(z.string(), z.union([z.looseObject({}), z.null()])).optional(),
+  secrets: z.record(z.string(), z.union([z.looseObject({ file: z.string().optional() }), z.null()])).optional(),
 });
 
 export type ComposeFile = z.output<typeof composeSchema>;

@@ -12,6 +12,7 @@ import {
   imagesPinned,
   namedComposeServicesExist,
   noPortClash,
+  secretFilesDeclared,
   variablesDeclared,
   webProxyNotRedefined,
 } from './rules.ts';
@@ -139,6 +140,22 @@ describe('rules', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]?.message).toContain('${UNKNOWN}');
     expect(issues[0]?.hint).toContain('add "UNKNOWN" to secrets');
+  });
+
+  it('secretFilesDeclared: a secret file is a declared secret that a top-level compose secret reads from ./secrets/', () => {
+    const compose = (secrets: Record<string, { file: string }>) => ({ ...simpleCompose('web'), secrets });
+    const ok = service(
+      'web',
+      { secrets: ['API_KEY'], secretFiles: { API_KEY: { uid: 65534 } } },
+      compose({ api_key: { file: './secrets/API_KEY' } }),
+    );
+    expect(secretFilesDeclared(ok, inv, [])).toEqual([]);
+    const wrong = service('web', { secretFiles: { API_KEY: { uid: 65534 } } }, compose({ other: { file: './secrets/OTHER' } }));
+    expect(secretFilesDeclared(wrong, inv, []).map((i) => [i.path, i.message])).toEqual([
+      ['secretFiles.API_KEY', 'API_KEY is not named in secrets'],
+      ['secrets', 'no top-level secret reads ./secrets/API_KEY'],
+      ['secrets.other.file', './secrets/OTHER is not a secret file of packages/web/service.ts'],
+    ]);
   });
 
   it('webProxyNotRedefined refuses a private web_proxy network', () => {

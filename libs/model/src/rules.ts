@@ -180,6 +180,39 @@ export const variablesDeclared: Rule = (svc) =>
       hint: `add "${ref.name}" to secrets in ${svc.files.service}, or give it a default: \${${ref.name}:-value}`,
     }));
 
+// A secret delivered as a file is a declared secret, and the compose file mounts it as a top-level
+// secret with file: ./secrets/<NAME> (the only files under secrets/ a release holds).
+export const secretFilesDeclared: Rule = (svc) => {
+  const sources = Object.entries(svc.compose.secrets ?? {}).map(([key, def]) => [key, def?.file?.replace(/^\.\//, '')] as const);
+  const undeclared = Object.keys(svc.spec.secretFiles)
+    .filter((name) => !svc.spec.secrets.includes(name))
+    .map((name) => ({
+      file: svc.files.service,
+      path: `secretFiles.${name}`,
+      message: `${name} is not named in secrets`,
+      hint: `add "${name}" to secrets in ${svc.files.service}`,
+    }));
+  const unmounted = Object.keys(svc.spec.secretFiles)
+    .filter((name) => !sources.some(([, file]) => file === `secrets/${name}`))
+    .map((name) => ({
+      file: svc.files.compose,
+      path: 'secrets',
+      message: `no top-level secret reads ./secrets/${name}`,
+      hint: `add secrets: { ${name.toLowerCase()}: { file: ./secrets/${name} } } and list it under the service's secrets`,
+    }));
+  const unknown = sources
+    .flatMap(([key, file]) =>
+      file?.startsWith('secrets/') && !(file.slice('secrets/'.length) in svc.spec.secretFiles) ? [[key, file] as const] : [],
+    )
+    .map(([key, file]) => ({
+      file: svc.files.compose,
+      path: `secrets.${key}.file`,
+      message: `./${file} is not a secret file of ${svc.files.service}`,
+      hint: `add ${file.slice('secrets/'.length)} to secretFiles in ${svc.files.service} with the uid that reads it`,
+    }));
+  return [...undeclared, ...unmounted, ...unknown];
+};
+
 // The source compose must not define web_proxy itself: it is the host's shared external network.
 export const webProxyNotRedefined: Rule = (svc) => {
   const net = svc.compose.networks?.[webProxyNetwork];
@@ -243,6 +276,7 @@ export const serviceRules: Rule[] = [
   namedComposeServicesExist,
   probesReachable,
   variablesDeclared,
+  secretFilesDeclared,
   webProxyNotRedefined,
   dependenciesExist,
   hostNetworkConsistent,

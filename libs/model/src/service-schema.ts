@@ -136,6 +136,23 @@ export const serviceSchema = z
       .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are environment variable names, e.g. DB_PASSWORD'))
       .default([])
       .describe('secrets that may be absent (an empty value is deployed), e.g. an optional webhook URL'),
+    secretFiles: z
+      .record(
+        z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a secret named in secrets'),
+        z
+          .object({
+            uid: z
+              .number()
+              .int()
+              .min(0)
+              .describe('uid the container reads it as (not the host user, e.g. 65534 for nobody); the file is 0400 and owned by it'),
+          })
+          .strict(),
+      )
+      .default({})
+      .describe(
+        'secrets the release also holds as files secrets/<NAME> (mode 0400, owned by uid), for a top-level compose secret with file: ./secrets/<NAME>; the application reads /run/secrets/<name>, never an environment variable or a command line',
+      ),
     puid: z.boolean().default(false).describe('set PUID/PGID from the host uid/gid (linuxserver.io images)'),
     health: healthSchema,
     backups: backupSchema.optional(),
@@ -175,3 +192,4 @@ export type HealthSpec = z.output<typeof healthSchema>;
 export type GpuSpec = z.output<typeof gpuSchema>;
 export type Exposure = z.output<typeof exposureSchema>;
 export type Rollout = z.output<typeof rolloutSchema>;
+export type SecretFile = ParsedService['secretFiles'][string];

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { host, service } from '@homelab/model/testing';
-import { bindDirectories, renderComposeObject, renderEnvFile, renderRelease, renderSystemdUnit, type RenderTarget } from './index.ts';
+import { parse } from 'yaml';
+import {
+  bindDirectories,
+  releaseFiles,
+  renderComposeObject,
+  renderEnvFile,
+  renderRelease,
+  renderSystemdUnit,
+  type RenderTarget,
+} from './index.ts';
 
 // The rendered compose text of a release.
 const renderCompose = (svc: Parameters<typeof renderRelease>[0], target: RenderTarget) => renderRelease(svc, target, {}).compose;
@@ -152,6 +161,36 @@ describe('render', () => {
     const a = renderRelease(withFile, { host: ocean, images: {} }, {});
     expect(a.files).toEqual({ 'files/conf/app.yml': 'a: 1\n' });
     expect(renderRelease({ ...plex, configFiles: { 'conf/app.yml': 'a: 2\n' } }, { host: ocean, images: {} }, {}).hash).not.toBe(a.hash);
+  });
+
+  it('holds a secret file as secrets/<NAME> 0400 owned by its uid, and labels the services that mount it', () => {
+    const svc = service(
+      'am',
+      { secrets: ['HOOK'], secretFiles: { HOOK: { uid: 65534 } } },
+      {
+        services: {
+          am: { image: 'prom/alertmanager:v0.27.0', secrets: ['hook'], healthcheck: { test: ['CMD', 'true'] } },
+          other: { image: 'a/b:1', healthcheck: { test: ['CMD', 'true'] } },
+        },
+        secrets: { hook: { file: './secrets/HOOK' } },
+      },
+    );
+    const a = renderRelease(svc, { host: ocean, images: {} }, { HOOK: 'https://hook/1' });
+    expect(releaseFiles(a).slice(3)).toEqual([{ name: 'secrets/HOOK', content: 'https://hook/1', mode: '0400', owner: 65534 }]);
+    expect(a.compose).not.toContain('https://hook/1');
+    expect(a.compose).toContain('secrets:\n  hook:\n    file: ./secrets/HOOK\n');
+    const label = (r: typeof a, s: string) =>
+      (parse(r.compose) as { services: Record<string, { labels: Record<string, string> }> }).services[s]!.labels['homelab.secrets'];
+    expect(label(a, 'am')).toMatch(/^[0-9a-f]{16}$/);
+    expect(label(a, 'other')).toBeUndefined();
+    const rotated = renderRelease(svc, { host: ocean, images: {} }, { HOOK: 'https://hook/2' });
+    expect(label(rotated, 'am')).not.toBe(label(a, 'am'));
+    const owner = renderRelease(
+      { ...svc, spec: { ...svc.spec, secretFiles: { HOOK: { uid: 999 } } } },
+      { host: ocean, images: {} },
+      { HOOK: 'https://hook/1' },
+    );
+    expect(owner.hash).not.toBe(a.hash);
   });
 
   it('writes secrets into .env only, quoted literally', () => {

@@ -40,7 +40,7 @@ export async function composeConfigIssues(svc: LoadedService, inventory: Invento
     // The release folder as a deploy lays it out on the host.
     for (const f of releaseFiles(release)) {
       mkdirSync(dirname(join(dir, f.name)), { recursive: true });
-      writeFileSync(join(dir, f.name), f.content, { mode: f.mode === '0600' ? 0o600 : 0o644 });
+      writeFileSync(join(dir, f.name), f.content, { mode: Number.parseInt(f.mode, 8) });
     }
     const result = await local.run(
       [

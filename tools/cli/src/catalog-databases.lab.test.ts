@@ -3,8 +3,11 @@
 // application images cannot run here, so each package's database services are deployed on their own,
 // through the real deploy path (render, upload over SSH, compose up, health gate), from the package's
 // own compose definition, and the package's own exec probes must pass against the running servers.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labUp } from '@homelab/lab';
+import { sampleProcesses } from '@homelab/lab/testing';
 import { SshExecutor } from '@homelab/host';
 import { NotReadyError, probeOnce, runHealthTest } from '@homelab/health';
 import { probeTarget } from '@homelab/deploy';
@@ -39,8 +42,17 @@ describe('catalog databases on real MariaDB and Redis in the lab', () => {
         part.spec.health.probes.map((p) => p.type),
         part.name,
       ).toContain('exec');
-    const results = await deployParts(parts, inventory);
+    // The lab hosts share this machine's process table: no password on any command line meanwhile.
+    const passwords = parts.flatMap((p) =>
+      Object.values(JSON.parse(readFileSync(join(inventory.generatedSecretsDir, `${p.name}.json`), 'utf8')) as Record<string, string>),
+    );
+    const { result: results, samples: seen } = await sampleProcesses(() => deployParts(parts, inventory));
     for (const r of results) expect(r.result, `${r.service}: ${r.message}`).toBe('deployed');
+    expect(seen.length).toBeGreaterThan(20);
+    expect(passwords.length).toBeGreaterThan(3);
+    for (const pw of passwords) expect(seen.some((s) => s.includes(pw))).toBe(false);
+    const secretFile = join(ocean.deployRoot, 'nextcloud', 'current', 'secrets', 'NEXTCLOUD_REDIS_PASSWORD');
+    expect(statSync(secretFile)).toMatchObject({ uid: 999, mode: 0o100400 });
     const executor = new SshExecutor(ocean);
     for (const part of parts) {
       const seen = await probeOnce(part.spec.health, probeTarget(ocean, executor, part.name));
@@ -63,7 +75,7 @@ describe('catalog databases on real MariaDB and Redis in the lab', () => {
     await expect(probeOnce({ ...parts[0]!.spec.health, probes: [db] }, target)).rejects.toThrow(
       /exit code 1 \(output "ERROR 1045 \(28000\): Access denied for user 'nextcloud'/,
     );
-    const redis = wrong(probe('nextcloud', 'nextcloud-redis'), '"$REDIS_PASSWORD"');
+    const redis = wrong(probe('nextcloud', 'nextcloud-redis'), '"$(cat /run/secrets/nextcloud_redis_password)"');
     // redis-cli exits 0 on an error reply: only the output tells.
     const failure = await probeOnce({ ...parts[0]!.spec.health, probes: [redis] }, target).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(NotReadyError);

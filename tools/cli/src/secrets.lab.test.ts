@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labWorkspace, type LabWorkspace, type TestService } from '@homelab/lab/testing';
+import { labWorkspace, sampleProcesses, type LabWorkspace, type TestService } from '@homelab/lab/testing';
 import { setSecret, type VaultSecret } from '@homelab/vault';
 
 let lab: LabWorkspace;
@@ -26,17 +26,7 @@ describe('secrets on the lab', () => {
     lab.write(svc());
     setSecret(join(lab.root, 'packages', svc().name, 'secrets.vault.yaml'), 'APP_SECRET', secretValue, vault, [vault]);
 
-    const seen: string[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        seen.push((await execa('ps', ['-eo', 'args'])).stdout);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    const run = await lab.cli(['deploy', svc().name], { env });
-    sampling = false;
-    await sampler;
+    const { result: run, samples: seen } = await sampleProcesses(() => lab.cli(['deploy', svc().name], { env }));
 
     expect(run.exitCode).toBe(0);
     expect(seen.length).toBeGreaterThan(20);

@@ -177,3 +177,22 @@ export async function labWorkspace(): Promise<LabWorkspace> {
     },
   };
 }
+
+// Samples this machine's process list (`ps -eo args`; the lab hosts share it) every 20 ms while `work`
+// runs: what a secret must never be found in.
+export async function sampleProcesses<T>(work: () => Promise<T>): Promise<{ result: T; samples: string[] }> {
+  const samples: string[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      samples.push((await execa('ps', ['-eo', 'args'])).stdout);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    return { result: await work(), samples };
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+}

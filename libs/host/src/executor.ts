@@ -13,6 +13,11 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Text to show instead of the command in errors and logs. */
   display?: string;
+  /**
+   * Run it again when the connection (not the command) failed, within the host's retry window. On by
+   * default: every script of the release pipeline can run twice. Turn it off for commands that must not.
+   */
+  retryConnection?: boolean;
 }
 
 export interface Executor {

@@ -60,6 +60,11 @@ function gpuFacts(output: string, host: string): Pick<HostFacts, 'gpus' | 'nvidi
 
 export async function gatherFacts(executor: Executor, deployRoot: string): Promise<HostFacts> {
   // The first command to a host: bounded, so a host that is down fails in seconds instead of hanging.
-  const result = await executor.sh(factsScript(deployRoot), { display: 'gather host facts', timeoutMs: 12_000 });
+  const result = await executor.sh(factsScript(deployRoot), {
+    display: 'gather host facts',
+    timeoutMs: 12_000,
+    // The first contact, before anything changes: a host that does not answer fails at once (nothing changed).
+    retryConnection: false,
+  });
   return parseFacts(result.stdout, executor.host);
 }

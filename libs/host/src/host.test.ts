@@ -25,7 +25,10 @@ describe('shell', () => {
 describe('ssh args', () => {
   it('checks host keys strictly against the inventory file and shares one connection', () => {
     const args = sshArgs(
-      host('ocean', { address: '10.231.0.2', ssh: { user: 'root', port: 2222, identityFile: '/k/id', knownHosts: '/inv/known_hosts' } }),
+      host('ocean', {
+        address: '10.231.0.2',
+        ssh: { user: 'root', port: 2222, identityFile: '/k/id', knownHosts: '/inv/known_hosts', retrySeconds: 60 },
+      }),
       { controlDir: '/tmp/c' },
     );
     const opts = args.filter((_, i) => args[i - 1] === '-o');
@@ -182,5 +185,15 @@ describe('host lock', () => {
     expect(written).toMatchObject({ command: 'deploy x', pid: process.pid });
     await lock.release();
     expect(ex.calls[2]!.script).toContain(`"token":"${(JSON.parse(ex.calls[1]!.input!) as { token: string }).token}"`);
+  });
+
+  it('a lock held under its own token is ours: the first try took it and its answer was lost with the connection', async () => {
+    // The retried acquire finds the lock made by the first try, holding the same holder (and token).
+    const ex = new ScriptedExecutor((script, input) => (script.startsWith('mkdir -p') ? `HELD\nage=0\n${input}` : ''));
+    const lock = new HostLock(ex, '/opt/homelab');
+    await lock.acquire({ command: 'deploy x', waitMs: 0 });
+    await lock.release();
+    const token = (JSON.parse(ex.calls[0]!.input!) as { token: string }).token;
+    expect(ex.calls.map((c) => c.script)).toEqual([acquireScript('/opt/homelab'), releaseScript('/opt/homelab', token)]);
   });
 });

@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './shell.ts';
 export * from './executor.ts';
+export * from './connection-retry.ts';
 export * from './local-executor.ts';
 export * from './ssh-args.ts';
 export * from './ssh-executor.ts';

@@ -107,6 +107,8 @@ export interface AcquireOptions {
   onWait?: (holder: LockHolder | undefined) => void;
   /** Told when a stale lock (its holder gone, or too old) is taken over. */
   onTakeover?: (holder: LockHolder | undefined, ageSeconds: number | undefined) => void;
+  /** Stops waiting for another holder when aborted. */
+  signal?: AbortSignal;
 }
 
 export class HostLock {
@@ -142,12 +144,17 @@ export class HostLock {
       }
       if (out.stdout.startsWith('FAILED')) throw new LockError(this.#executor.host, this.#deployRoot, out.stdout.slice(7).trim());
       const state = parseLockOutput(out.stdout);
+      // Ours: the connection was lost after the lock was taken and the step was run again.
+      if (state.holder?.token === holder.token) {
+        this.#token = holder.token;
+        return;
+      }
       if (isStale(state, options.staleAfterSeconds ?? 3600)) {
         options.onTakeover?.(state.holder, state.ageSeconds);
         script = takeoverScript(this.#deployRoot, state.holder?.token);
         continue;
       }
-      if (Date.now() - started >= options.waitMs)
+      if (Date.now() - started >= options.waitMs || options.signal?.aborted)
         throw new LockHeldError(this.#executor.host, state.holder, Math.round((Date.now() - started) / 1000));
       if (!told) options.onWait?.(state.holder);
       told = true;
@@ -164,7 +171,7 @@ export class HostLock {
 }
 
 export async function lockStatus(executor: Executor, deployRoot: string): Promise<LockState> {
-  return parseLockOutput((await executor.sh(statusScript(deployRoot), { display: 'read the host lock' })).stdout);
+  return parseLockOutput((await executor.sh(statusScript(deployRoot), { display: 'read the host lock', retryConnection: false })).stdout);
 }
 
 export async function forceRelease(executor: Executor, deployRoot: string): Promise<void> {

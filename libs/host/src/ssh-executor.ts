@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { ProductionGuardError, type HostSpec } from '@homelab/model';
 import { SshError } from './errors.ts';
 import { execa } from 'execa';
+import { retryDelays, withConnectionRetry, type RetryNotice } from './connection-retry.ts';
 import type { CommandResult, Executor, RunOptions } from './executor.ts';
 import { join } from './shell.ts';
 import { sshArgs, sshExitArgs, type SshOptions } from './ssh-args.ts';
@@ -14,17 +15,25 @@ export function productionAllowed(env: NodeJS.ProcessEnv = process.env): boolean
   return env.HOMELAB_ALLOW_PRODUCTION === '1' || env.HOMELAB_ALLOW_PRODUCTION === 'true';
 }
 
+export interface SshExecutorOptions extends Partial<SshOptions> {
+  allowProduction?: boolean;
+  /** Told before each retry of a command whose connection failed. */
+  onRetry?: (host: string, notice: RetryNotice) => void;
+}
+
 export class SshExecutor implements Executor {
   readonly host: string;
   readonly #spec: HostSpec;
   readonly #options: SshOptions;
   readonly #prefix: string;
+  readonly #onRetry: SshExecutorOptions['onRetry'];
 
-  constructor(spec: HostSpec, options: Partial<SshOptions> & { allowProduction?: boolean } = {}) {
+  constructor(spec: HostSpec, options: SshExecutorOptions = {}) {
     if (spec.production && !(options.allowProduction ?? productionAllowed())) throw new ProductionGuardError(spec.inventory, spec.name);
     this.host = spec.name;
     this.#spec = spec;
     this.#options = { controlDir: defaultControlDir, ...options };
+    this.#onRetry = options.onRetry;
     mkdirSync(this.#options.controlDir, { recursive: true, mode: 0o700 });
     // Lab hosts run their own dockerd: every remote command sees that host's socket.
     this.#prefix = spec.dockerHost ? `export DOCKER_HOST=${join([spec.dockerHost])}; ` : '';
@@ -35,26 +44,40 @@ export class SshExecutor implements Executor {
   }
 
   async sh(script: string, options: RunOptions = {}): Promise<CommandResult> {
-    const result = await execa('ssh', [...sshArgs(this.#spec, this.#options), '--', this.#prefix + script], {
-      input: options.input,
-      stdin: options.input === undefined ? 'ignore' : 'pipe',
-      reject: false,
-      timeout: options.timeoutMs,
-      stripFinalNewline: false,
-    });
-    const out = {
-      stdout: String(result.stdout ?? ''),
-      stderr: String(result.stderr ?? ''),
-      exitCode: result.exitCode ?? (result.timedOut ? 124 : 255),
+    const delays = options.retryConnection === false ? [] : retryDelays(this.#spec.ssh.retrySeconds * 1000);
+    const once = async () => {
+      const result = await execa('ssh', [...sshArgs(this.#spec, this.#options), '--', this.#prefix + script], {
+        input: options.input,
+        stdin: options.input === undefined ? 'ignore' : 'pipe',
+        reject: false,
+        timeout: options.timeoutMs,
+        stripFinalNewline: false,
+        // Its own process group: Ctrl-C on the terminal reaches the CLI, which stops at a safe point,
+        // not the SSH session in the middle of a step.
+        detached: true,
+      });
+      return {
+        timedOut: result.timedOut,
+        stdout: String(result.stdout ?? ''),
+        stderr: String(result.stderr ?? ''),
+        exitCode: result.exitCode ?? (result.timedOut ? 124 : 255),
+      };
     };
-    if (result.timedOut) await this.closeMaster(); // a hung shared connection must not serve the next command
+    let retried = 0;
+    const { timedOut, ...out } = await withConnectionRetry(once, delays, async (notice) => {
+      retried += notice.delayMs;
+      this.#onRetry?.(this.#spec.name, notice);
+      await this.closeMaster(); // the shared connection died with the link: the next try makes a new one
+    });
+    if (timedOut) await this.closeMaster(); // a hung shared connection must not serve the next command
     if (out.exitCode !== 0 && !options.allowFailure) {
+      const hint = out.exitCode === 255 || timedOut ? connectionHint(this.#spec, out.stderr) : undefined;
       throw new SshError({
         host: `${this.#spec.name} (${this.#spec.ssh.user}@${this.#spec.address}:${this.#spec.ssh.port})`,
         command: options.display ?? script,
         exitCode: out.exitCode,
-        stderr: result.timedOut ? `timed out after ${options.timeoutMs} ms` : out.stderr,
-        hint: out.exitCode === 255 || result.timedOut ? connectionHint(this.#spec, out.stderr) : undefined,
+        stderr: timedOut ? `timed out after ${options.timeoutMs} ms` : out.stderr,
+        hint: hint && retried ? `${hint} (the connection was retried for ${Math.round(retried / 1000)}s)` : hint,
       });
     }
     return out;

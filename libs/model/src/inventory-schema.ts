@@ -6,6 +6,13 @@ const sshSchema = z
     user: z.string().min(1).optional(),
     port: z.number().int().min(1).max(65535).optional(),
     identityFile: z.string().min(1).optional().describe('private key; ~ and paths relative to the inventory are resolved'),
+    retrySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(600)
+      .optional()
+      .describe('how long a command whose connection failed (not the command itself) is retried, with backoff; 0: never'),
   })
   .strict();
 
@@ -84,7 +91,7 @@ export interface HostSpec {
   description: string;
   docker: boolean;
   gpu: { model: string; vramMiB: number; count: number } | undefined;
-  ssh: { user: string; port: number; identityFile: string; knownHosts: string };
+  ssh: { user: string; port: number; identityFile: string; knownHosts: string; retrySeconds: number };
   deployRoot: string;
   paths: { data: string; config: string };
   uid: number;

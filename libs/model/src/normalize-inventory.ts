@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { HostFile, HostSpec, Inventory, InventoryFile } from './inventory-schema.ts';
 
 export const hostDefaults = {
-  ssh: { user: 'root', port: 22, identityFile: '~/.ssh/id_ed25519' },
+  ssh: { user: 'root', port: 22, identityFile: '~/.ssh/id_ed25519', retrySeconds: 60 },
   deployRoot: '/opt/homelab',
   paths: { data: '/data01', config: '/opt/appdata' },
   uid: 1000,
@@ -35,6 +35,7 @@ export function normalizeHost(name: string, host: HostFile, inventory: Inventory
       port: host.ssh?.port ?? d.ssh?.port ?? hostDefaults.ssh.port,
       identityFile: resolvePath(host.ssh?.identityFile ?? d.ssh?.identityFile ?? hostDefaults.ssh.identityFile, dir),
       knownHosts: resolvePath(inventory.knownHosts, dir),
+      retrySeconds: host.ssh?.retrySeconds ?? d.ssh?.retrySeconds ?? hostDefaults.ssh.retrySeconds,
     },
     deployRoot: host.deployRoot ?? d.deployRoot ?? hostDefaults.deployRoot,
     paths: {

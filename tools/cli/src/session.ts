@@ -1,6 +1,6 @@
 // What commands that reach hosts share: executors (guarded for production), git sha, secrets, logging.
 import { join } from 'node:path';
-import { LocalExecutor, SshExecutor, productionAllowed, type Executor } from '@homelab/host';
+import { LocalExecutor, SshExecutor, productionAllowed, type Executor, type RetryNotice } from '@homelab/host';
 import { ConfigError, ProductionGuardError, type HostSpec, type Inventory, type LoadedService } from '@homelab/model';
 import {
   decryptVars,
@@ -18,7 +18,9 @@ import type { CommandContext } from './commands/context.ts';
 export function executorFactory(ctx: CommandContext, inventory: Inventory): (host: HostSpec) => Executor {
   const allow = ctx.allowProduction || productionAllowed();
   if (inventory.production && !allow) throw new ProductionGuardError(inventory.name, Object.keys(inventory.hosts).join(', '));
-  return (host) => new SshExecutor(host, { allowProduction: allow });
+  const onRetry = (name: string, n: RetryNotice) =>
+    ctx.err(`${name}: connection failed (${n.reason}); trying again in ${n.delayMs / 1000}s (for up to ${n.windowSeconds}s)`);
+  return (host) => new SshExecutor(host, { allowProduction: allow, onRetry });
 }
 
 // The commit being deployed, with "-dirty" when the service's files have uncommitted changes.

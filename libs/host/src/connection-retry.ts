@@ -1,0 +1,63 @@
+// Connection failures (the link, not the command) are retried with backoff within a bounded window, so
+// a network blip of a few seconds does not fail a deploy and a rollback waits for the host to come back.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+// What OpenSSH prints (exit code 255) when the connection could not be made or was lost. Authentication
+// and host-key failures are not here: retrying them cannot help.
+const connectionLost = [
+  /connect to host .* (Connection refused|Connection timed out|No route to host|Network is unreachable|Host is unreachable)/i,
+  /Connection timed out during banner exchange/i,
+  /kex_exchange_identification/i,
+  /ssh_exchange_identification/i,
+  /Connection (reset|closed) by (peer|remote host)/i,
+  /Connection to \S+ closed by remote host/i,
+  /Timeout, server \S+ not responding/i,
+  /client_loop: send disconnect/i,
+  /Broken pipe/i,
+  /mux_client_\w+: (read|write) .*failed/i,
+  /Could not resolve hostname .*Temporary failure/i,
+];
+const notTheLink = /Permission denied|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i;
+
+// Pure: true when an ssh run failed because of the connection (worth retrying), not the remote command.
+export function isConnectionFailure(exitCode: number, stderr: string): boolean {
+  if (exitCode !== 255 || notTheLink.test(stderr)) return false;
+  return connectionLost.some((re) => re.test(stderr));
+}
+
+// Pure: the waits between tries (1, 2, 4, 8, 8... seconds) whose sum stays within the window.
+export function retryDelays(windowMs: number, firstMs = 1000, maxMs = 8000): number[] {
+  const delays: number[] = [];
+  let total = 0;
+  for (let next = firstMs; total + next <= windowMs; next = Math.min(next * 2, maxMs)) {
+    delays.push(next);
+    total += next;
+  }
+  return delays;
+}
+
+export interface RetryNotice {
+  attempt: number;
+  delayMs: number;
+  /** The last line ssh printed, e.g. "ssh: connect to host 10.231.0.2 port 22: No route to host". */
+  reason: string;
+  windowSeconds: number;
+}
+
+// Runs `attempt` and runs it again after each connection failure, waiting by `delays`; the last result
+// (success, a command failure, or the last connection failure) is returned.
+export async function withConnectionRetry<T extends { exitCode: number; stderr: string }>(
+  attempt: () => Promise<T>,
+  delays: number[],
+  onRetry?: (notice: RetryNotice) => void | Promise<void>,
+): Promise<T> {
+  const windowSeconds = Math.round(delays.reduce((a, b) => a + b, 0) / 1000);
+  for (let i = 0; ; i++) {
+    const result = await attempt();
+    const delayMs = delays[i];
+    if (delayMs === undefined || !isConnectionFailure(result.exitCode, result.stderr)) return result;
+    const reason = result.stderr.trim().split('\n').at(-1) ?? '';
+    await onRetry?.({ attempt: i + 1, delayMs, reason, windowSeconds });
+    await sleep(delayMs);
+  }
+}

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { service } from '@homelab/model/testing';
-import { checkServiceSecrets, generatedSecrets, readServiceSecrets } from './service-secrets.ts';
+import { checkServiceSecrets, generatedSecrets, readServiceSecrets, setSecret } from './service-secrets.ts';
+import type { VaultSecret } from './vault.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'homelab-secrets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,5 +29,33 @@ describe('service secrets', () => {
     expect(generatedSecrets(svc, {}, store).DISCORD_WEBHOOK_URL).toBe(first.DISCORD_WEBHOOK_URL);
     expect(statSync(store).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(store, 'utf8'))).toHaveProperty('ADMIN_PASSWORD');
+  });
+
+  it('with the password, every value is decrypted: a tampered one is an error naming the file and the key', () => {
+    const vault: VaultSecret = { id: 'default', password: Buffer.from('pw'), source: 'test' };
+    const svc = service('tamper', { secrets: ['DB_PASSWORD', 'API_KEY'] });
+    const file = join(dir, 'tamper', 'secrets.vault.yaml');
+    mkdirSync(join(dir, 'tamper'));
+    setSecret(file, 'DB_PASSWORD', 'one', vault, [vault]);
+    setSecret(file, 'API_KEY', 'two', vault, [vault]);
+    const withFile = { ...svc, secretsFile: file };
+    expect(checkServiceSecrets(withFile, [vault]).errors).toEqual([]);
+    // Change one digit of API_KEY's ciphertext (the HMAC no longer matches): without the password the
+    // file still looks fine; with it, the value is refused.
+    const text = readFileSync(file, 'utf8');
+    const at = text.indexOf('API_KEY');
+    const header = text.indexOf('\n', text.indexOf('$ANSIBLE_VAULT', at));
+    const line = header + text.slice(header).search(/[0-9a-f]/);
+    const digit = text[line]!;
+    writeFileSync(file, text.slice(0, line) + (digit === '3' ? '4' : '3') + text.slice(line + 1));
+    expect(checkServiceSecrets(withFile).errors).toEqual([]);
+    const { errors } = checkServiceSecrets(withFile, [vault]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ file: 'packages/tamper/secrets.vault.yaml', path: 'API_KEY' });
+    expect(errors[0]!.message).toMatch(/^cannot be decrypted: /);
+    expect(checkServiceSecrets(withFile, [{ ...vault, password: Buffer.from('other') }]).errors.map((e) => e.path)).toEqual([
+      'DB_PASSWORD',
+      'API_KEY',
+    ]);
   });
 });

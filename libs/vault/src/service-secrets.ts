@@ -22,7 +22,8 @@ export function secretNames(file: string): string[] | undefined {
   return vars.wholeFile ? undefined : [...vars.entries.keys()];
 }
 
-// A secret missing from the secrets file is an error, an unused one a warning, a clear value an error.
+// A secret missing from the secrets file is an error, an unused one a warning, a clear value an error;
+// with the vault password(s), every value is decrypted (a tampered or foreign one is an error naming it).
 // A service without any secrets file yet (its values still in the old Ansible vault) is a warning
 // for validate, and an error at deploy time (readServiceSecrets): nothing deploys without its secrets.
 export function checkServiceSecrets(svc: LoadedService, secrets?: VaultSecret[]): { errors: ConfigIssue[]; warnings: ConfigIssue[] } {
@@ -82,6 +83,18 @@ export function checkServiceSecrets(svc: LoadedService, secrets?: VaultSecret[])
         message: `secret ${name} is stored in clear text`,
         hint: `encrypt it: npx homelab vault set ${svc.name} ${name}`,
       });
+    if (secrets && value instanceof Vaulted) {
+      try {
+        decryptText(value.envelope, secrets, `${file} (${name})`);
+      } catch (error) {
+        errors.push({
+          file,
+          path: name,
+          message: `cannot be decrypted: ${(error as Error).message.split('\n')[0]}`,
+          hint: `restore the file from git, or set the value again: echo -n VALUE | npx homelab vault set ${svc.name} ${name}`,
+        });
+      }
+    }
   }
   return { errors, warnings };
 }

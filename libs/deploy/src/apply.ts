@@ -4,7 +4,7 @@ import { releaseFiles, renderRelease, type RenderedRelease } from '@homelab/rend
 import { releaseId, type ServicePaths } from './layout.ts';
 import { runTransition, type DeployResult, type TransitionInput } from './pipeline.ts';
 import { planRelease, type Plan } from './plan.ts';
-import { secretFingerprint, type ReleaseRecord } from './record.ts';
+import { newFingerprintKey, secretFingerprint, type ReleaseRecord } from './record.ts';
 import * as remote from './remote.ts';
 import type { RemoteState } from './remote-state.ts';
 
@@ -18,8 +18,13 @@ export interface DeployInput extends TransitionInput {
 }
 
 // Pure: the release to deploy, its record, and the plan against what the host holds.
-export function planDeploy(input: DeployInput, state: RemoteState): { release: RenderedRelease; record: ReleaseRecord; plan: Plan } {
+export function planDeploy(
+  input: DeployInput,
+  state: RemoteState,
+): { release: RenderedRelease; record: ReleaseRecord; plan: Plan; key: string } {
   const { svc, host } = input;
+  // The host's fingerprint key; a host without one gets a new one with this release.
+  const key = state.fingerprintKey ?? newFingerprintKey();
   const release = renderRelease(svc, { host, images: input.images }, input.secrets);
   const now = (input.now ?? (() => new Date()))();
   const record: ReleaseRecord = {
@@ -31,20 +36,27 @@ export function planDeploy(input: DeployInput, state: RemoteState): { release: R
     gitSha: input.gitSha,
     hash: release.hash,
     createdAt: now.toISOString(),
-    secrets: Object.fromEntries(svc.spec.secrets.map((n) => [n, secretFingerprint(svc.name, input.secrets[n] ?? '')])),
+    secrets: Object.fromEntries(svc.spec.secrets.map((n) => [n, secretFingerprint(key, svc.name, n, input.secrets[n] ?? '')])),
   };
-  return { release, record, plan: planRelease(release, record, state, Object.values(input.secrets)) };
+  return { release, record, key, plan: planRelease(release, record, state, { values: input.secrets, key }) };
 }
 
 // Uploads every file of the release in one round trip (contents on stdin only), after the networks
 // it joins, then creates its missing data directories.
-async function stage(input: DeployInput, paths: ServicePaths, release: RenderedRelease, record: ReleaseRecord): Promise<void> {
+async function stage(
+  input: DeployInput,
+  paths: ServicePaths,
+  release: RenderedRelease,
+  record: ReleaseRecord,
+  newKey: string | undefined,
+): Promise<void> {
   const { executor, host } = input;
+  if (newKey) await executor.sh(remote.writeFingerprintKeyScript(paths), { input: newKey, display: `write ${paths.fingerprintKey}` });
   await executor.sh(remote.ensureNetworksScript(release.networks), { display: 'docker network create (external networks)' });
   input.log(`staging release ${record.id}`);
   const files = [
     ...releaseFiles(release),
-    { name: 'release.json', content: `${JSON.stringify(record, null, 2)}\n`, mode: '0644' as const },
+    { name: 'release.json', content: `${JSON.stringify(record, null, 2)}\n`, mode: '0600' as const },
   ];
   const script = remote.stageScript(
     paths,
@@ -59,7 +71,7 @@ async function stage(input: DeployInput, paths: ServicePaths, release: RenderedR
 export function deployService(input: DeployInput): Promise<DeployResult> {
   const withSecrets = { ...input, secretValues: Object.values(input.secrets) };
   return runTransition(withSecrets, 'deploy', async (state, paths) => {
-    const { release, record, plan } = planDeploy(input, state);
+    const { release, record, plan, key } = planDeploy(input, state);
     if (plan.action === 'unchanged' || input.dryRun) {
       return {
         kind: 'stay',
@@ -76,7 +88,7 @@ export function deployService(input: DeployInput): Promise<DeployResult> {
       plan,
       reasons: `${plan.action}: ${plan.reasons.join('; ')}`,
       back: plan.previous,
-      stage: () => stage(input, paths, release, record),
+      stage: () => stage(input, paths, release, record, state.fingerprintKey ? undefined : key),
       after: input.systemd
         ? async () =>
             void (await input.executor.sh(remote.installUnitScript(release.unitName), {

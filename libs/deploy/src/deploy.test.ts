@@ -10,7 +10,7 @@ import { maskSecrets } from '@homelab/model';
 import { runMany } from './many.ts';
 import { inventory } from '@homelab/model/testing';
 import { planRelease } from './plan.ts';
-import { secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';
+import { legacyFingerprint, secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';
 import { parseRemoteState, type RemoteState } from './remote-state.ts';
 import { FakeExecutor } from './testing.ts';
 import { containerExecScript, ensureDirsScript, rollingUpScript, stageScript } from './remote.ts';
@@ -49,7 +49,7 @@ function record(id: string, hash = release.hash, secretValue = secrets.DB_PASSWO
     gitSha: 'abc',
     hash,
     createdAt: now.toISOString(),
-    secrets: { DB_PASSWORD: secretFingerprint('app', secretValue) },
+    secrets: { DB_PASSWORD: legacyFingerprint('app', secretValue) },
   };
 }
 function stateOf(id: string, hash?: string, secretValue?: string): DeployState {
@@ -62,6 +62,8 @@ function remote(state: DeployState | undefined, extra: Partial<RemoteState> = {}
   return {
     exists: true,
     state,
+    intent: undefined,
+    fingerprintKey: undefined,
     current: state ? `releases/${state.current.id}` : undefined,
     currentCompose: state ? release.compose : undefined,
     releases: state ? [state.current.id] : [],
@@ -70,7 +72,7 @@ function remote(state: DeployState | undefined, extra: Partial<RemoteState> = {}
   };
 }
 function stateOutput(r: RemoteState): string {
-  return `--state--\n${r.state ? JSON.stringify(r.state) : ''}\n--current--\n${r.current ?? ''}\n--compose--\n${r.currentCompose ?? ''}--releases--\n${r.releases.join('\n')}\n--running--\n${r.running}\n`;
+  return `--key--\n${r.fingerprintKey ?? ''}\n--state--\n${r.state ? JSON.stringify(r.state) : ''}\n--intent--\n${r.intent ? JSON.stringify(r.intent) : ''}\n--current--\n${r.current ?? ''}\n--compose--\n${r.currentCompose ?? ''}--releases--\n${r.releases.join('\n')}\n--running--\n${r.running}\n`;
 }
 
 describe('plan', () => {
@@ -87,11 +89,32 @@ describe('plan', () => {
   });
 
   it('names a changed secret without its value', () => {
-    const plan = planRelease(release, desired, remote(stateOf('r1', 'old-hash', 'old-password')), Object.values(secrets));
+    const plan = planRelease(release, desired, remote(stateOf('r1', 'old-hash', 'old-password')), { values: secrets, key: '' });
     expect(plan.action).toBe('changed');
     expect(plan.reasons).toEqual(['secrets changed']);
     expect(plan.diff).toBe('~ secret DB_PASSWORD (changed, value masked)\n');
     expect(plan.diff).not.toContain('s3cret');
+  });
+
+  it('compares keyed fingerprints with the host key, and older unkeyed ones by their own rule', () => {
+    const key = 'ab'.repeat(32);
+    const keyed = (value: string) => ({
+      ...stateOf('r1', 'old-hash'),
+      current: { ...stateOf('r1', 'old-hash').current, secrets: { DB_PASSWORD: secretFingerprint(key, 'app', 'DB_PASSWORD', value) } },
+    });
+    expect(secretFingerprint(key, 'app', 'DB_PASSWORD', 's3cret-value')).toMatch(/^h1:[0-9a-f]{20}$/);
+    // Another key gives another fingerprint: without the host's key, a fingerprint says nothing about the value.
+    expect(secretFingerprint('cd'.repeat(32), 'app', 'DB_PASSWORD', 's3cret-value')).not.toBe(
+      secretFingerprint(key, 'app', 'DB_PASSWORD', 's3cret-value'),
+    );
+    expect(planRelease(release, desired, remote(keyed('s3cret-value')), { values: secrets, key }).reasons).toEqual([
+      'rendered release changed',
+    ]);
+    expect(planRelease(release, desired, remote(keyed('other')), { values: secrets, key }).reasons).toEqual(['secrets changed']);
+    // A record from before keyed fingerprints, same value: not reported as changed.
+    expect(planRelease(release, desired, remote(stateOf('r1', 'old-hash')), { values: secrets, key }).reasons).toEqual([
+      'rendered release changed',
+    ]);
   });
 
   it('redeploys after an interrupted deploy or when nothing runs', () => {
@@ -132,6 +155,27 @@ describe('apply with a faked executor', () => {
     };
   };
 
+  const hostKey = 'ab'.repeat(32);
+
+  it('a host without a fingerprint key gets one (over stdin, kept if one appeared), before the release is staged', async () => {
+    const ex = new FakeExecutor('ocean', [
+      [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+      [/--state--/, stateOutput(remote(stateOf('r1', 'old')))],
+    ]);
+    const result = await deployService(base(ex, () => true));
+    expect(result.result).toBe('deployed');
+    const at = ex.calls.findIndex((c) => c.script.includes('.fingerprint-key.tmp'));
+    expect(ex.calls[at]!.script).toBe(
+      '[ -s /opt/homelab/.fingerprint-key ] || { (umask 077 && cat > /opt/homelab/.fingerprint-key.tmp) && mv -f /opt/homelab/.fingerprint-key.tmp /opt/homelab/.fingerprint-key; }',
+    );
+    const key = ex.calls[at]!.input!;
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(at).toBeLessThan(ex.calls.findIndex((c) => c.script.includes('.partial')));
+    const staged = ex.calls.find((c) => c.script.includes('.partial'))!.input!;
+    expect(staged).toContain(secretFingerprint(key, 'app', 'DB_PASSWORD', 's3cret-value'));
+    expect(JSON.stringify(result)).not.toContain(key);
+  });
+
   it('unchanged: reads the host, changes nothing, releases the lock', async () => {
     const ex = new FakeExecutor('ocean', [
       [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
@@ -139,16 +183,22 @@ describe('apply with a faked executor', () => {
     ]);
     const result = await deployService(base(ex, () => true));
     expect(result.result).toBe('unchanged');
-    expect(ex.steps().map((s) => s.split(' ').slice(0, 3).join(' '))).toEqual(['mkdir -p /opt/homelab', 'if [ !', 'if grep -q']);
+    expect(ex.steps().map((s) => s.split(' ').slice(0, 3).join(' '))).toEqual([
+      'mkdir -p /opt/homelab',
+      "echo '--key--'; cat",
+      'if grep -q',
+    ]);
   });
 
   it('a healthy change: stage in one round trip (.env 0600, contents on stdin), swap, up, record state, prune', async () => {
     const ex = new FakeExecutor('ocean', [
       [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
-      [/--state--/, stateOutput(remote(stateOf('r1', 'old')))],
+      [/--state--/, stateOutput(remote(stateOf('r1', 'old'), { fingerprintKey: hostKey }))],
     ]);
     const result = await deployService(base(ex, () => true));
     expect(result).toMatchObject({ result: 'deployed', release: `20261126T070000Z-${release.hash.slice(0, 8)}` });
+    // The host has its fingerprint key: it is used, never written again.
+    expect(ex.steps().some((s) => s.includes('.fingerprint-key.tmp'))).toBe(false);
     const p = servicePaths('/opt/homelab', 'app');
     const dir = `${p.release(result.release!)}.partial`;
     const stage = ex.calls.find((c) => c.script.includes(`${dir}/.env`))!;
@@ -157,7 +207,7 @@ describe('apply with a faked executor', () => {
     );
     expect(stage.script).toMatch(/&& mv -T \S+\.partial \S+$/);
     expect(stage.input).toBe(
-      `${release.compose + release.env + release.unit + JSON.stringify({ ...record(result.release!), gitSha: 'abc' }, null, 2)}\n`,
+      `${release.compose + release.env + release.unit + JSON.stringify({ ...record(result.release!), gitSha: 'abc', secrets: { DB_PASSWORD: secretFingerprint(hostKey, 'app', 'DB_PASSWORD', 's3cret-value') } }, null, 2)}\n`,
     );
     expect(ex.calls.every((c) => !c.script.includes('s3cret'))).toBe(true);
     const order = ex.steps().filter((s) => /mv -T|docker compose up|state\.json\.tmp|^cd \/opt\/homelab\/app\/releases && rm/.test(s));
@@ -187,7 +237,9 @@ describe('apply with a faked executor', () => {
       '1 busy replica (app 0123456789ab) keep the previous release until idle, then are replaced (log: /opt/homelab/app/current/.rollout.log)',
     );
     const up = ex.calls.find((c) => c.script.includes('--no-recreate'))!.script;
-    expect(up).toBe(rollingUpScript('/opt/homelab/app/current', 'app', ['app'], ['sh', '-c', 'test -e /busy'], 300));
+    expect(up).toBe(
+      rollingUpScript('/opt/homelab/app/current', '/opt/homelab/app/.compose-up.pid', 'app', ['app'], ['sh', '-c', 'test -e /busy'], 300),
+    );
     expect(ex.calls.some((c) => c.script.includes('docker compose up -d --remove-orphans >'))).toBe(false);
   });
 
@@ -195,6 +247,7 @@ describe('apply with a faked executor', () => {
     expect(
       rollingUpScript(
         '/opt/homelab/r/current',
+        '/opt/homelab/r/.compose-up.pid',
         'r',
         ['runner', 'lab-runner'],
         ['sh', '-c', "grep -qs '[R]unner' /proc/[0-9]*/cmdline"],

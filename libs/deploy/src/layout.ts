@@ -4,6 +4,13 @@ export interface ServicePaths {
   releases: string;
   current: string;
   state: string;
+  /** Written before `current` is switched, removed once the transition is recorded: left behind, it says
+   * the release `current` points to was never verified (the deploy was interrupted). */
+  intent: string;
+  /** The pid of a running `docker compose up` of this service. */
+  upPid: string;
+  /** The host's key for secret fingerprints (one per deploy root). */
+  fingerprintKey: string;
   release: (id: string) => string;
 }
 
@@ -14,6 +21,9 @@ export function servicePaths(deployRoot: string, service: string): ServicePaths 
     releases: `${root}/releases`,
     current: `${root}/current`,
     state: `${root}/state.json`,
+    intent: `${root}/intent.json`,
+    upPid: `${root}/.compose-up.pid`,
+    fingerprintKey: `${deployRoot}/.fingerprint-key`,
     release: (id) => `${root}/releases/${id}`,
   };
 }

@@ -3,7 +3,7 @@ import { gpuPreflight } from '@homelab/gpu';
 import { gatherFacts, type Executor, type HostFacts } from '@homelab/host';
 import type { HostSpec, Inventory, LoadedService } from '@homelab/model';
 import { deployService, type DeployInput } from './apply.ts';
-import { deployResult, type DeployResult } from './pipeline.ts';
+import { deployResult, interruptedBy, type DeployResult } from './pipeline.ts';
 import { rollbackService } from './rollback.ts';
 
 export type Action = 'deploy' | 'plan' | 'rollback';
@@ -18,6 +18,8 @@ export interface ManyOptions {
   lockWaitMs: number;
   log: (service: string, host: string, message: string) => void;
   poll?: DeployInput['poll'];
+  /** Aborted on SIGINT/SIGTERM: services not started yet are reported as interrupted. */
+  signal?: AbortSignal;
 }
 
 // Pure: services grouped by the host they name, in the order given.
@@ -53,6 +55,11 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
   const results: DeployResult[] = [];
   try {
     for (const svc of services) {
+      const by = interruptedBy(options.signal);
+      if (by) {
+        results.push(deployResult(svc.name, host.name, 'interrupted', { version: svc.version, message: `not started: stopped by ${by}` }));
+        continue;
+      }
       const log = (m: string) => options.log(svc.name, host.name, m);
       const base = {
         svc,
@@ -63,6 +70,7 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
         lockWaitMs: options.lockWaitMs,
         log,
         poll: options.poll,
+        signal: options.signal,
       };
       // A GPU service is refused before its host changes when the host's real GPUs do not match.
       const gpuProblem = svc.spec.gpu && options.action !== 'rollback' ? gpuPreflight(svc.name, svc.spec.gpu, host, facts) : undefined;

@@ -152,6 +152,7 @@ describe('status through the faked executor', () => {
         deployedAt: at,
         containers: '1/1 running',
         health: expect.stringMatching(/^(healthy|unhealthy: .*)$/),
+        verified: true,
       },
       {
         service: 'gone',
@@ -162,6 +163,7 @@ describe('status through the faked executor', () => {
         deployedAt: at,
         containers: '0/2 running',
         health: 'unknown (no service definition)',
+        verified: true,
       },
     ]);
   });
@@ -202,5 +204,124 @@ describe('a host whose Docker does not answer', () => {
       'Docker is installed on ocean but its daemon does not answer (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?): start it (systemctl start docker) and check `journalctl -u docker` if it does not stay up',
     );
     expect(dockerProblem('ocean', { ...base, dockerCli: { installed: false } })).toMatch(/^Docker is not installed on ocean: install it/);
+  });
+});
+
+describe('the intent record', () => {
+  const deployOf = (ex: FakeExecutor, extra: Partial<DeployInput> = {}): DeployInput => ({
+    ...input(ex),
+    images: {},
+    secrets: {},
+    gitSha: 'def',
+    systemd: false,
+    ...extra,
+  });
+  const healthyE = (): FakeExecutor =>
+    new FakeExecutor('ocean', [lockRule, [/--state--/, stateOutput(healthyDE, 'releases/20261126T030000Z-e')]]);
+
+  it('is written before current moves and removed with the record of the result', async () => {
+    const ex = healthyE();
+    const result = await deployService(deployOf(ex));
+    expect(result.result).toBe('deployed');
+    const steps = ex.steps();
+    const intentAt = steps.findIndex((s) => s.includes('intent.json.tmp'));
+    const swapAt = steps.findIndex((s) => s.includes('current.tmp'));
+    const stateAt = steps.findIndex((s) => s.includes('state.json.tmp'));
+    expect(intentAt).toBeGreaterThan(0);
+    expect(intentAt).toBeLessThan(swapAt);
+    expect(steps[stateAt]).toBe(
+      '(umask 077 && cat > /opt/homelab/app/state.json.tmp) && mv -f /opt/homelab/app/state.json.tmp /opt/homelab/app/state.json && rm -f /opt/homelab/app/intent.json && { chmod 600 /opt/homelab/app/releases/*/release.json 2>/dev/null || true; }',
+    );
+    const intent = JSON.parse(ex.calls[intentAt]!.input!);
+    expect(intent).toMatchObject({ action: 'deploy', id: result.release, version: '1.0.0', gitSha: 'def', from: '20261126T030000Z-e' });
+    expect(intent.by).toMatch(/@.* \(pid \d+\)$/);
+  });
+
+  it('a failed first release is stopped and its intent removed', async () => {
+    const ex = new FakeExecutor('ocean', [lockRule, [/--state--/, '--none--\n']]);
+    const result = await deployService({ ...deployOf(ex), ...input(ex, () => false) });
+    expect(result.result).toBe('failed');
+    expect(ex.steps().at(-2)).toMatch(
+      /docker compose down .* ; rm -f \/opt\/homelab\/app\/current ; rm -f \/opt\/homelab\/app\/intent\.json$/,
+    );
+  });
+
+  it('left behind by an interrupted deploy: said, status shows the release as unverified, rollback goes behind it', async () => {
+    const f = '20261126T040000Z-f';
+    const intent = { action: 'deploy', id: f, version: '1.1.0', gitSha: 'fff', from: '20261126T030000Z-e', at, by: 'ci@runner (pid 4242)' };
+    const logs: string[] = [];
+    const ex = new FakeExecutor('ocean', [
+      lockRule,
+      [/--state--/, stateOutput(healthyDE, `releases/${f}`).replace('--current--', `--intent--\n${JSON.stringify(intent)}\n--current--`)],
+      releaseJson,
+    ]);
+    const rolled = await rollbackService({ ...input(ex), log: (m: string) => logs.push(m) });
+    expect(logs[0]).toBe(
+      `an earlier deploy to ${f} (version 1.1.0, by ci@runner (pid 4242) at ${at}) did not finish: ${f} is current but was never verified`,
+    );
+    expect(rolled).toMatchObject({ result: 'rolled back', release: '20261126T030000Z-e' });
+
+    const st = new FakeExecutor('ocean', [
+      [/--service--/, `--service-- app 1 1 releases/${f}\n${JSON.stringify(healthyDE)}\n--intent--\n${JSON.stringify(intent)}\n`],
+    ]);
+    const [row] = await hostStatus(ocean, st, [input(st).svc]);
+    expect(row).toMatchObject({ release: f, version: '1.1.0', gitSha: 'fff', deployedAt: undefined, verified: false });
+    expect(row!.health).toMatch(
+      /^UNVERIFIED: an earlier deploy to 20261126T040000Z-f .* did not finish: .* was never verified; probe now: /,
+    );
+  });
+});
+
+describe('SIGINT and SIGTERM', () => {
+  const released = (ex: FakeExecutor) => ex.steps().some((s) => /^if grep -q .*"token".* rm -rf/.test(s));
+
+  it('before the switch: stops, nothing changed, the lock released', async () => {
+    const stop = new AbortController();
+    const ex = new FakeExecutor('ocean', [
+      lockRule,
+      [/--state--/, stateOutput(healthyDE, 'releases/20261126T030000Z-e')],
+      [
+        /\.partial/,
+        () => {
+          stop.abort('SIGINT');
+          return '';
+        },
+      ],
+    ]);
+    const result = await deployService({ ...input(ex), images: {}, secrets: {}, gitSha: 'x', systemd: false, signal: stop.signal });
+    expect(result.result).toBe('interrupted');
+    expect(result.message).toBe('stopped by SIGINT before the switch: nothing changed (releases/20261126T030000Z-e is still current)');
+    expect(switches(ex)).toEqual([]);
+    expect(ex.steps().some((s) => s.includes('intent.json.tmp'))).toBe(false);
+    expect(released(ex)).toBe(true);
+  });
+
+  it('after the switch: the transition runs to its recorded end, then the lock is released', async () => {
+    const stop = new AbortController();
+    const ex = new FakeExecutor('ocean', [
+      lockRule,
+      [/--state--/, stateOutput(healthyDE, 'releases/20261126T030000Z-e')],
+      [
+        /docker compose up/,
+        () => {
+          stop.abort('SIGTERM');
+          return '';
+        },
+      ],
+    ]);
+    const result = await deployService({ ...input(ex), images: {}, secrets: {}, gitSha: 'x', systemd: false, signal: stop.signal });
+    expect(result.result).toBe('deployed');
+    expect(writtenState(ex).current.id).toBe(result.release);
+    expect(released(ex)).toBe(true);
+  });
+
+  it('while waiting for another holder of the lock: stops waiting, nothing changed', async () => {
+    const stop = new AbortController();
+    stop.abort('SIGINT');
+    const held = `HELD\nage=5\n${JSON.stringify({ token: 't', holder: 'ci@runner', hostname: 'elsewhere', pid: 1, command: 'deploy x', startedAt: at })}`;
+    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, held]]);
+    const result = await rollbackService({ ...input(ex), lockWaitMs: 60_000, signal: stop.signal });
+    expect(result.result).toBe('interrupted');
+    expect(result.message).toMatch(/^stopped by SIGINT before the switch: nothing changed \(ocean is locked by ci@runner/);
   });
 });

@@ -10,11 +10,12 @@ import { UnhealthyError } from './errors.ts';
 import { keepReleases, servicePaths, type ServicePaths } from './layout.ts';
 import type { Plan } from './plan.ts';
 import { probeTarget } from './probe-target.ts';
-import { withHistory, type HistoryEntry, type ReleaseRecord } from './record.ts';
+import { interruptedNote, withHistory, type HistoryEntry, type Intent, type ReleaseRecord } from './record.ts';
+import { hostname, userInfo } from 'node:os';
 import * as remote from './remote.ts';
 import { parseRemoteState, type RemoteState } from './remote-state.ts';
 
-export type DeployOutcome = 'deployed' | 'unchanged' | 'planned' | 'rolled back' | 'skipped' | 'failed';
+export type DeployOutcome = 'deployed' | 'unchanged' | 'planned' | 'rolled back' | 'skipped' | 'interrupted' | 'failed';
 
 export interface DeployResult {
   service: string;
@@ -50,6 +51,17 @@ export interface TransitionInput {
   poll?: Partial<PollOptions>;
   /** Only decide; take no lock and change nothing. */
   dryRun?: boolean;
+  /**
+   * Aborted on SIGINT/SIGTERM: the transition stops at the next safe point. Before the switch nothing
+   * has changed; once `current` moved, it finishes (health gate, rollback, record) so the host is
+   * never left between two releases by us.
+   */
+  signal?: AbortSignal;
+}
+
+/** Why a signal stopped the work: "SIGINT" or "SIGTERM" (the reason of the aborted signal). */
+export function interruptedBy(signal: AbortSignal | undefined): string | undefined {
+  return signal?.aborted ? String(signal.reason ?? 'a signal') : undefined;
 }
 
 /** What a transition switches to, decided from what the host holds. */
@@ -77,17 +89,26 @@ export function releasesToPrune(releases: string[], inUse: string[], keep = keep
   return releases.filter((r) => !kept.has(r));
 }
 
-// Brings the release in `dir` up; with a rollout, replica by replica, and says which busy replicas wait.
-export async function up(input: Pick<TransitionInput, 'svc' | 'executor'>, dir: string): Promise<string | undefined> {
+// Brings the current release up; with a rollout, replica by replica, and says which busy replicas wait.
+// An abandoned `compose up` of an interrupted deploy is waited for (or stopped) first, and said.
+export async function up(input: Pick<TransitionInput, 'svc' | 'executor' | 'log'>, paths: ServicePaths): Promise<string | undefined> {
   const rollout = input.svc.spec.rollout;
+  const dir = paths.current;
+  const said = (stderr: string) => {
+    for (const line of stderr.match(/^(an abandoned docker compose up .*|stopping it)$/gm) ?? []) input.log(line);
+  };
   if (!rollout) {
-    await input.executor.sh(remote.composeUpScript(dir), { display: `docker compose up -d --remove-orphans (in ${dir})` });
+    said(
+      (await input.executor.sh(remote.composeUpScript(dir, paths.upPid), { display: `docker compose up -d --remove-orphans (in ${dir})` }))
+        .stderr,
+    );
     return undefined;
   }
-  const script = remote.rollingUpScript(dir, input.svc.name, rollout.services, rollout.busy, rollout.maxWaitMinutes * 60);
+  const script = remote.rollingUpScript(dir, paths.upPid, input.svc.name, rollout.services, rollout.busy, rollout.maxWaitMinutes * 60);
   const out = await input.executor.sh(script, {
     display: `docker compose up, ${rollout.services.join(', ')} one replica at a time (in ${dir})`,
   });
+  said(out.stderr);
   const deferred = (/^--deferred--(.*)$/m.exec(out.stdout)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
   if (deferred.length === 0) return undefined;
   const which = deferred.map((pair) => `${pair.slice(pair.indexOf(':') + 1)} ${pair.slice(0, 12)}`).join(', ');
@@ -99,7 +120,7 @@ async function switchTo(input: TransitionInput, paths: ServicePaths, id: string)
   const { executor, svc, host } = input;
   await executor.sh(remote.swapScript(paths, id), { display: `point current at ${id}` });
   input.log('starting containers');
-  const deferred = await up(input, paths.current);
+  const deferred = await up(input, paths);
   if (deferred) input.log(deferred);
   input.log('waiting for the health test');
   const report = await runHealthTest(svc.spec.health, input.target ?? probeTarget(host, executor, svc.name), input.poll);
@@ -110,9 +131,28 @@ async function switchTo(input: TransitionInput, paths: ServicePaths, id: string)
   return deferred;
 }
 
+async function writeIntent(
+  executor: Executor,
+  paths: ServicePaths,
+  choice: Extract<Choice, { kind: 'switch' }>,
+  current: string | undefined,
+): Promise<void> {
+  const intent: Intent = {
+    action: choice.action,
+    id: choice.to.id,
+    version: choice.to.version,
+    gitSha: choice.to.gitSha,
+    from: current?.replace(/^releases\//, ''),
+    at: new Date().toISOString(),
+    by: `${userInfo().username}@${hostname()} (pid ${process.pid})`,
+  };
+  await executor.sh(remote.writeIntentScript(paths), { input: `${JSON.stringify(intent, null, 2)}\n`, display: `write ${paths.intent}` });
+}
+
 async function writeState(executor: Executor, paths: ServicePaths, state: ReturnType<typeof withHistory>): Promise<void> {
   if (state)
     await executor.sh(remote.writeStateScript(paths), { input: `${JSON.stringify(state, null, 2)}\n`, display: `write ${paths.state}` });
+  else await executor.sh(remote.clearIntentScript(paths), { display: `remove ${paths.intent}` });
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -134,21 +174,31 @@ export async function runTransition(
     });
   const paths = servicePaths(host.deployRoot, svc.name);
   const lock = new HostLock(executor, host.deployRoot);
+  let switching = false;
   try {
     if (!input.dryRun) {
       await lock.acquire({
         command: `${verb} ${svc.name}`,
         waitMs: input.lockWaitMs,
         onWait: (h) => log(`waiting for the host lock held by ${h?.holder ?? 'unknown'} (${h?.command ?? '?'})`),
+        signal: input.signal,
         onTakeover: (h, age) =>
           log(
             `took over a stale host lock of ${h ? `${h.holder} (pid ${h.pid}, "${h.command}")` : 'an unknown holder'}, ${age ?? '?'}s old`,
           ),
       });
     }
-    const state = parseRemoteState(
+    const stopped = (plan?: Plan) =>
+      result('interrupted', {
+        plan,
+        message: `stopped by ${interruptedBy(input.signal)} before the switch: nothing changed (${state?.current ?? 'no release'} is still current)`,
+      });
+    let state: RemoteState | undefined;
+    if (interruptedBy(input.signal)) return stopped();
+    state = parseRemoteState(
       (await executor.sh(remote.readStateScript(paths, svc.name), { display: `read the deployed state of ${svc.name}` })).stdout,
     );
+    if (state.intent && !input.dryRun) log(interruptedNote(state.intent, state.current));
     const choice = await choose(state, paths);
     if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
     const { to } = choice;
@@ -162,6 +212,10 @@ export async function runTransition(
         message: `${messageOf(error)}\n  nothing changed: ${state.current ?? 'no release'} is still current`,
       });
     }
+    // The last safe point: from here on the transition runs to its end (healthy, or rolled back).
+    if (interruptedBy(input.signal)) return stopped(choice.plan);
+    switching = true;
+    await writeIntent(executor, paths, choice, state.current);
     let deferred: string | undefined;
     try {
       deferred = await switchTo(input, paths, to.id);
@@ -189,6 +243,9 @@ export async function runTransition(
       message,
     });
   } catch (error) {
+    const by = interruptedBy(input.signal);
+    if (by && !switching)
+      return result('interrupted', { message: `stopped by ${by} before the switch: nothing changed (${messageOf(error).split('\n')[0]})` });
     return result('failed', { message: messageOf(error) });
   } finally {
     if (!input.dryRun) await lock.release().catch(() => undefined);
@@ -218,10 +275,13 @@ async function recover(
   try {
     if (!back) {
       log('first release failed: stopping it');
-      await executor.sh(`${remote.composeDownScript(paths.current)} ; ${remote.removeCurrentScript(paths)}`, {
-        display: 'stop the failed release',
-        allowFailure: true,
-      });
+      await executor.sh(
+        `${remote.composeDownScript(paths.current)} ; ${remote.removeCurrentScript(paths)} ; ${remote.clearIntentScript(paths)}`,
+        {
+          display: 'stop the failed release',
+          allowFailure: true,
+        },
+      );
       return result('failed', {
         plan: choice.plan,
         release: to.id,

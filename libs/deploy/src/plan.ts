@@ -2,7 +2,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { RenderedRelease } from '@homelab/render';
 import { maskSecrets } from '@homelab/model';
-import type { ReleaseRecord } from './record.ts';
+import { fingerprintMatches, type ReleaseRecord } from './record.ts';
 import type { RemoteState } from './remote-state.ts';
 
 export type PlanAction = 'new' | 'changed' | 'unchanged';
@@ -18,16 +18,27 @@ export interface Plan {
   previous: ReleaseRecord | undefined;
 }
 
-function secretChanges(from: Record<string, string>, to: Record<string, string>): string[] {
-  const names = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
-  return names.flatMap((n) => {
+/** The secret values of the release and the host's fingerprint key, to compare with recorded fingerprints. */
+export interface SecretsToCompare {
+  values: Record<string, string>;
+  key: string;
+}
+
+function secretChanges(from: Record<string, string>, service: string, names: string[], secrets: SecretsToCompare): string[] {
+  return [...new Set([...Object.keys(from), ...names])].sort().flatMap((n) => {
     if (!(n in from)) return [`+ secret ${n} (added, value masked)`];
-    if (!(n in to)) return [`- secret ${n} (removed)`];
-    return from[n] !== to[n] ? [`~ secret ${n} (changed, value masked)`] : [];
+    if (!names.includes(n)) return [`- secret ${n} (removed)`];
+    return fingerprintMatches(from[n]!, secrets.key, service, n, secrets.values[n] ?? '') ? [] : [`~ secret ${n} (changed, value masked)`];
   });
 }
 
-export function planRelease(release: RenderedRelease, record: ReleaseRecord, remote: RemoteState, secretValues: string[] = []): Plan {
+export function planRelease(
+  release: RenderedRelease,
+  record: ReleaseRecord,
+  remote: RemoteState,
+  secrets: SecretsToCompare = { values: {}, key: '' },
+): Plan {
+  const secretValues = Object.values(secrets.values);
   const base = { service: release.service, host: release.host };
   const previous = remote.state?.current;
   if (!previous) {
@@ -36,7 +47,7 @@ export function planRelease(release: RenderedRelease, record: ReleaseRecord, rem
     return { ...base, action: 'new', reasons, diff: maskSecrets(diff, secretValues), previous: undefined };
   }
   const reasons: string[] = [];
-  const secretLines = secretChanges(previous.secrets ?? {}, record.secrets);
+  const secretLines = secretChanges(previous.secrets ?? {}, release.service, Object.keys(record.secrets), secrets);
   if (previous.hash !== release.hash) {
     if (remote.currentCompose !== undefined && remote.currentCompose !== release.compose) reasons.push('compose.yaml changed');
     if (secretLines.length) reasons.push('secrets changed');

@@ -1,9 +1,13 @@
 // Pure: reads what readStateScript printed.
-import { parseState, type DeployState } from './record.ts';
+import { parseIntent, parseState, type DeployState, type Intent } from './record.ts';
 
 export interface RemoteState {
   exists: boolean;
   state: DeployState | undefined;
+  /** Left by a transition that switched `current` and did not finish (interrupted, cut off). */
+  intent: Intent | undefined;
+  /** The host's fingerprint key (hex); never printed. Undefined until the first deploy writes one. */
+  fingerprintKey: string | undefined;
   /** Target of the `current` link, e.g. releases/20261126T070102Z-1a2b3c4d. */
   current: string | undefined;
   currentCompose: string | undefined;
@@ -20,8 +24,18 @@ function section(output: string, name: string): string | undefined {
 }
 
 export function parseRemoteState(output: string): RemoteState {
-  if (output.startsWith('--none--'))
-    return { exists: false, state: undefined, current: undefined, currentCompose: undefined, releases: [], running: 0 };
+  const fingerprintKey = /^[0-9a-f]{64}$/.exec(section(output, 'key')?.trim() ?? '')?.[0];
+  if (/^--none--$/m.test(output))
+    return {
+      exists: false,
+      state: undefined,
+      intent: undefined,
+      fingerprintKey,
+      current: undefined,
+      currentCompose: undefined,
+      releases: [],
+      running: 0,
+    };
   // A torn state file reads as "never deployed healthy": the plan redeploys.
   const state = parseState(section(output, 'state'));
   const current = section(output, 'current')?.trim() || undefined;
@@ -29,6 +43,8 @@ export function parseRemoteState(output: string): RemoteState {
   return {
     exists: true,
     state,
+    intent: parseIntent(section(output, 'intent')),
+    fingerprintKey,
     current,
     currentCompose: compose?.trim() ? compose : undefined,
     releases: (section(output, 'releases') ?? '')

@@ -7,8 +7,10 @@ const q = quote;
 // Prints everything a plan needs about the deployed service, section by section.
 export function readStateScript(p: ServicePaths, project: string): string {
   return [
+    `echo '--key--'; cat ${q(p.fingerprintKey)} 2>/dev/null; echo`,
     `if [ ! -d ${q(p.root)} ]; then echo '--none--'; exit 0; fi`,
     `echo '--state--'; cat ${q(p.state)} 2>/dev/null; echo`,
+    `echo '--intent--'; cat ${q(p.intent)} 2>/dev/null; echo`,
     `echo '--current--'; readlink ${q(p.current)} 2>/dev/null`,
     `echo '--compose--'; cat ${q(p.current)}/compose.yaml 2>/dev/null`,
     `echo '--releases--'; ls -1 ${q(p.releases)} 2>/dev/null`,
@@ -50,9 +52,31 @@ export function swapScript(p: ServicePaths, id: string): string {
   return `cd ${q(p.root)} && ln -sfn ${q(`releases/${id}`)} current.tmp && mv -T current.tmp current`;
 }
 
-// nohup: a dropped SSH session must not stop Compose half-way; it finishes and the host runs a whole release.
-export function composeUpScript(dir: string): string {
-  return `cd ${q(dir)} && { nohup docker compose up -d --remove-orphans > .compose-up.log 2>&1; rc=$?; cat .compose-up.log >&2; exit $rc; }`;
+// An earlier `compose up` abandoned on the host (its deploy was cut off or killed) is waited for, up to
+// `waitSeconds`, then stopped; only then does a new one start. Its pid file names it; a pid that no
+// longer runs a compose command is not ours.
+export function awaitAbandonedUpScript(pidFile: string, waitSeconds = 120): string {
+  const pf = q(pidFile);
+  const running = 'kill -0 "$p" 2>/dev/null && grep -aq compose "/proc/$p/cmdline" 2>/dev/null';
+  return [
+    `p=$(cat ${pf} 2>/dev/null || true)`,
+    `if [ -n "$p" ] && ${running}; then echo "an abandoned docker compose up (pid $p) is still running: waiting for it (up to ${waitSeconds}s)" >&2`,
+    `i=0; while ${running} && [ "$i" -lt ${waitSeconds} ]; do sleep 1; i=$((i+1)); done`,
+    `if ${running}; then echo "stopping it" >&2; kill "$p" 2>/dev/null; sleep 3; kill -9 "$p" 2>/dev/null || true; fi; fi`,
+    `rm -f ${pf}`,
+  ].join('\n');
+}
+
+// Runs `command` in `dir` under nohup, so a dropped SSH session does not stop Compose half-way: it
+// finishes and the host runs a whole release. Its pid is in `pidFile` while it runs (for the next deploy
+// to wait for), its output in .compose-up.log, echoed to stderr.
+function detachedUp(dir: string, pidFile: string, command: string, after = ''): string {
+  const pf = q(pidFile);
+  return `${awaitAbandonedUpScript(pidFile)}\ncd ${q(dir)} && { nohup ${command} > .compose-up.log 2>&1 & echo $! > ${pf}; wait $!; rc=$?; rm -f ${pf}; cat .compose-up.log >&2; ${after}exit $rc; }`;
+}
+
+export function composeUpScript(dir: string, pidFile: string): string {
+  return detachedUp(dir, pidFile, 'docker compose up -d --remove-orphans');
 }
 
 // Brings a release up replacing the replicas of the rolled compose services one at a time: the other
@@ -60,9 +84,10 @@ export function composeUpScript(dir: string): string {
 // anew, unless `busy` exits 0 in it (a CI job runs there). Busy ones are listed after --deferred-- (as
 // id:service), and a waiter detached from the SSH session replaces each once it is idle (or gone), for at
 // most `maxWaitSeconds`, stopping early when another release becomes current; its log is .rollout.log in
-// the release folder. The whole script runs under nohup, like composeUpScript.
+// the release folder. The whole script runs detached, like composeUpScript.
 export function rollingUpScript(
   dir: string,
+  pidFile: string,
   project: string,
   services: readonly string[],
   busy: readonly string[],
@@ -99,7 +124,7 @@ export function rollingUpScript(
     `if [ -n "$deferred" ]; then ids="$deferred" nohup setsid sh -c ${q(waiter)} > .rollout.log 2>&1 < /dev/null & fi`,
     'echo "--deferred--$deferred"',
   ].join('\n');
-  return `cd ${q(dir)} && { nohup sh -c ${q(body)} > .compose-up.log 2>&1; rc=$?; cat .compose-up.log >&2; grep -- '^--deferred--' .compose-up.log; exit $rc; }`;
+  return detachedUp(dir, pidFile, `sh -c ${q(body)}`, "grep -- '^--deferred--' .compose-up.log; ");
 }
 
 export function composeDownScript(dir: string): string {
@@ -114,8 +139,26 @@ export function ensureNetworkScript(network: string): string {
   return `docker network inspect ${q(network)} >/dev/null 2>&1 || docker network create ${q(network)} >/dev/null`;
 }
 
+// The host's record (from stdin), readable by root only, replaced in one rename; the transition it
+// records is over, so its intent record goes. Release records that older versions left world-readable
+// (they hold secret fingerprints) are made private too.
 export function writeStateScript(p: ServicePaths): string {
-  return `cat > ${q(`${p.state}.tmp`)} && mv -f ${q(`${p.state}.tmp`)} ${q(p.state)}`;
+  return `(umask 077 && cat > ${q(`${p.state}.tmp`)}) && mv -f ${q(`${p.state}.tmp`)} ${q(p.state)} && rm -f ${q(p.intent)} && { chmod 600 ${q(p.releases)}/*/release.json 2>/dev/null || true; }`;
+}
+
+// Says, before `current` moves, which release it moves to, from where, by whom (stdin: the JSON).
+export function writeIntentScript(p: ServicePaths): string {
+  return `(umask 077 && cat > ${q(`${p.intent}.tmp`)}) && mv -f ${q(`${p.intent}.tmp`)} ${q(p.intent)}`;
+}
+
+// Keeps the host's first fingerprint key (from stdin): an existing one is never replaced.
+export function writeFingerprintKeyScript(p: ServicePaths): string {
+  const key = q(p.fingerprintKey);
+  return `[ -s ${key} ] || { (umask 077 && cat > ${key}.tmp) && mv -f ${key}.tmp ${key}; }`;
+}
+
+export function clearIntentScript(p: ServicePaths): string {
+  return `rm -f ${q(p.intent)}`;
 }
 
 export function pruneScript(p: ServicePaths, remove: string[]): string {

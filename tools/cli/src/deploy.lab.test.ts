@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPath, defaultControlDir } from '@homelab/host';
-import { labWorkspace, type LabWorkspace, type TestService } from '@homelab/lab/testing';
+import { labWorkspace, untilOutput, type LabWorkspace, type TestService } from '@homelab/lab/testing';
 
 let lab: LabWorkspace;
 beforeAll(async () => {
@@ -20,18 +20,6 @@ async function get(address: string, port: number, path = '/health'): Promise<str
 
 function startedAt(host: string, project: string): Promise<string> {
   return lab.docker(host, ['inspect', '--format', '{{.State.StartedAt}}', `${project}-web-1`]);
-}
-
-// Resolves once the running CLI has printed `text` on stderr (its progress lines).
-function untilOutput(run: ReturnType<LabWorkspace['cli']>, text: string): Promise<void> {
-  let seen = '';
-  return new Promise((resolve, reject) => {
-    run.stderr!.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes(text)) resolve();
-    });
-    run.then((r) => reject(new Error(`exited before "${text}": ${r.all}`)), reject);
-  });
 }
 
 function deployRoot(host: string) {

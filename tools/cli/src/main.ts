@@ -35,7 +35,9 @@ export async function main(argv: string[]): Promise<number> {
     (command ? console.log : console.error)(usage());
     return command || values.help ? 0 : 2;
   }
+  const stop = interruptible(command.interruptible === true);
   const ctx: CommandContext = {
+    signal: stop.signal,
     args,
     inventory: String(values.inventory ?? values.configuration ?? process.env.HOMELAB_INVENTORY ?? 'lab'),
     json: values.json === true,
@@ -45,14 +47,47 @@ export async function main(argv: string[]): Promise<number> {
     err: (line) => console.error(line),
   };
   try {
-    return await command.run(ctx);
+    const code = await command.run(ctx);
+    return stop.code() ?? code;
   } catch (error) {
     if (error instanceof HomelabError) {
       console.error(`✖ ${error.message}`);
-      return 1;
+      return stop.code() ?? 1;
     }
     throw error;
+  } finally {
+    stop.dispose();
   }
+}
+
+const exitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
+
+// SIGINT/SIGTERM: a command that changes hosts is told through the signal and stops at its next safe
+// point (its host locks released, its rows saying what happened), and the process exits 130/143; a
+// second signal, or any signal to a command that only reads, ends the process at once.
+function interruptible(graceful: boolean) {
+  const controller = new AbortController();
+  let received: keyof typeof exitCodes | undefined;
+  const handler = (name: keyof typeof exitCodes) => () => {
+    if (received || !graceful) {
+      console.error(
+        `\n${name}: stopping now${received ? '; a host lock this process held goes stale and is taken over by the next deploy' : ''}`,
+      );
+      process.exit(exitCodes[name]);
+    }
+    received = name;
+    console.error(`\n${name}: stopping at the next safe point (the current step finishes, host locks are released); again to quit at once`);
+    controller.abort(name);
+  };
+  const handlers = { SIGINT: handler('SIGINT'), SIGTERM: handler('SIGTERM') };
+  for (const [name, fn] of Object.entries(handlers)) process.on(name, fn);
+  return {
+    signal: controller.signal,
+    code: () => (received ? exitCodes[received] : undefined),
+    dispose: () => {
+      for (const [name, fn] of Object.entries(handlers)) process.off(name, fn);
+    },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -196,3 +196,15 @@ export async function sampleProcesses<T>(work: () => Promise<T>): Promise<{ resu
     await sampler;
   }
 }
+
+// Resolves once a running CLI has printed `text` on stderr (its progress lines); rejects if it exits first.
+export function untilOutput(run: ReturnType<LabWorkspace['cli']>, text: string | RegExp): Promise<void> {
+  let seen = '';
+  return new Promise((resolve, reject) => {
+    run.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (typeof text === 'string' ? seen.includes(text) : text.test(seen)) resolve();
+    });
+    run.then((r) => reject(new Error(`exited before "${text}": ${r.all}`)), reject);
+  });
+}

@@ -5,6 +5,8 @@ export interface CommandContext {
   json: boolean;
   allowProduction: boolean;
   flags: Record<string, string | boolean | undefined>;
+  /** Aborted (reason "SIGINT" or "SIGTERM") when the operator stops the command; checked at safe points. */
+  signal?: AbortSignal;
   out: (line: string) => void;
   err: (line: string) => void;
 }

@@ -104,6 +104,7 @@ export function manyCommand(action: Action) {
           ),
           lockWaitMs: Number(ctx.flags['lock-wait'] ?? process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600) * 1000,
           log: progressLogger(ctx),
+          signal: ctx.signal,
         });
     results.push(...reported);
     print(ctx, action, results);

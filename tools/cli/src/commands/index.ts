@@ -15,13 +15,30 @@ import { summaryCommand } from './summary.ts';
 export interface Command {
   summary: string;
   run: (ctx: CommandContext) => Promise<number>;
+  /**
+   * Changes hosts: on SIGINT/SIGTERM it is told (ctx.signal) and stops at a safe point, releasing its host
+   * locks. Other commands end at once.
+   */
+  interruptible?: boolean;
 }
 
 export const commands: Record<string, Command> = {
-  up: { summary: 'up                           the main job: lab up, deploy the lab-runnable services, show status', run: upCommand },
+  up: {
+    summary: 'up                           the main job: lab up, deploy the lab-runnable services, show status',
+    run: upCommand,
+    interruptible: true,
+  },
   plan: { summary: 'plan [service...]            what a deploy would change (secrets masked)', run: manyCommand('plan') },
-  deploy: { summary: 'deploy [service...]          health-gated deploy with automatic rollback', run: manyCommand('deploy') },
-  rollback: { summary: 'rollback [service...]        bring back the previous healthy release', run: manyCommand('rollback') },
+  deploy: {
+    summary: 'deploy [service...]          health-gated deploy with automatic rollback',
+    run: manyCommand('deploy'),
+    interruptible: true,
+  },
+  rollback: {
+    summary: 'rollback [service...]        bring back the previous healthy release',
+    run: manyCommand('rollback'),
+    interruptible: true,
+  },
   health: { summary: 'health [service...]          run health tests now (--wait: poll to the deadline)', run: healthCommand },
   status: { summary: 'status [host...] [--json]    what runs where: version, health, deploy time', run: statusCommand },
   vault: {

@@ -1,5 +1,5 @@
 // `homelab lock status|release <host>`
-import { forceRelease, lockStatus } from '@homelab/host';
+import { forceRelease, isStale, lockStatus, type LockState } from '@homelab/host';
 import { ConfigError } from '@homelab/model';
 import { executorFactory } from '../session.ts';
 import { loadWorkspace } from '../workspace.ts';
@@ -32,15 +32,26 @@ export async function lockCommand(ctx: CommandContext): Promise<number> {
         ctx.out(`${name}: lock released`);
       } else {
         const s = await lockStatus(executor, host.deployRoot);
-        ctx.out(
-          s.held
-            ? `${name}: locked by ${s.holder?.holder ?? 'unknown'} (pid ${s.holder?.pid ?? '?'}, "${s.holder?.command ?? '?'}", since ${s.holder?.startedAt ?? '?'}, ${s.ageSeconds ?? '?'}s)`
-            : `${name}: free`,
-        );
+        ctx.out(s.held ? `${name}: ${describeLock(s)}` : `${name}: free`);
       }
     } finally {
       await executor.close();
     }
   }
   return 0;
+}
+
+// Pure: who holds a lock, and whether the next deploy will take it over as stale.
+export function describeLock(s: LockState, staleAfterSeconds = 3600): string {
+  const h = s.holder;
+  const who = h
+    ? `${h.holder} (pid ${h.pid}, "${h.command}", since ${h.startedAt}, ${s.ageSeconds ?? '?'}s)`
+    : `an unknown holder (${s.ageSeconds ?? '?'}s)`;
+  if (!isStale(s, staleAfterSeconds)) return `locked by ${who}`;
+  const why = !h
+    ? 'it has no holder file'
+    : (s.ageSeconds ?? 0) > staleAfterSeconds
+      ? `it is older than ${staleAfterSeconds}s`
+      : 'its process is gone';
+  return `locked by ${who}: STALE (${why}); the next deploy takes it over`;
 }

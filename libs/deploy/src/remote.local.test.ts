@@ -1,0 +1,86 @@
+// The scripts that guard `compose up` against an abandoned one, run for real in a local shell (the same
+// text the SSH executor runs on a host). A stand-in process whose command line says "docker compose up"
+// plays the compose run a cut-off deploy left behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalExecutor } from '@homelab/host';
+import { awaitAbandonedUpScript, composeUpScript } from './remote.ts';
+
+const local = new LocalExecutor({ env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+const dir = mkdtempSync(join(tmpdir(), 'homelab-up-'));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// A process named like compose (argv[0]) that runs for `seconds`.
+function abandoned(seconds: number, argv0 = 'docker compose up -d --remove-orphans'): ChildProcess {
+  const child = spawn('sleep', [String(seconds)], { argv0, stdio: 'ignore' });
+  children.push(child);
+  return child;
+}
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode ? resolve() : child.once('exit', () => resolve())));
+
+describe('an abandoned compose up', () => {
+  it('is waited for until it ends, then the pid file goes', async () => {
+    const pf = join(dir, 'a.pid');
+    const child = abandoned(2);
+    writeFileSync(pf, `${child.pid}\n`);
+    const out = await local.run(['sh', '-c', awaitAbandonedUpScript(pf, 30)]);
+    expect(out.stderr).toBe(`an abandoned docker compose up (pid ${child.pid}) is still running: waiting for it (up to 30s)\n`);
+    await exited(child);
+    expect(child.exitCode).toBe(0); // it ended by itself, not by a signal
+    expect(existsSync(pf)).toBe(false);
+  });
+
+  it('is stopped when it outlives the wait', async () => {
+    const pf = join(dir, 'b.pid');
+    const child = abandoned(60);
+    writeFileSync(pf, `${child.pid}\n`);
+    const out = await local.run(['sh', '-c', awaitAbandonedUpScript(pf, 1)]);
+    expect(out.stderr).toMatch(/still running: waiting for it \(up to 1s\)\nstopping it\n$/);
+    await exited(child);
+    expect(child.signalCode).toBe('SIGTERM');
+  });
+
+  it('a pid file naming another program (pid reused) or nothing running is not waited for', async () => {
+    const pf = join(dir, 'c.pid');
+    const other = abandoned(60, 'sleep');
+    writeFileSync(pf, `${other.pid}\n`);
+    const out = await local.run(['sh', '-c', awaitAbandonedUpScript(pf, 30)]);
+    expect(out.stderr).toBe('');
+    expect(alive(other.pid!)).toBe(true);
+    expect(existsSync(pf)).toBe(false);
+    writeFileSync(pf, '999999999\n');
+    expect((await local.run(['sh', '-c', awaitAbandonedUpScript(pf, 30)])).stderr).toBe('');
+  });
+
+  it('compose up records its pid while it runs, echoes its output and keeps its exit code', async () => {
+    const bin = mkdtempSync(join(dir, 'bin-'));
+    // A stand-in `docker` that shows the pid file holds its own pid, then fails like compose does.
+    writeFileSync(join(bin, 'docker'), '#!/bin/sh\necho "pid file: $(cat "$PF") me: $$"\necho "no such image" >&2\nexit 17\n', {
+      mode: 0o755,
+    });
+    const pf = join(dir, 'up.pid');
+    const env = { PATH: `${bin}:${process.env.PATH}`, PF: pf };
+    const out = await new LocalExecutor({ env }).run(['sh', '-c', composeUpScript(dir, pf)], { allowFailure: true });
+    expect(out.exitCode).toBe(17);
+    const [, recorded, me] = /pid file: (\d+) me: (\d+)/.exec(out.stderr)!;
+    expect(recorded).toBe(me);
+    expect(out.stderr).toContain('no such image');
+    expect(existsSync(pf)).toBe(false);
+  });
+});

@@ -1,0 +1,29 @@
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { describeLock } from './lock.ts';
+
+describe('lock status', () => {
+  const holder = {
+    token: 't',
+    holder: 'ci@runner',
+    hostname: hostname(),
+    pid: process.pid,
+    command: 'deploy plex',
+    startedAt: '2026-11-26T07:00:00Z',
+  };
+  it('says who holds it, and when the next deploy will take it over as stale (and why)', () => {
+    expect(describeLock({ held: true, holder, ageSeconds: 12 })).toBe(
+      'locked by ci@runner (pid ' + process.pid + ', "deploy plex", since 2026-11-26T07:00:00Z, 12s)',
+    );
+    expect(describeLock({ held: true, holder: { ...holder, pid: 999_999_999 }, ageSeconds: 12 })).toMatch(
+      /: STALE \(its process is gone\); the next deploy takes it over$/,
+    );
+    expect(describeLock({ held: true, holder: { ...holder, hostname: 'elsewhere' }, ageSeconds: 4000 })).toMatch(
+      /: STALE \(it is older than 3600s\); the next deploy takes it over$/,
+    );
+    expect(describeLock({ held: true, holder: undefined, ageSeconds: 45 })).toBe(
+      'locked by an unknown holder (45s): STALE (it has no holder file); the next deploy takes it over',
+    );
+    expect(describeLock({ held: true, holder: undefined, ageSeconds: 5 })).toBe('locked by an unknown holder (5s)');
+  });
+});

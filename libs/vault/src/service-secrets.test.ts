@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,5 +57,48 @@ describe('service secrets', () => {
       'DB_PASSWORD',
       'API_KEY',
     ]);
+  });
+});
+
+describe('vault writes that cannot corrupt', () => {
+  const vault: VaultSecret = { id: 'default', password: Buffer.from('pw'), source: 'ANSIBLE_VAULT_PASSWORD' };
+  const other: VaultSecret = { id: 'default', password: Buffer.from('other'), source: '--vault-password-file other' };
+  const fresh = (name: string) => {
+    mkdirSync(join(dir, name));
+    return join(dir, name, 'secrets.vault.yaml');
+  };
+
+  it('refuses a password that does not open the values already there, naming the file and the key; nothing written', () => {
+    const file = fresh('mismatch');
+    setSecret(file, 'A', 'one', vault, [vault]);
+    const before = readFileSync(file, 'utf8');
+    expect(() => setSecret(file, 'B', 'two', other, [other])).toThrow(
+      /secrets\.vault\.yaml: A: does not decrypt with the given password \(--vault-password-file other\); nothing was written/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    setSecret(file, 'B', 'two', vault, [vault]);
+    expect(readServiceSecrets({ ...service('mismatch', { secrets: ['A', 'B'] }), secretsFile: file }, [vault])).toEqual({
+      A: 'one',
+      B: 'two',
+    });
+  });
+
+  it('refuses an empty value unless allowed, and a key that is not an environment variable name', () => {
+    const file = fresh('empty');
+    expect(() => setSecret(file, 'TOKEN', '', vault, [vault])).toThrow(
+      /TOKEN: the value is empty .*nothing was written[\s\S]*--allow-empty/,
+    );
+    setSecret(file, 'TOKEN', '', vault, [vault], { allowEmpty: true });
+    expect(readServiceSecrets({ ...service('empty', { secrets: ['TOKEN'] }), secretsFile: file }, [vault])).toEqual({ TOKEN: '' });
+    for (const bad of ['bad key', 'lower', '1ST', 'A-B', ''])
+      expect(() => setSecret(file, bad, 'v', vault, [vault]), bad).toThrow(/is not an environment variable name/);
+  });
+
+  it('keeps the mode of the file it replaces', () => {
+    const file = fresh('mode');
+    setSecret(file, 'A', 'one', vault, [vault]);
+    chmodSync(file, 0o600);
+    setSecret(file, 'B', 'two', vault, [vault]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });

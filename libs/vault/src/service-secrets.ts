@@ -121,7 +121,51 @@ export function readServiceSecrets(svc: LoadedService, secrets: VaultSecret[]): 
 }
 
 // Sets one secret (inline vaulted), keeping the others and their order; a whole-file vault stays whole.
-export function setSecret(file: string, key: string, value: string, secret: VaultSecret, secrets: VaultSecret[]): void {
+export const secretNamePattern = /^[A-Z_][A-Z0-9_]*$/;
+
+// Sets one secret of a secrets file, refusing before anything is written: a key that is not an
+// environment variable name, an empty value (unless allowed), and a password that does not open every
+// value already in the file (a value added under another password would make the file unreadable).
+// The file is replaced in one rename, its mode kept.
+export function setSecret(
+  file: string,
+  key: string,
+  value: string,
+  secret: VaultSecret,
+  secrets: VaultSecret[],
+  options: { allowEmpty?: boolean } = {},
+): void {
+  if (!secretNamePattern.test(key))
+    throw new ConfigError([
+      { file, path: key, message: 'is not an environment variable name', hint: 'use upper case letters, digits and _, e.g. DB_PASSWORD' },
+    ]);
+  if (value === '' && !options.allowEmpty)
+    throw new ConfigError([
+      {
+        file,
+        path: key,
+        message: 'the value is empty (nothing came on stdin); nothing was written',
+        hint: 'pipe the value in: echo -n VALUE | homelab vault set ...; or pass --allow-empty to store an empty value',
+      },
+    ]);
+  const keys = [...new Map([secret, ...secrets].map((s) => [s.id + s.source, s])).values()];
+  if (existsSync(file) && !isVaulted(readFileSync(file, 'utf8'))) {
+    for (const [name, v] of parseVars(readFileSync(file, 'utf8'), file).entries) {
+      if (!(v instanceof Vaulted)) continue;
+      try {
+        decryptText(v.envelope, keys, `${file} (${name})`);
+      } catch {
+        throw new ConfigError([
+          {
+            file,
+            path: name,
+            message: `does not decrypt with the given password (${keys.map((s) => s.source).join(', ')}); nothing was written`,
+            hint: "give the file's own vault password (ANSIBLE_VAULT_PASSWORD, --vault-password-file or --vault-id)",
+          },
+        ]);
+      }
+    }
+  }
   if (existsSync(file) && isVaulted(readFileSync(file, 'utf8'))) {
     const { plaintext, secret: used } = decryptText(readFileSync(file, 'utf8'), secrets, file);
     const vars = parseVars(plaintext.toString('utf8'), file);

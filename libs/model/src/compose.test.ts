@@ -28,11 +28,13 @@ describe('compose helpers', () => {
     ]);
   });
 
-  it('variableRefs finds ${VAR} with and without defaults and skips $$', () => {
-    expect(variableRefs('a: ${A}\nb: ${B:-x}\nc: $${C}\nd: ${D?required}\ne: ${A-y}')).toEqual([
+  it('variableRefs finds ${VAR} with and without defaults, and $VAR, and skips $$', () => {
+    expect(variableRefs('a: ${A}\nb: ${B:-x}\nc: $${C}\nd: ${D?required}\ne: ${A-y}\nf: $F/x\ng: $$G\nh: $$$H')).toEqual([
       { name: 'A', hasDefault: true },
       { name: 'B', hasDefault: true },
       { name: 'D', hasDefault: false },
+      { name: 'F', hasDefault: false },
+      { name: 'H', hasDefault: false },
     ]);
   });
 

@@ -63,12 +63,12 @@ export function publishedPorts(compose: ComposeFile): PublishedPort[] {
     for (const entry of def.ports ?? []) {
       if (typeof entry === 'object') {
         if (entry.published === undefined) continue;
-        for (const port of expandRange(String(entry.published))) {
+        for (const port of expandRange(withDefaults(String(entry.published)))) {
           out.push({ service, hostIp: entry.host_ip ?? '0.0.0.0', port, protocol: entry.protocol ?? 'tcp' });
         }
         continue;
       }
-      const [spec = '', protocol = 'tcp'] = String(entry).split('/');
+      const [spec = '', protocol = 'tcp'] = withDefaults(String(entry)).split('/');
       const parts = spec.split(':');
       if (parts.length < 2) continue; // container port only: docker picks a random host port
       const published = parts[parts.length - 2] ?? '';
@@ -98,15 +98,21 @@ export interface VariableRef {
   hasDefault: boolean;
 }
 
-// Finds every ${VAR} interpolation in compose text, skipping escaped $${VAR}.
+// Finds every ${VAR} and $VAR interpolation in compose text (Compose reads both), skipping escaped $$.
 export function variableRefs(text: string): VariableRef[] {
   const refs = new Map<string, boolean>();
-  for (const m of text.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+][^}]*)?\}/g)) {
-    const name = m[1] ?? '';
+  for (const m of text.matchAll(/(?<!\$)(?:\$\$)*\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))/g)) {
+    const name = m[1] ?? m[3] ?? '';
     const hasDefault = (m[2] ?? '').replace(':', '').startsWith('-');
     refs.set(name, (refs.get(name) ?? false) || hasDefault);
   }
   return [...refs].map(([name, hasDefault]) => ({ name, hasDefault }));
+}
+
+// Pure: a compose value with each ${VAR:-default} / ${VAR-default} replaced by its default, so a port
+// given with a default is checked as the port it publishes unless the variable is set.
+export function withDefaults(value: string): string {
+  return value.replace(/(?<!\$)\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}/g, '$1');
 }
 
 /** An image reference split into repository, tag and digest. */

@@ -1,6 +1,10 @@
 // The schema of an inventory: inventories/<env>/inventory.yaml plus one <host>/host.yaml per host.
 import { z } from 'zod';
 
+// A DNS host name (RFC 1123): labels of letters, digits and inner hyphens; never digits and dots only,
+// so a mistyped IPv4 address (10.231.0.256, 10.231.0) is not taken for a name.
+const hostName = z.string().regex(/^(?=.{1,253}$)(?![0-9.]+$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i);
+
 const sshSchema = z
   .object({
     user: z.string().min(1).optional(),
@@ -71,7 +75,9 @@ export const inventorySchema = z
 
 export const hostSchema = z
   .object({
-    address: z.union([z.ipv4(), z.ipv6(), z.string().regex(/^[a-z0-9.-]+$/)]),
+    address: z.union([z.ipv4(), z.ipv6(), hostName], {
+      error: 'an IPv4 address (192.168.1.10), an IPv6 address or a host name (ocean.home)',
+    }),
     description: z.string().default(''),
     docker: z.boolean().default(true).describe('false for hosts that run no containers (Proxmox nodes)'),
     gpu: hostGpuSchema.optional(),

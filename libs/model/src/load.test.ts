@@ -131,6 +131,20 @@ describe('loadInventory', () => {
     expect(() => loadInventory(root, 'test')).toThrow(/inventories\/test\/ocean\/host\.yaml: gpu\.vramMiB/);
   });
 
+  it('an address is an IPv4 or IPv6 address or a host name: a mistyped IPv4 is refused', () => {
+    const load = (address: string) =>
+      loadInventory(
+        ws({ 'inventories/test/inventory.yaml': inventoryYaml, 'inventories/test/ocean/host.yaml': `address: "${address}"\n` }),
+        'test',
+      );
+    for (const bad of ['10.231.0.256', '10.231.0', '1.2.3.4.5', 'bad_name.home', '-ocean', 'ocean..home'])
+      expect(() => load(bad), bad).toThrow(
+        /inventories\/test\/ocean\/host\.yaml: address: an IPv4 address \(192\.168\.1\.10\), an IPv6 address or a host name/,
+      );
+    for (const good of ['192.168.1.143', 'fd00::12', 'ocean', 'ocean.home', 'node-005.lan'])
+      expect(load(good).hosts.ocean?.address, good).toBe(good);
+  });
+
   it('lists the inventories that exist when one is unknown', () => {
     const root = ws({ 'inventories/test/inventory.yaml': inventoryYaml });
     expect(() => loadInventory(root, 'prod')).toThrow(/no inventory named "prod"[\s\S]*one of: test/);

@@ -3,6 +3,7 @@ import { host, inventory, service, simpleCompose } from './testing/fixtures.ts';
 import {
   checkService,
   dependenciesExist,
+  domainsUnique,
   probesReachable,
   exposedOnWebProxy,
   gpuHost,
@@ -100,6 +101,33 @@ describe('rules', () => {
     expect(noPortClash(c, inv, [a, b, c])).toEqual([]);
   });
 
+  it('noPortClash reads a port given with a default as the port it publishes', () => {
+    const a = service('a', {}, simpleCompose('a', 8989));
+    const b = service(
+      'b',
+      {},
+      { services: { b: { image: 'a/b:1', ports: ['${EXTRA_PORT:-8989}:80'], healthcheck: { test: ['CMD', 'true'] } } } },
+    );
+    expect(noPortClash(b, inv, [a, b]).map((i) => i.message)).toEqual([
+      'host port 8989/tcp on ocean is also published by service "a" (packages/a/compose.yaml)',
+    ]);
+  });
+
+  it('domainsUnique: one public domain, one service', () => {
+    const a = service('a', { exposure: { port: 80, domain: 'media.terrac.com' } });
+    const b = service('b', { exposure: { port: 80, domain: 'media.terrac.com' } });
+    const c = service('c', { exposure: { port: 80, domain: 'other.terrac.com' } });
+    expect(domainsUnique(a, inv, [a, b, c])).toEqual([
+      {
+        file: 'packages/a/service.ts',
+        path: 'exposure.domain',
+        message: 'media.terrac.com is also the domain of service "b" (packages/b/service.ts)',
+        hint: 'give each service its own domain',
+      },
+    ]);
+    expect(domainsUnique(c, inv, [a, b, c])).toEqual([]);
+  });
+
   it('noPortClash allows the same port on different protocols and finds a port published twice in one file', () => {
     const dns = service(
       'dns',
@@ -131,14 +159,22 @@ describe('rules', () => {
       services: {
         web: {
           image: 'a/b:1',
-          environment: { A: '${DATA_ROOT}/x', B: '${DB_PASSWORD}', C: '${MODE:-fast}', D: '${UNKNOWN}', E: '$${ESCAPED}' },
+          environment: {
+            A: '${DATA_ROOT}/x',
+            B: '${DB_PASSWORD}',
+            C: '${MODE:-fast}',
+            D: '${UNKNOWN}',
+            E: '$${ESCAPED}',
+            F: 'postgres://$DB_USER@db',
+            G: '$$HOME and $DATA_ROOT',
+          },
           healthcheck: { test: ['CMD', 'true'] },
         },
       },
     };
     const issues = variablesDeclared(service('web', { secrets: ['DB_PASSWORD'] }, compose), inv, []);
-    expect(issues).toHaveLength(1);
-    expect(issues[0]?.message).toContain('${UNKNOWN}');
+    // Compose interpolates $VAR like ${VAR}: an undeclared one would deploy a blank.
+    expect(issues.map((i) => i.message.split(' ')[0])).toEqual(['$UNKNOWN', '$DB_USER']);
     expect(issues[0]?.hint).toContain('add "UNKNOWN" to secrets');
   });
 

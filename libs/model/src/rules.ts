@@ -176,7 +176,7 @@ export const variablesDeclared: Rule = (svc) =>
     .map((ref) => ({
       file: svc.files.compose,
       path: '',
-      message: `\${${ref.name}} is neither a host variable (${hostVariables.join(', ')}) nor a secret named in ${svc.files.service}`,
+      message: `$${ref.name} is neither a host variable (${hostVariables.join(', ')}) nor a secret named in ${svc.files.service}`,
       hint: `add "${ref.name}" to secrets in ${svc.files.service}, or give it a default: \${${ref.name}:-value}`,
     }));
 
@@ -267,6 +267,20 @@ export const hostNetworkConsistent: Rule = (svc) =>
     return issues;
   });
 
+// A public domain routes to one service: two services claiming it would take each other's traffic.
+export const domainsUnique: Rule = (svc, _inv, all) => {
+  const domain = svc.spec.exposure?.domain;
+  if (!domain) return [];
+  return all
+    .filter((other) => other.name !== svc.name && other.spec.exposure?.domain === domain)
+    .map((other) => ({
+      file: svc.files.service,
+      path: 'exposure.domain',
+      message: `${domain} is also the domain of service "${other.name}" (${other.files.service})`,
+      hint: 'give each service its own domain',
+    }));
+};
+
 export const serviceRules: Rule[] = [
   imagesPinned,
   healthchecksPresent,
@@ -280,6 +294,7 @@ export const serviceRules: Rule[] = [
   webProxyNotRedefined,
   dependenciesExist,
   hostNetworkConsistent,
+  domainsUnique,
 ];
 
 // Runs every rule on one service.

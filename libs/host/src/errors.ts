@@ -6,9 +6,14 @@ import type { LockHolder } from './lock.ts';
 export class LockHeldError extends HomelabError {
   readonly holderInfo: LockHolder | undefined;
   constructor(host: string, holder: LockHolder | undefined, waitedSeconds: number) {
+    const who = holder ? `${holder.holder} (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})` : 'an unknown holder';
     super(
-      `${host} is locked by ${holder ? `${holder.holder} (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt})` : 'an unknown holder'}${waitedSeconds ? `; waited ${waitedSeconds}s` : ''}`,
-      { hint: `wait for that deploy to finish; if it died, \`homelab lock release ${host}\` clears the lock` },
+      `${host} is locked by ${who}${holder?.message ? `: "${holder.message}"` : ''}${waitedSeconds ? `; waited ${waitedSeconds}s` : ''}`,
+      {
+        hint: holder?.manual
+          ? `it was taken by hand; \`homelab lock release ${host}\` when the work it announces is done`
+          : `wait for that deploy to finish; if it died, \`homelab lock release ${host}\` clears the lock`,
+      },
     );
     this.holderInfo = holder;
   }

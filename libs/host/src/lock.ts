@@ -13,6 +13,10 @@ export interface LockHolder {
   pid: number;
   command: string;
   startedAt: string;
+  /** Why it is held, shown to whoever meets the lock (`homelab lock acquire -m`). */
+  message?: string;
+  /** Taken by hand (`homelab lock acquire`): held until `homelab lock release`, never taken over as stale. */
+  manual?: boolean;
 }
 
 export interface LockState {
@@ -95,12 +99,15 @@ function pidAlive(pid: number): boolean {
 export function isStale(state: LockState, maxAgeSeconds: number, localHostname = hostname()): boolean {
   if (!state.held) return false;
   if (!state.holder) return (state.ageSeconds ?? 0) > 30; // cut between mkdir and writing the holder
+  if (state.holder.manual) return false;
   if (state.holder.hostname === localHostname && !pidAlive(state.holder.pid)) return true;
   return (state.ageSeconds ?? 0) > maxAgeSeconds;
 }
 
 export interface AcquireOptions {
   command: string;
+  message?: string;
+  manual?: boolean;
   /** How long to wait for another holder; 0 fails at once. */
   waitMs: number;
   staleAfterSeconds?: number;
@@ -129,6 +136,8 @@ export class HostLock {
       pid: process.pid,
       command: options.command,
       startedAt: new Date().toISOString(),
+      ...(options.message ? { message: options.message } : {}),
+      ...(options.manual ? { manual: true } : {}),
     };
     const started = Date.now();
     let interval = 250;

@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// `npx homelab ...`: runs the TypeScript CLI through tsx (no build step).
-import { spawnSync } from 'node:child_process';
+// `npx homelab ...`: runs the TypeScript CLI in this process through tsx's loader (no build step, no
+// second process between the terminal and the CLI, so Ctrl-C and exit codes reach it directly).
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  console.error(
+    `✖ homelab needs Node.js 22 or newer; this is ${process.version}.\n  fix: run \`npm install\` in the repository (it puts Node 22 in node_modules/.bin) and call it as \`npx homelab\`, or install Node 22 LTS`,
+  );
+  process.exit(1);
+}
+const { register } = await import('tsx/esm/api');
+register();
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
-const result = spawnSync(process.execPath, ['--import', 'tsx', main, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const cli = await import(pathToFileURL(main).href);
+process.exitCode = await cli.main(process.argv.slice(2));

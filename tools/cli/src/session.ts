@@ -13,7 +13,7 @@ import {
   terminalPrompt,
   type VaultSecret,
 } from '@homelab/vault';
-import type { CommandContext } from './commands/context.ts';
+import type { CommandContext, VaultOptions } from './commands/context.ts';
 
 export function executorFactory(ctx: CommandContext, inventory: Inventory): (host: HostSpec) => Executor {
   const allow = ctx.allowProduction || productionAllowed();
@@ -32,21 +32,17 @@ export async function gitSha(root: string, paths: string[] = []): Promise<string
   return `${head.stdout.trim()}${dirty.stdout.trim() ? '-dirty' : ''}`;
 }
 
-function flagList(value: unknown): string[] {
-  return Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
-}
-
-function passwordOptions(ctx: CommandContext) {
-  return { vaultIds: flagList(ctx.flags['vault-id']), passwordFiles: flagList(ctx.flags['vault-password-file']) };
+function passwordOptions(ctx: CommandContext<VaultOptions>) {
+  return { vaultIds: ctx.options.vaultId ?? [], passwordFiles: ctx.options.vaultPasswordFile ?? [] };
 }
 
 // Vault passwords from the flags, the environment or (on a terminal) a prompt.
-export function vaultSecrets(ctx: CommandContext): Promise<VaultSecret[]> {
+export function vaultSecrets(ctx: CommandContext<VaultOptions>): Promise<VaultSecret[]> {
   return resolveVaultSecrets({ ...passwordOptions(ctx), prompt: terminalPrompt() });
 }
 
 // Vault passwords only when some were given (no prompt): for checks that can do without.
-export async function vaultSecretsIfGiven(ctx: CommandContext): Promise<VaultSecret[] | undefined> {
+export async function vaultSecretsIfGiven(ctx: CommandContext<VaultOptions>): Promise<VaultSecret[] | undefined> {
   return passwordGiven(passwordOptions(ctx)) ? vaultSecrets(ctx) : undefined;
 }
 
@@ -54,7 +50,7 @@ export async function vaultSecretsIfGiven(ctx: CommandContext): Promise<VaultSec
 // An inventory that generates missing secrets (the lab) uses the vault when a password was given,
 // and gives every secret still without a value a throw-away one.
 export async function resolveAllSecrets(
-  ctx: CommandContext,
+  ctx: CommandContext<VaultOptions>,
   services: LoadedService[],
   inventory?: Inventory,
 ): Promise<Map<string, Record<string, string>>> {

@@ -96,6 +96,45 @@ describe('homelab vault', () => {
     expect((await homelab(['vault', 'view', secretsFile])).stdout).toContain('API_TOKEN: "tok-456"');
   });
 
+  it('refuses what would corrupt the file: another password, an empty stdin, a bad key name; a folder is not a file', async () => {
+    const before = readFileSync(secretsFile, 'utf8');
+    const other = await homelab(['vault', 'set', 'app', 'EXTRA', '--vault-password-file', join(root, 'pw2')], 'v', {
+      ANSIBLE_VAULT_PASSWORD_FILE: '',
+    });
+    expect(other.exitCode).toBe(1);
+    expect(other.stderr).toMatch(
+      /packages\/app\/secrets\.vault\.yaml: DB_PASSWORD: does not decrypt with the given password .*nothing was written/,
+    );
+    const empty = await homelab(['vault', 'set', 'app', 'EXTRA'], '');
+    expect(empty.exitCode).toBe(1);
+    expect(empty.stderr).toContain('EXTRA: the value is empty (nothing came on stdin); nothing was written');
+    expect((await homelab(['vault', 'set', 'app', 'bad key'], 'v')).stderr).toContain('bad key: is not an environment variable name');
+    expect(readFileSync(secretsFile, 'utf8')).toBe(before);
+    const dir = await homelab(['vault', 'view', '/etc']);
+    expect(dir.exitCode).toBe(1);
+    expect(dir.stderr.trim()).toBe('✖ /etc: is not a file\n  fix: name a vault file, e.g. packages/plex/secrets.vault.yaml');
+  });
+
+  it('usage errors exit 2 with a suggestion; every command has its own help', async () => {
+    const typo = await homelab(['vault', 'sett', 'app', 'X']);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain("error: unknown command 'sett'");
+    expect(typo.stderr).toContain('(Did you mean set?)');
+    const flag = await homelab(['validate', 'app', '--invetory', 'production']);
+    expect(flag.exitCode).toBe(2);
+    expect(flag.stderr).toContain("error: unknown option '--invetory'\n(Did you mean --inventory?)");
+    expect((await homelab(['bogus'])).exitCode).toBe(2);
+    expect((await homelab(['lock', 'frob'])).stderr).toContain("error: unknown command 'frob'");
+    expect((await homelab(['validate', '--json'])).stderr).toContain("error: unknown option '--json'");
+    expect((await homelab(['help', 'vault'])).stdout).toMatch(/^Usage: homelab vault \[options\] \[command\]/);
+    const help = await homelab(['vault', 'set', '--help']);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: homelab vault set \[options\] <service> <key>/);
+    expect(help.stdout).toContain('--allow-empty');
+    expect(help.stdout).toContain('echo -n "$TOKEN" | homelab vault set plex PLEX_CLAIM');
+    expect((await homelab(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it('rekey moves every value to the new password', async () => {
     expect((await homelab(['vault', 'rekey', secretsFile, '--new-vault-password-file', join(root, 'pw2')])).exitCode).toBe(0);
     expect((await homelab(['vault', 'view', secretsFile])).exitCode).toBe(1);

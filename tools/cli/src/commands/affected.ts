@@ -4,14 +4,24 @@ import { writeFileSync } from 'node:fs';
 import { findWorkspaceRoot } from '@homelab/model';
 import { affectedBetween, type AffectedResult } from '../affected/affected.ts';
 import { vaultSecretsIfGiven } from '../session.ts';
-import type { CommandContext } from './context.ts';
+import type { CommandContext, VaultOptions } from './context.ts';
 
-// The revisions compared: flags, then the variables nrwl/nx-set-shas sets in CI, then main..HEAD.
-export function revisions(ctx: CommandContext): { base: string; head: string } {
-  return { base: String(ctx.flags.base ?? process.env.NX_BASE ?? 'main'), head: String(ctx.flags.head ?? process.env.NX_HEAD ?? 'HEAD') };
+export interface RevisionOptions extends VaultOptions {
+  base?: string;
+  head?: string;
 }
 
-export function computeAffected(ctx: CommandContext): Promise<AffectedResult> {
+export interface AffectedOptions extends RevisionOptions {
+  output?: string;
+  json?: boolean;
+}
+
+// The revisions compared: flags, then the variables nrwl/nx-set-shas sets in CI, then main..HEAD.
+export function revisions(ctx: CommandContext<RevisionOptions>): { base: string; head: string } {
+  return { base: ctx.options.base ?? process.env.NX_BASE ?? 'main', head: ctx.options.head ?? process.env.NX_HEAD ?? 'HEAD' };
+}
+
+export function computeAffected(ctx: CommandContext<RevisionOptions>): Promise<AffectedResult> {
   const { base, head } = revisions(ctx);
   return vaultSecretsIfGiven(ctx).then((vault) => affectedBetween(findWorkspaceRoot(), base, head, ctx.inventory, vault));
 }
@@ -27,9 +37,9 @@ export function describeAffected(r: AffectedResult): string[] {
   return lines;
 }
 
-export async function affectedCommand(ctx: CommandContext): Promise<number> {
+export async function affectedCommand(ctx: CommandContext<AffectedOptions>): Promise<number> {
   const result = await computeAffected(ctx);
-  if (typeof ctx.flags.output === 'string') writeFileSync(ctx.flags.output, `${JSON.stringify(result, null, 2)}\n`);
+  if (ctx.options.output) writeFileSync(ctx.options.output, `${JSON.stringify(result, null, 2)}\n`);
   if (ctx.json) ctx.out(JSON.stringify(result, null, 2));
   else for (const line of describeAffected(result)) ctx.out(line);
   return result.broken.length ? 1 : 0;

@@ -1,10 +1,19 @@
-// What every command gets: parsed flags and where to print.
-export interface CommandContext {
+// What every command gets: its arguments, its own typed options, and where to print.
+
+/** The options of every command that may decrypt the vault (ansible-vault's flags). */
+export interface VaultOptions {
+  vaultId?: string[];
+  vaultPasswordFile?: string[];
+}
+
+export interface CommandContext<O extends object = object> {
   args: string[];
   inventory: string;
-  json: boolean;
   allowProduction: boolean;
-  flags: Record<string, string | boolean | undefined>;
+  /** This command's options, as its definition in program.ts types them. */
+  options: O;
+  /** --json was given (only commands that print results accept it). */
+  json: boolean;
   /** Aborted (reason "SIGINT" or "SIGTERM") when the operator stops the command; checked at safe points. */
   signal?: AbortSignal;
   out: (line: string) => void;

@@ -10,6 +10,15 @@ import { ConfigError, type ConfigIssue, type LoadedService } from '@homelab/mode
 import { executorFactory, gitSha, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';
 import { loadFailure, loadWorkspace, selectRunnable, type Workspace } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
+import type { RevisionOptions } from './affected.ts';
+
+export interface ManyOptions extends RevisionOptions {
+  json?: boolean;
+  /** Only the services whose release changes between --base and --head. */
+  affected?: boolean;
+  /** Seconds to wait for another holder of a host lock. */
+  lockWait?: number;
+}
 
 type LoadIssues = Map<string, ConfigIssue[]>;
 
@@ -23,14 +32,14 @@ const succeeded: Record<Action, string[]> = {
 // The services to act on, and the rows of those that are not (broken, or skipped with the reason): named or affected ones,
 // less what the inventory does not hold or cannot run, and (under nx affected) what did not change.
 async function select(
-  ctx: CommandContext,
+  ctx: CommandContext<ManyOptions>,
   action: Action,
   workspace: Workspace,
   issues: LoadIssues,
 ): Promise<{ services: LoadedService[]; reported: DeployResult[] }> {
-  const names = ctx.flags.affected ? await affectedServices(ctx) : ctx.args;
+  const names = ctx.options.affected ? await affectedServices(ctx) : ctx.args;
   // An empty affected set acts on nothing (an empty list of names would otherwise mean "all").
-  const selection = ctx.flags.affected && names.length === 0 ? { services: [], skipped: [] } : selectRunnable(workspace, names, issues);
+  const selection = ctx.options.affected && names.length === 0 ? { services: [], skipped: [] } : selectRunnable(workspace, names, issues);
   const exact = action === 'rollback' ? undefined : exactSet(workspace.inventory.name);
   const services = exact ? selection.services.filter((s) => exact.services.has(s.name)) : selection.services;
   for (const s of selection.services)
@@ -38,7 +47,7 @@ async function select(
   const version = (name: string) => workspace.services.find((w) => w.name === name)?.version ?? '-';
   // Acting on all services: one that cannot be loaded is a failed row, never silently left out.
   const broken =
-    ctx.args.length === 0 && !ctx.flags.affected
+    ctx.args.length === 0 && !ctx.options.affected
       ? [...issues].map(([name, found]) => deployResult(name, '-', 'failed', { version: '-', message: loadFailure(found) }))
       : [];
   return {
@@ -53,7 +62,7 @@ async function select(
 
 // Before any host is contacted: every service validated (deploy, plan) and every secret read.
 async function prepare(
-  ctx: CommandContext,
+  ctx: CommandContext<ManyOptions>,
   action: Action,
   workspace: Workspace,
   services: LoadedService[],
@@ -68,7 +77,7 @@ async function prepare(
   return resolveAllSecrets(ctx, services, workspace.inventory);
 }
 
-function print(ctx: CommandContext, action: Action, results: DeployResult[]): void {
+function print(ctx: CommandContext<ManyOptions>, action: Action, results: DeployResult[]): void {
   if (ctx.json) {
     ctx.out(JSON.stringify(results, null, 2));
     return;
@@ -84,7 +93,7 @@ function print(ctx: CommandContext, action: Action, results: DeployResult[]): vo
 }
 
 export function manyCommand(action: Action) {
-  return async (ctx: CommandContext): Promise<number> => {
+  return async (ctx: CommandContext<ManyOptions>): Promise<number> => {
     const { workspace, issues } = await loadWorkspace(ctx.inventory);
     const { services, reported } = await select(ctx, action, workspace, issues);
     // Nothing to do reaches no host, so needs no production permission either.
@@ -102,7 +111,7 @@ export function manyCommand(action: Action) {
             workspace.root,
             services.map((s) => `packages/${s.name}`),
           ),
-          lockWaitMs: Number(ctx.flags['lock-wait'] ?? process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600) * 1000,
+          lockWaitMs: (ctx.options.lockWait ?? Number(process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600)) * 1000,
           log: progressLogger(ctx),
           signal: ctx.signal,
         });
@@ -113,7 +122,7 @@ export function manyCommand(action: Action) {
 }
 
 // The services whose release changes between --base and --head (defaults: NX_BASE or main, NX_HEAD or HEAD).
-async function affectedServices(ctx: CommandContext): Promise<string[]> {
+async function affectedServices(ctx: CommandContext<ManyOptions>): Promise<string[]> {
   const result = await computeAffected(ctx);
   for (const line of describeAffected(result)) ctx.err(line);
   if (result.broken.length)

@@ -26,4 +26,15 @@ describe('lock status', () => {
     );
     expect(describeLock({ held: true, holder: undefined, ageSeconds: 5 })).toBe('locked by an unknown holder (5s)');
   });
+
+  it('a lock taken by hand shows its message, never goes stale, and deploys that meet it say why', async () => {
+    const manual = { ...holder, pid: 999_999_999, command: 'lock acquire', message: 'replacing the ZFS disk', manual: true };
+    expect(describeLock({ held: true, holder: manual, ageSeconds: 90_000 })).toBe(
+      `locked by hand by ci@runner (pid 999999999, "lock acquire", since 2026-11-26T07:00:00Z, 90000s): "replacing the ZFS disk"; \`homelab lock release\` frees it`,
+    );
+    const { LockHeldError } = await import('@homelab/host');
+    expect(new LockHeldError('ocean', manual, 0).message).toBe(
+      'ocean is locked by ci@runner (pid 999999999, "lock acquire", since 2026-11-26T07:00:00Z): "replacing the ZFS disk"\n  fix: it was taken by hand; `homelab lock release ocean` when the work it announces is done',
+    );
+  });
 });

@@ -1,11 +1,18 @@
-// `homelab lock status|release <host>`
-import { forceRelease, isStale, lockStatus, type LockState } from '@homelab/host';
+// `homelab lock status|acquire|release <host>`
+import { forceRelease, HostLock, isStale, lockStatus, type LockState } from '@homelab/host';
 import { ConfigError } from '@homelab/model';
 import { executorFactory } from '../session.ts';
 import { loadWorkspace } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
-export async function lockCommand(ctx: CommandContext): Promise<number> {
+export interface LockOptions {
+  json?: boolean;
+  /** With acquire: why, shown to anyone who meets the lock. */
+  message?: string;
+}
+
+export async function lockCommand(ctx: CommandContext<LockOptions>): Promise<number> {
+  const rows: Array<{ host: string } & LockState> = [];
   const [action = 'status', ...names] = ctx.args;
   const { workspace } = await loadWorkspace(ctx.inventory);
   const executorFor = executorFactory(ctx, workspace.inventory);
@@ -30,14 +37,26 @@ export async function lockCommand(ctx: CommandContext): Promise<number> {
       if (action === 'release') {
         await forceRelease(executor, host.deployRoot);
         ctx.out(`${name}: lock released`);
+      } else if (action === 'acquire') {
+        // Held until `homelab lock release`: deploys meet it and show the message.
+        await new HostLock(executor, host.deployRoot).acquire({
+          command: 'lock acquire',
+          message: ctx.options.message,
+          manual: true,
+          waitMs: 0,
+        });
+        ctx.out(`${name}: locked${ctx.options.message ? `: "${ctx.options.message}"` : ''}; \`homelab lock release ${name}\` to free it`);
       } else {
         const s = await lockStatus(executor, host.deployRoot);
-        ctx.out(s.held ? `${name}: ${describeLock(s)}` : `${name}: free`);
+        rows.push({ host: name, ...s });
+        if (!ctx.json) ctx.out(s.held ? `${name}: ${describeLock(s)}` : `${name}: free`);
       }
     } finally {
       await executor.close();
     }
   }
+  if (ctx.json)
+    ctx.out(JSON.stringify({ inventory: workspace.inventory.name, locks: rows.map((r) => ({ ...r, stale: isStale(r, 3600) })) }, null, 2));
   return 0;
 }
 
@@ -47,11 +66,13 @@ export function describeLock(s: LockState, staleAfterSeconds = 3600): string {
   const who = h
     ? `${h.holder} (pid ${h.pid}, "${h.command}", since ${h.startedAt}, ${s.ageSeconds ?? '?'}s)`
     : `an unknown holder (${s.ageSeconds ?? '?'}s)`;
-  if (!isStale(s, staleAfterSeconds)) return `locked by ${who}`;
-  const why = !h
+  const why = h?.message ? `: "${h.message}"` : '';
+  if (h?.manual) return `locked by hand by ${who}${why}; \`homelab lock release\` frees it`;
+  if (!isStale(s, staleAfterSeconds)) return `locked by ${who}${why}`;
+  const stale = !h
     ? 'it has no holder file'
     : (s.ageSeconds ?? 0) > staleAfterSeconds
       ? `it is older than ${staleAfterSeconds}s`
       : 'its process is gone';
-  return `locked by ${who}: STALE (${why}); the next deploy takes it over`;
+  return `locked by ${who}${why}: STALE (${stale}); the next deploy takes it over`;
 }

@@ -47,23 +47,24 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   return down.length === 0 && rows.every((r) => r.health === 'healthy') ? 0 : 1;
 }
 
-export async function healthCommand(ctx: CommandContext): Promise<number> {
+export async function healthCommand(ctx: CommandContext<{ wait?: boolean; json?: boolean }>): Promise<number> {
   const { workspace, issues } = await loadWorkspace(ctx.inventory);
   const executorFor = executorFactory(ctx, workspace.inventory);
-  let failed = 0;
+  const rows: Array<{ service: string; host: string; healthy: boolean; detail: string[] }> = [];
   const { services, skipped } = selectRunnable(workspace, ctx.args, issues);
-  for (const s of skipped) ctx.out(`- ${s.service} skipped: ${s.why}`);
+  if (!ctx.json) for (const s of skipped) ctx.out(`- ${s.service} skipped: ${s.why}`);
   for (const svc of services) {
     const host = workspace.inventory.hosts[svc.spec.host];
     if (!host) continue;
     const executor = executorFor(host);
     try {
-      const report = await runHealthTest(svc.spec.health, probeTarget(host, executor, svc.name), ctx.flags.wait ? {} : { timeoutMs: 0 });
-      ctx.out(`${report.healthy ? '✔' : '✖'} ${svc.name} on ${host.name}: ${report.detail.join('; ')}`);
-      if (!report.healthy) failed++;
+      const report = await runHealthTest(svc.spec.health, probeTarget(host, executor, svc.name), ctx.options.wait ? {} : { timeoutMs: 0 });
+      rows.push({ service: svc.name, host: host.name, healthy: report.healthy, detail: report.detail });
+      if (!ctx.json) ctx.out(`${report.healthy ? '✔' : '✖'} ${svc.name} on ${host.name}: ${report.detail.join('; ')}`);
     } finally {
       await executor.close();
     }
   }
-  return failed ? 1 : 0;
+  if (ctx.json) ctx.out(JSON.stringify({ inventory: workspace.inventory.name, services: rows, skipped }, null, 2));
+  return rows.every((r) => r.healthy) ? 0 : 1;
 }

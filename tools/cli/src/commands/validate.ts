@@ -4,9 +4,18 @@ import { LocalExecutor } from '@homelab/host';
 import { validateService } from '@homelab/validate';
 import { vaultSecretsIfGiven } from '../session.ts';
 import { loadWorkspace, selectRunnable } from '../workspace.ts';
-import type { CommandContext } from './context.ts';
+import type { CommandContext, VaultOptions } from './context.ts';
 
-export async function validateCommand(ctx: CommandContext): Promise<number> {
+interface ValidateRow {
+  service: string;
+  result: 'valid' | 'invalid' | 'skipped';
+  problems: ConfigIssue[];
+  warnings: ConfigIssue[];
+  why?: string;
+}
+
+export async function validateCommand(ctx: CommandContext<VaultOptions & { json?: boolean }>): Promise<number> {
+  const rows: ValidateRow[] = [];
   const { workspace, issues: loadIssues } = await loadWorkspace(ctx.inventory);
   const names = ctx.args.length ? ctx.args : [...workspace.services.map((s) => s.name), ...loadIssues.keys()].sort();
   // What the inventory cannot run, or does not hold, is skipped with its reason (exit 0), as deploy skips it.
@@ -23,22 +32,27 @@ export async function validateCommand(ctx: CommandContext): Promise<number> {
   for (const name of names) {
     const skip = skips.get(name);
     if (skip) {
-      ctx.out(`- ${name} skipped: ${skip}`);
+      rows.push({ service: name, result: 'skipped', problems: [], warnings: [], why: skip });
+      if (!ctx.json) ctx.out(`- ${name} skipped: ${skip}`);
       continue;
     }
+    const warnings: ConfigIssue[] = [];
     let issues: ConfigIssue[] | undefined = loadIssues.get(name);
     if (!issues) {
       issues = await validateService(selected.get(name)!, workspace.inventory, workspace.services, local, {
         vault,
-        onWarning: (w) => ctx.err(`⚠ ${name}: ${formatIssue(w)}`),
+        onWarning: (w) => {
+          warnings.push(w);
+          if (!ctx.json) ctx.err(`⚠ ${name}: ${formatIssue(w)}`);
+        },
       });
     }
-    if (issues.length === 0) {
-      ctx.out(`✔ ${name} is valid for inventory ${workspace.inventory.name}`);
-    } else {
-      failed++;
-      ctx.err(`✖ ${name}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n  ${issues.map(formatIssue).join('\n  ')}`);
-    }
+    rows.push({ service: name, result: issues.length ? 'invalid' : 'valid', problems: issues, warnings });
+    if (issues.length) failed++;
+    if (ctx.json) continue;
+    if (issues.length === 0) ctx.out(`✔ ${name} is valid for inventory ${workspace.inventory.name}`);
+    else ctx.err(`✖ ${name}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n  ${issues.map(formatIssue).join('\n  ')}`);
   }
+  if (ctx.json) ctx.out(JSON.stringify({ inventory: workspace.inventory.name, services: rows }, null, 2));
   return failed === 0 ? 0 : 1;
 }

@@ -1,5 +1,5 @@
 // `homelab vault encrypt|decrypt|view|edit|rekey|set|import` with ansible-vault's flags.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -23,10 +23,22 @@ import {
   type VaultSecret,
 } from '@homelab/vault';
 import { vaultSecrets } from '../session.ts';
-import type { CommandContext } from './context.ts';
+import type { CommandContext, VaultOptions } from './context.ts';
 
-function pick(secrets: VaultSecret[], id: unknown): VaultSecret {
-  if (typeof id !== 'string') return secrets[0]!;
+export interface VaultCommandOptions extends VaultOptions {
+  /** The vault id new values are encrypted with (ansible-vault's --encrypt-vault-id). */
+  encryptVaultId?: string;
+  output?: string;
+  map?: string;
+  newVaultId?: string;
+  newVaultPasswordFile?: string;
+  allowEmpty?: boolean;
+}
+
+type Ctx = CommandContext<VaultCommandOptions>;
+
+function pick(secrets: VaultSecret[], id: string | undefined): VaultSecret {
+  if (id === undefined) return secrets[0]!;
   const found = secrets.find((s) => s.id === id);
   if (!found)
     throw new HomelabError(`--encrypt-vault-id ${id}: no vault secret with that id`, { hint: `give it with --vault-id ${id}@FILE` });
@@ -35,6 +47,8 @@ function pick(secrets: VaultSecret[], id: unknown): VaultSecret {
 
 function readText(file: string): string {
   if (!existsSync(file)) throw new HomelabError(`${file}: no such file`, { hint: 'check the path' });
+  if (!statSync(file).isFile())
+    throw new HomelabError(`${file}: is not a file`, { hint: 'name a vault file, e.g. packages/plex/secrets.vault.yaml' });
   return readFileSync(file, 'utf8');
 }
 
@@ -56,24 +70,24 @@ function editInMemory(content: string): string {
   }
 }
 
-async function newSecret(ctx: CommandContext): Promise<VaultSecret> {
-  const ids = typeof ctx.flags['new-vault-id'] === 'string' ? [ctx.flags['new-vault-id']] : [];
-  const files = typeof ctx.flags['new-vault-password-file'] === 'string' ? [ctx.flags['new-vault-password-file']] : [];
+async function newSecret(ctx: Ctx): Promise<VaultSecret> {
+  const ids = ctx.options.newVaultId ? [ctx.options.newVaultId] : [];
+  const files = ctx.options.newVaultPasswordFile ? [ctx.options.newVaultPasswordFile] : [];
   if (!ids.length && !files.length) {
     const prompt = terminalPrompt();
     if (!prompt)
       throw new HomelabError('rekey needs the new password', { hint: 'pass --new-vault-password-file FILE or --new-vault-id label@FILE' });
     return { id: 'default', password: Buffer.from(await prompt('New vault password: ')), source: 'the prompt' };
   }
-  return (await resolveVaultSecrets({ vaultIds: ids as string[], passwordFiles: files as string[], env: {} }))[0]!;
+  return (await resolveVaultSecrets({ vaultIds: ids, passwordFiles: files, env: {} }))[0]!;
 }
 
-const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<number>> = {
+export const vaultActions: Record<string, (ctx: Ctx, args: string[]) => Promise<number>> = {
   async encrypt(ctx, [file]) {
     const text = readText(file!);
     if (isVaulted(text)) throw new HomelabError(`${file}: is already encrypted`, { hint: 'use rekey to change its password' });
-    const secret = pick(await vaultSecrets(ctx), ctx.flags['encrypt-vault-id']);
-    writeFileAtomic(String(ctx.flags.output ?? file), encryptText(readFileSync(file!), secret));
+    const secret = pick(await vaultSecrets(ctx), ctx.options.encryptVaultId);
+    writeFileAtomic(ctx.options.output ?? file!, encryptText(readFileSync(file!), secret));
     ctx.err('Encryption successful');
     return 0;
   },
@@ -82,7 +96,7 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
     if (!isVaulted(text))
       throw new HomelabError(`${file}: is not vault encrypted as a whole`, { hint: 'for inline !vault values use `homelab vault view`' });
     const { plaintext } = decryptText(text, await vaultSecrets(ctx), file!);
-    const output = String(ctx.flags.output ?? file);
+    const output = ctx.options.output ?? file!;
     if (output === '-') process.stdout.write(plaintext);
     else writeFileAtomic(output, plaintext);
     ctx.err('Decryption successful');
@@ -105,7 +119,7 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
       const clear = text ? clearVars(text, file!, secrets) : '';
       const edited = editInMemory(clear);
       if (edited !== clear)
-        writeFileAtomic(file!, revaultEdited(edited, text || secretsHeader, file!, secrets, pick(secrets, ctx.flags['encrypt-vault-id'])));
+        writeFileAtomic(file!, revaultEdited(edited, text || secretsHeader, file!, secrets, pick(secrets, ctx.options.encryptVaultId)));
     }
     return 0;
   },
@@ -124,20 +138,22 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
       throw new ConfigError([{ file: `packages/${service}`, path: '', message: `no service named "${service}"` }]);
     const value = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
     const secrets = await vaultSecrets(ctx);
-    setSecret(join(dir, secretsFileName), key, value, pick(secrets, ctx.flags['encrypt-vault-id']), secrets);
+    setSecret(join(dir, secretsFileName), key, value, pick(secrets, ctx.options.encryptVaultId), secrets, {
+      allowEmpty: ctx.options.allowEmpty,
+    });
     ctx.err(`${key} set in packages/${service}/${secretsFileName}`);
     return 0;
   },
   // import VARS_FILE --map MAPPING: MAPPING is YAML, service -> { NEW_NAME: old_var } or [old_var, ...].
   async import(ctx, [varsFile]) {
-    const mapFile = ctx.flags.map;
+    const mapFile = ctx.options.map;
     if (!varsFile || typeof mapFile !== 'string') throw new HomelabError('usage: homelab vault import VARS_FILE --map MAPPING.yaml');
     const secrets = await vaultSecrets(ctx);
     const values = decryptVars(parseVars(readText(varsFile), varsFile, secrets), secrets, varsFile);
     const mapping = (parse(readText(mapFile)) ?? {}) as Record<string, Record<string, string> | string[]>;
     const root = findWorkspaceRoot();
     const missing: string[] = [];
-    const secret = pick(secrets, ctx.flags['encrypt-vault-id']);
+    const secret = pick(secrets, ctx.options.encryptVaultId);
     for (const [service, spec] of Object.entries(mapping)) {
       const pairs = Array.isArray(spec) ? spec.map((v) => [v, v] as const) : Object.entries(spec);
       const file = join(root, 'packages', service, secretsFileName);
@@ -156,17 +172,3 @@ const actions: Record<string, (ctx: CommandContext, args: string[]) => Promise<n
     return 0;
   },
 };
-
-export async function vaultCommand(ctx: CommandContext): Promise<number> {
-  const [action, ...args] = ctx.args;
-  const run = action ? actions[action] : undefined;
-  if (!run) {
-    ctx.err(`usage: homelab vault ${Object.keys(actions).join('|')} ...`);
-    return 2;
-  }
-  if (['encrypt', 'decrypt', 'view', 'edit', 'rekey', 'import'].includes(action!) && !args[0]) {
-    ctx.err(`usage: homelab vault ${action} FILE`);
-    return 2;
-  }
-  return run(ctx, args);
-}

@@ -1,0 +1,227 @@
+// The command line, on commander: every command with its own typed options, help and examples.
+// Unknown commands and options are errors with a suggestion; a command's module is loaded only
+// when it runs, so `--help` answers without loading the libraries.
+import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
+import type { CommandContext } from './commands/context.ts';
+
+/** How a command ends: its exit code. The runner wraps it (signals, errors). */
+export type Runner = <O extends object>(
+  run: (ctx: CommandContext<O>) => Promise<number>,
+  args: string[],
+  options: O,
+  command: { optsWithGlobals: () => Record<string, unknown> },
+  interruptible?: boolean,
+) => Promise<void>;
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('a number of seconds (0 or more)');
+  return n;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+// ansible-vault's password flags, on every command that may decrypt.
+function withVault<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
+  return cmd
+    .option('--vault-id <label@file>', 'a vault password: label@FILE, label@prompt or FILE (repeatable)', collect)
+    .option('--vault-password-file <file>', 'a file holding the vault password, or an executable printing it (repeatable)', collect);
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+export function buildProgram(version: string, runner: Runner): Command {
+  const program = new Command('homelab')
+    .description('Homelab as code: validate, deploy with a health gate and rollback, and run your services over SSH.')
+    .version(version, '-V, --version', 'print the version')
+    .addOption(
+      new Option('-i, --inventory <name>', 'the inventory: lab (the local lab, default) or production')
+        .env('HOMELAB_INVENTORY')
+        .default('lab'),
+    )
+    .addOption(new Option('-c, --configuration <name>', 'the inventory, as Nx passes it (-c lab)').hideHelp())
+    .option('--allow-production', 'allow reaching production hosts (or HOMELAB_ALLOW_PRODUCTION=1)')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .showSuggestionAfterError()
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .addHelpText(
+      'after',
+      `${examples(['homelab up', 'homelab plan static-site', 'homelab deploy static-site', 'homelab deploy --affected --base main -i production', 'homelab help deploy'])}
+Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-production.`,
+    );
+
+  program
+    .command('up')
+    .description('the main job: bring up the lab, deploy every lab-runnable service, show status')
+    .addHelpText('after', examples(['npm start   (runs homelab up)']))
+    .action(async (options, cmd) => runner((await import('./commands/up.ts')).upCommand, [], options, cmd, true));
+
+  for (const [name, summary, example] of [
+    ['plan', 'what a deploy would change: the compose diff and which secrets changed (values masked)', 'homelab plan static-site'],
+    ['deploy', 'health-gated deploy: stage, switch, health test, rollback on failure', 'homelab deploy static-site bind9'],
+  ] as const)
+    withVault(
+      program
+        .command(name)
+        .description(summary)
+        .argument('[services...]', 'services to act on (default: every service the inventory can run)')
+        .option('--json', 'print the results as JSON')
+        .option('--affected', 'only the services whose release changes between --base and --head (homelab affected)')
+        .option('--base <rev>', 'with --affected: the base revision (default NX_BASE, else main)')
+        .option('--head <rev>', 'with --affected: the head revision (default NX_HEAD, else HEAD)')
+        .option('--lock-wait <seconds>', 'how long to wait for another deploy holding a host lock (default 600)', seconds),
+    )
+      .addHelpText('after', examples([example, `homelab ${name} --json -i production`]))
+      .action(async (services, options, cmd) =>
+        runner((await import('./commands/deploy.ts')).manyCommand(name), services, options, cmd, name === 'deploy'),
+      );
+
+  program
+    .command('rollback')
+    .description('bring back the newest healthy release older than the current one')
+    .argument('[services...]', 'services to roll back (default: every service the inventory can run)')
+    .option('--json', 'print the results as JSON')
+    .option('--lock-wait <seconds>', 'how long to wait for another deploy holding a host lock (default 600)', seconds)
+    .addHelpText('after', examples(['homelab rollback static-site']))
+    .action(async (services, options, cmd) =>
+      runner((await import('./commands/deploy.ts')).manyCommand('rollback'), services, options, cmd, true),
+    );
+
+  program
+    .command('health')
+    .description('run the health tests of services now')
+    .argument('[services...]', 'services to test (default: every service the inventory can run)')
+    .option('--wait', 'poll until healthy or the test deadline, instead of one pass')
+    .option('--json', 'print the reports as JSON')
+    .addHelpText('after', examples(['homelab health static-site --wait']))
+    .action(async (services, options, cmd) => runner((await import('./commands/status.ts')).healthCommand, services, options, cmd));
+
+  program
+    .command('status')
+    .description('what runs where: version, release, health, containers, deploy time')
+    .argument('[hosts...]', 'hosts to read (default: every Docker host of the inventory)')
+    .option('--json', 'print the rows as JSON')
+    .addHelpText('after', examples(['homelab status', 'homelab status ocean --json']))
+    .action(async (hosts, options, cmd) => runner((await import('./commands/status.ts')).statusCommand, hosts, options, cmd));
+
+  program
+    .command('facts')
+    .description("each host's Docker, Compose, systemd, free disk and GPUs (nvidia-smi), against the inventory")
+    .argument('[hosts...]', 'hosts to read (default: all)')
+    .option('--json', 'print the facts as JSON')
+    .action(async (hosts, options, cmd) => runner((await import('./commands/facts.ts')).factsCommand, hosts, options, cmd));
+
+  const lock = program.command('lock').description('the per-host deploy lock');
+  lock
+    .command('status')
+    .description('who holds each host lock, since when, and whether it is stale')
+    .argument('[hosts...]', 'hosts to read (default: every Docker host)')
+    .option('--json', 'print the locks as JSON')
+    .action(async (hosts, options, cmd) => runner((await import('./commands/lock.ts')).lockCommand, ['status', ...hosts], options, cmd));
+  lock
+    .command('acquire')
+    .description('hold host locks by hand (maintenance): deploys refuse or wait, showing the message')
+    .argument('<hosts...>', 'hosts to lock')
+    .requiredOption('-m, --message <text>', 'why, shown to anyone who meets the lock')
+    .addHelpText('after', examples(['homelab lock acquire ocean -m "replacing the ZFS disk, back at 18:00"', 'homelab lock release ocean']))
+    .action(async (hosts, options, cmd) => runner((await import('./commands/lock.ts')).lockCommand, ['acquire', ...hosts], options, cmd));
+  lock
+    .command('release')
+    .description('remove a host lock by force (after its holder died)')
+    .argument('<hosts...>', 'hosts whose lock to remove')
+    .action(async (hosts, options, cmd) => runner((await import('./commands/lock.ts')).lockCommand, ['release', ...hosts], options, cmd));
+
+  withVault(
+    program
+      .command('affected')
+      .description('the services whose release changes between two revisions, and why (offline, no host contacted)')
+      .option('--base <rev>', 'the base revision (default NX_BASE, else main)')
+      .option('--head <rev>', 'the head revision (default NX_HEAD, else HEAD)')
+      .option('--output <file>', 'also write the result as JSON to this file (for HOMELAB_AFFECTED_FILE)')
+      .option('--json', 'print the result as JSON'),
+  )
+    .addHelpText('after', examples(['homelab affected --base main -i production', 'homelab affected --output affected.json']))
+    .action(async (options, cmd) => runner((await import('./commands/affected.ts')).affectedCommand, [], options, cmd));
+
+  program
+    .command('summary')
+    .description('the Markdown table of a `deploy --json` result (pull-request comments)')
+    .argument('<file>', 'the JSON written by homelab deploy --json')
+    .action(async (file, options, cmd) => runner((await import('./commands/summary.ts')).summaryCommand, [file], options, cmd));
+
+  withVault(
+    program
+      .command('validate')
+      .description('schema, rules, VRAM budget and `docker compose config` of services (no host contacted)')
+      .argument('[services...]', 'services to validate (default: all)')
+      .option('--json', 'print each service with its problems and warnings as JSON'),
+  )
+    .addHelpText('after', examples(['homelab validate', 'homelab validate comfyui -i production']))
+    .action(async (services, options, cmd) => runner((await import('./commands/validate.ts')).validateCommand, services, options, cmd));
+
+  program
+    .command('render')
+    .description('print the rendered compose file, .env (values masked) and systemd unit of services')
+    .argument('<services...>', 'services to render')
+    .action(async (services, options, cmd) => runner((await import('./commands/render.ts')).renderCommand, services, options, cmd));
+
+  const lab = program.command('lab').description('the local lab: hosts in network namespaces, each with sshd and its own dockerd');
+  for (const [action, summary] of [
+    ['status', 'whether each lab host runs'],
+    ['up', 'create the lab hosts (idempotent) and build the lab images'],
+    ['down', 'stop the lab hosts and remove them'],
+  ] as const) {
+    const sub = lab.command(action).description(summary);
+    if (action === 'status') sub.option('--json', 'print the rows as JSON');
+    sub.action(async (options, cmd) =>
+      runner((await import('./commands/lab.ts')).labCommand, [action], options as { json?: boolean }, cmd),
+    );
+  }
+
+  const vault = program
+    .command('vault')
+    .description("secrets in ansible-vault's format: per service, names in clear, values encrypted inline");
+  const vaultCommand = (name: string, summary: string) =>
+    withVault(vault.command(name).description(summary)).option(
+      '--encrypt-vault-id <label>',
+      'the vault id new values are encrypted with (default: the first password given)',
+    );
+  const act = (action: string) => async (args: string[], options: object, cmd: Parameters<Runner>[3]) =>
+    runner((ctx) => import('./commands/vault.ts').then((m) => m.vaultActions[action]!(ctx, ctx.args)), args, options, cmd);
+  vaultCommand('set', 'set one secret of a service; the value is read from stdin (never from the command line)')
+    .argument('<service>')
+    .argument('<key>', 'an environment variable name, e.g. DB_PASSWORD')
+    .option('--allow-empty', 'store an empty value')
+    .addHelpText('after', examples(['echo -n "$TOKEN" | homelab vault set plex PLEX_CLAIM']))
+    .action((service, key, options, cmd) => act('set')([service, key], options, cmd));
+  vaultCommand('view', 'print a vault file decrypted (whole-file or inline values)')
+    .argument('<file>')
+    .action((file, options, cmd) => act('view')([file], options, cmd));
+  vaultCommand('edit', 'edit a vault file decrypted in memory, then re-encrypt what changed')
+    .argument('<file>')
+    .action((file, options, cmd) => act('edit')([file], options, cmd));
+  vaultCommand('encrypt', 'encrypt a whole file')
+    .argument('<file>')
+    .option('--output <file>', 'write here instead of in place')
+    .action((file, options, cmd) => act('encrypt')([file], options, cmd));
+  vaultCommand('decrypt', 'decrypt a whole file')
+    .argument('<file>')
+    .option('--output <file>', 'write here (- for stdout) instead of in place')
+    .action((file, options, cmd) => act('decrypt')([file], options, cmd));
+  vaultCommand('rekey', 'encrypt a file again with a new password')
+    .argument('<file>')
+    .option('--new-vault-id <label@file>', 'the new password, as label@FILE')
+    .option('--new-vault-password-file <file>', 'a file holding the new password')
+    .action((file, options, cmd) => act('rekey')([file], options, cmd));
+  vaultCommand('import', "split an Ansible vars file into the services' secrets files")
+    .argument('<vars-file>')
+    .requiredOption('--map <file>', 'YAML: service -> { NEW_NAME: old_var } or [old_var, ...]')
+    .addHelpText('after', examples(['homelab vault import group_vars/all/vault.yml --map vault-map.yaml']))
+    .action((file, options, cmd) => act('import')([file], options, cmd));
+
+  return program;
+}

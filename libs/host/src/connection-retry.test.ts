@@ -18,7 +18,8 @@ describe('connection retry', () => {
     expect(isConnectionFailure(1, 'ssh: connect to host x port 22: Connection refused')).toBe(false);
     expect(isConnectionFailure(255, 'root@10.231.0.2: Permission denied (publickey).')).toBe(false);
     expect(isConnectionFailure(255, 'Host key verification failed.')).toBe(false);
-    expect(isConnectionFailure(255, '')).toBe(false);
+    expect(isConnectionFailure(255, '')).toBe(true);
+    expect(isConnectionFailure(255, 'bash: some remote error')).toBe(false);
     expect(isConnectionFailure(125, 'docker: Error response from daemon')).toBe(false);
   });
 

@@ -20,9 +20,11 @@ const connectionLost = [
 const notTheLink = /Permission denied|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i;
 
 // Pure: true when an ssh run failed because of the connection (worth retrying), not the remote command.
+// Exit 255 with nothing on stderr is the client giving up on a dead link: at LogLevel=ERROR it does not
+// print "Timeout, server not responding" (our scripts never exit 255 themselves).
 export function isConnectionFailure(exitCode: number, stderr: string): boolean {
   if (exitCode !== 255 || notTheLink.test(stderr)) return false;
-  return connectionLost.some((re) => re.test(stderr));
+  return !stderr.trim() || connectionLost.some((re) => re.test(stderr));
 }
 
 // Pure: the waits between tries (1, 2, 4, 8, 8... seconds) whose sum stays within the window.

@@ -25,3 +25,26 @@ export class NothingToRollBackError extends HomelabError {
     });
   }
 }
+
+/** rollback --to names no release the host keeps and once ran healthy. */
+export class NoSuchReleaseError extends HomelabError {
+  constructor(service: string, host: string, wanted: string, kept: string[]) {
+    super(`${service} on ${host} keeps no healthy release matching "${wanted}"`, {
+      hint: kept.length
+        ? `one of (release id, a prefix of it, or its version): ${kept.join(', ')}; \`homelab history ${service}\` lists them`
+        : `it keeps no other healthy release; \`homelab history ${service}\` shows what ran`,
+    });
+  }
+}
+
+/** restart, stop or start need a current release that passed its health test. */
+export class NoVerifiedReleaseError extends HomelabError {
+  constructor(service: string, host: string, action: string, current: string | undefined) {
+    super(
+      current
+        ? `${service} on ${host}: the current release ${current} never passed its health test, so ${action} is refused`
+        : `${service} on ${host} is not deployed, so there is nothing to ${action}`,
+      { hint: current ? `deploy it (homelab deploy ${service}) or roll back (homelab rollback ${service})` : `homelab deploy ${service}` },
+    );
+  }
+}

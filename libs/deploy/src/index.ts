@@ -9,5 +9,6 @@ export * from './probe-target.ts';
 export * from './pipeline.ts';
 export * from './apply.ts';
 export * from './rollback.ts';
+export * from './operate.ts';
 export * from './status.ts';
 export * from './many.ts';

@@ -5,8 +5,9 @@ import type { HostSpec, Inventory, LoadedService } from '@homelab/model';
 import { deployService, type DeployInput } from './apply.ts';
 import { deployResult, interruptedBy, type DeployResult } from './pipeline.ts';
 import { rollbackService } from './rollback.ts';
+import { operateService, type Operation } from './operate.ts';
 
-export type Action = 'deploy' | 'plan' | 'rollback';
+export type Action = 'deploy' | 'plan' | 'rollback' | Operation;
 
 export interface ManyOptions {
   action: Action;
@@ -20,6 +21,10 @@ export interface ManyOptions {
   poll?: DeployInput['poll'];
   /** Aborted on SIGINT/SIGTERM: services not started yet are reported as interrupted. */
   signal?: AbortSignal;
+  /** rollback: the release (id, prefix or version) to go back to. */
+  to?: string;
+  /** Who, for the host's history. */
+  by?: string;
 }
 
 // Pure: services grouped by the host they name, in the order given.
@@ -71,12 +76,16 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
         log,
         poll: options.poll,
         signal: options.signal,
+        by: options.by,
       };
       // A GPU service is refused before its host changes when the host's real GPUs do not match.
-      const gpuProblem = svc.spec.gpu && options.action !== 'rollback' ? gpuPreflight(svc.name, svc.spec.gpu, host, facts) : undefined;
+      const { action } = options;
+      const changes = action === 'deploy' || action === 'plan';
+      const gpuProblem = svc.spec.gpu && changes ? gpuPreflight(svc.name, svc.spec.gpu, host, facts) : undefined;
       try {
         if (gpuProblem) results.push(failed(svc, host.name, gpuProblem.message));
-        else if (options.action === 'rollback') results.push(await rollbackService(base));
+        else if (options.action === 'rollback') results.push(await rollbackService({ ...base, to: options.to }));
+        else if (action === 'restart' || action === 'stop' || action === 'start') results.push(await operateService(base, action));
         else
           results.push(
             await deployService({

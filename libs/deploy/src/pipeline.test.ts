@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { host, service } from '@homelab/model/testing';
 import { deployService, type DeployInput } from './apply.ts';
 import { parseState, type DeployState, type HistoryEntry, type ReleaseRecord } from './record.ts';
-import { rollbackService, rollbackTarget } from './rollback.ts';
+import { chosenRelease, rollbackService, rollbackTarget } from './rollback.ts';
+import { operateService } from './operate.ts';
 import { hostStatus } from './status.ts';
 import { dockerProblem } from './many.ts';
 import { FakeExecutor } from './testing.ts';
@@ -323,5 +324,84 @@ describe('SIGINT and SIGTERM', () => {
     const result = await rollbackService({ ...input(ex), lockWaitMs: 60_000, signal: stop.signal });
     expect(result.result).toBe('interrupted');
     expect(result.message).toMatch(/^stopped by SIGINT before the switch: nothing changed \(ocean is locked by ci@runner/);
+  });
+});
+
+describe('restart, stop and start through the pipeline', () => {
+  const current = 'releases/20261126T030000Z-e';
+  const host_ = (state = healthyDE, link = current, extra = '') =>
+    new FakeExecutor('ocean', [lockRule, [/--state--/, stateOutput(state, link).replace('--current--', `${extra}--current--`)]]);
+
+  it('restart: under the lock, compose restart, health gate, recorded with who', async () => {
+    const ex = host_();
+    const result = await operateService({ ...input(ex), by: 'ci-bot (GitHub Actions run 7)' }, 'restart');
+    expect(result).toMatchObject({ result: 'restarted', release: '20261126T030000Z-e', version: '1.0.0' });
+    expect(ex.steps()).toContain('cd /opt/homelab/app/current && docker compose restart 2>&1');
+    expect(switches(ex)).toEqual([]);
+    const state = writtenState(ex);
+    expect(state.current.id).toBe('20261126T030000Z-e');
+    expect(state.history[0]).toMatchObject({
+      id: '20261126T030000Z-e',
+      action: 'restart',
+      result: 'deployed',
+      by: 'ci-bot (GitHub Actions run 7)',
+    });
+  });
+
+  it('stop records without a health gate; start brings up what is missing, gated; an unhealthy start is a recorded failure', async () => {
+    const ex = host_();
+    expect(
+      (
+        await operateService(
+          input(ex, () => false),
+          'stop',
+        )
+      ).result,
+    ).toBe('stopped');
+    expect(ex.steps()).toContain('cd /opt/homelab/app/current && docker compose stop 2>&1');
+    expect(writtenState(ex).history[0]).toMatchObject({ action: 'stop', result: 'deployed' });
+
+    const bad = host_();
+    const started = await operateService(
+      input(bad, () => false),
+      'start',
+    );
+    expect(started.result).toBe('failed');
+    expect(bad.steps()).toContain('cd /opt/homelab/app/current && docker compose up -d --no-recreate 2>&1');
+    expect(writtenState(bad).history[0]).toMatchObject({ action: 'start', result: 'failed' });
+    expect(writtenState(bad).history[0]!.message).toMatch(/failed its health test/);
+  });
+
+  it('refused on a release that never passed its health test, and on a service never deployed', async () => {
+    const ex = host_(healthyDE, 'releases/20261126T040000Z-f');
+    const r = await operateService(input(ex), 'restart');
+    expect(r.result).toBe('failed');
+    expect(r.message).toMatch(/the current release 20261126T040000Z-f never passed its health test, so restart is refused/);
+    expect(ex.steps().some((s) => s.includes('docker compose restart'))).toBe(false);
+    const none = new FakeExecutor('ocean', [lockRule, [/--state--/, '--none--\n']]);
+    expect((await operateService(input(none), 'start')).message).toMatch(/app on ocean is not deployed, so there is nothing to start/);
+  });
+});
+
+describe('rollback --to', () => {
+  const kept = { ...healthyDE, history: [...healthyDE.history, { ...entry('20261126T010000Z-c'), version: '0.9.0' }] };
+  const withC = [...releases, '20261126T010000Z-c'].sort();
+
+  it('picks a kept healthy release by id, prefix or version; names the choices when none matches', async () => {
+    expect(chosenRelease(kept, withC, 'releases/20261126T030000Z-e', '0.9.0')).toBe('20261126T010000Z-c');
+    expect(chosenRelease(kept, withC, 'releases/20261126T030000Z-e', '20261126T02')).toBe('20261126T020000Z-d');
+    // The failed F and the current E are never targets.
+    expect(chosenRelease(kept, withC, 'releases/20261126T030000Z-e', '20261126T04')).toBeUndefined();
+    expect(chosenRelease(kept, withC, 'releases/20261126T030000Z-e', '20261126T030000Z-e')).toBeUndefined();
+
+    const ex = new FakeExecutor('ocean', [lockRule, [/--state--/, stateOutput(kept, 'releases/20261126T030000Z-e', withC)], releaseJson]);
+    const r = await rollbackService({ ...input(ex), to: '0.9.0' });
+    expect(r).toMatchObject({ result: 'rolled back', release: '20261126T010000Z-c' });
+    const none = new FakeExecutor('ocean', [lockRule, [/--state--/, stateOutput(kept, 'releases/20261126T030000Z-e', withC)]]);
+    const miss = await rollbackService({ ...input(none), to: '2.0.0' });
+    expect(miss.result).toBe('failed');
+    expect(miss.message).toBe(
+      'app on ocean keeps no healthy release matching "2.0.0"\n  fix: one of (release id, a prefix of it, or its version): 20261126T020000Z-d (1.0.0), 20261126T010000Z-c (0.9.0); `homelab history app` lists them',
+    );
   });
 });

@@ -15,7 +15,17 @@ import { hostname, userInfo } from 'node:os';
 import * as remote from './remote.ts';
 import { parseRemoteState, type RemoteState } from './remote-state.ts';
 
-export type DeployOutcome = 'deployed' | 'unchanged' | 'planned' | 'rolled back' | 'skipped' | 'interrupted' | 'failed';
+export type DeployOutcome =
+  | 'deployed'
+  | 'unchanged'
+  | 'planned'
+  | 'rolled back'
+  | 'restarted'
+  | 'stopped'
+  | 'started'
+  | 'skipped'
+  | 'interrupted'
+  | 'failed';
 
 export interface DeployResult {
   service: string;
@@ -57,6 +67,8 @@ export interface TransitionInput {
    * never left between two releases by us.
    */
   signal?: AbortSignal;
+  /** Recorded in the host's history as who did it. */
+  by?: string;
 }
 
 /** Why a signal stopped the work: "SIGINT" or "SIGTERM" (the reason of the aborted signal). */
@@ -67,6 +79,16 @@ export function interruptedBy(signal: AbortSignal | undefined): string | undefin
 /** What a transition switches to, decided from what the host holds. */
 export type Choice =
   | { kind: 'stay'; outcome: 'unchanged' | 'planned'; release: string | undefined; message: string | undefined; plan?: Plan }
+  | {
+      /** An operation on the current release (restart, stop, start): no switch, recorded in the history. */
+      kind: 'operate';
+      action: 'restart' | 'stop' | 'start';
+      release: ReleaseRecord;
+      reasons: string;
+      run: () => Promise<void>;
+      /** Gate on the health test afterwards (restart, start). */
+      gate: boolean;
+    }
   | {
       kind: 'switch';
       action: HistoryEntry['action'];
@@ -201,6 +223,7 @@ export async function runTransition(
     if (state.intent && !input.dryRun) log(interruptedNote(state.intent, state.current));
     const choice = await choose(state, paths);
     if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
+    if (choice.kind === 'operate') return await operate(input, paths, state, choice, result);
     const { to } = choice;
     log(choice.reasons);
     try {
@@ -228,7 +251,7 @@ export async function runTransition(
       paths,
       withHistory(
         state.state,
-        { id: to.id, version: to.version, gitSha: to.gitSha, at, action: choice.action, result: 'deployed' },
+        { id: to.id, version: to.version, gitSha: to.gitSha, at, action: choice.action, result: 'deployed', ...by(input) },
         { ...to, deployedAt: at },
       ),
     );
@@ -271,6 +294,7 @@ async function recover(
     action,
     result: 'failed',
     message: maskSecrets(why, input.secretValues ?? []),
+    ...by(input),
   });
   try {
     if (!back) {
@@ -308,4 +332,54 @@ async function recover(
   } catch (error) {
     return result('failed', { plan: choice.plan, message: `${why}\n  and the rollback failed too: ${messageOf(error)}` });
   }
+}
+
+const by = (input: TransitionInput) => (input.by ? { by: input.by } : {});
+
+const operated = { restart: 'restarted', stop: 'stopped', start: 'started' } as const;
+
+// An operation on the current release under the lock: run it, gate on health where it starts
+// containers, and record it in the host's history whatever the outcome.
+async function operate(
+  input: TransitionInput,
+  paths: ServicePaths,
+  state: RemoteState,
+  choice: Extract<Choice, { kind: 'operate' }>,
+  result: (o: DeployOutcome, f?: Partial<DeployResult>) => DeployResult,
+): Promise<DeployResult> {
+  const { release: rel, action } = choice;
+  input.log(choice.reasons);
+  const entry = (ok: boolean, message?: string): HistoryEntry => ({
+    id: rel.id,
+    version: rel.version,
+    gitSha: rel.gitSha,
+    at: new Date().toISOString(),
+    action,
+    result: ok ? 'deployed' : 'failed',
+    ...(message ? { message: maskSecrets(message, input.secretValues ?? []) } : {}),
+    ...by(input),
+  });
+  try {
+    await choice.run();
+    if (choice.gate) {
+      input.log('waiting for the health test');
+      const report = await runHealthTest(
+        input.svc.spec.health,
+        input.target ?? probeTarget(input.host, input.executor, input.svc.name),
+        input.poll,
+      );
+      if (!report.healthy) {
+        const logs = await input.executor.sh(remote.composeLogsScript(paths.current), {
+          allowFailure: true,
+          display: 'docker compose logs',
+        });
+        throw new UnhealthyError(input.svc.name, input.host.name, report, logs.stdout);
+      }
+    }
+  } catch (error) {
+    await writeState(input.executor, paths, withHistory(state.state, entry(false, messageOf(error)), undefined));
+    return result('failed', { release: rel.id, version: rel.version, message: messageOf(error) });
+  }
+  await writeState(input.executor, paths, withHistory(state.state, entry(true), undefined));
+  return result(operated[action], { release: rel.id, version: rel.version, message: choice.reasons });
 }

@@ -57,7 +57,9 @@ export function planRelease(
     reasons.push(
       `current is ${remote.current ?? 'missing'} but the last healthy release is ${previous.id} (an earlier deploy was interrupted)`,
     );
-  if (remote.running === 0) reasons.push('no container of the service is running');
+  // A service stopped on purpose (homelab stop) stays stopped until homelab start or a new release.
+  const stopped = remote.state?.history[0]?.action === 'stop' && remote.state.history[0].result === 'deployed';
+  if (remote.running === 0 && !stopped) reasons.push('no container of the service is running');
   const diff = [
     remote.currentCompose !== undefined && remote.currentCompose !== release.compose
       ? createTwoFilesPatch(`${previous.id}/compose.yaml`, 'compose.yaml', remote.currentCompose, release.compose)

@@ -21,11 +21,13 @@ export interface HistoryEntry {
   version: string;
   gitSha: string;
   at: string;
-  /** Which transition: a deploy of a new release, or a rollback to a kept one. */
-  action: 'deploy' | 'rollback';
+  /** Which transition: a deploy of a new release, a rollback to a kept one, or an operation on the current one. */
+  action: 'deploy' | 'rollback' | 'restart' | 'stop' | 'start';
   /** deployed: it became current and passed its health test; failed: it did not, and the host went back. */
   result: 'deployed' | 'failed';
   message?: string;
+  /** Who: the CI actor, else the git user, else user@machine of the process. */
+  by?: string;
 }
 
 /** Written on the host before `current` is switched; still there afterwards = the transition never finished. */

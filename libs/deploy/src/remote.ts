@@ -127,6 +127,13 @@ export function rollingUpScript(
   return detachedUp(dir, pidFile, `sh -c ${q(body)}`, "grep -- '^--deferred--' .compose-up.log; ");
 }
 
+// restart and stop act on the release's containers; start brings up what is stopped or missing,
+// recreating nothing.
+export function composeOperationScript(dir: string, action: 'restart' | 'stop' | 'start'): string {
+  const command = action === 'start' ? 'up -d --no-recreate' : action;
+  return `cd ${q(dir)} && docker compose ${command} 2>&1`;
+}
+
 export function composeDownScript(dir: string): string {
   return `cd ${q(dir)} && docker compose down --remove-orphans 2>&1`;
 }
@@ -207,6 +214,14 @@ export function containerExecScript(project: string, service: string, command: r
 export function ensureDirsScript(dirs: string[], uid: number, gid: number): string {
   if (dirs.length === 0) return 'true';
   return `for d in ${dirs.map(q).join(' ')}; do [ -e "$d" ] || { mkdir -p "$d" && chown ${uid}:${gid} "$d"; } || exit 1; done`;
+}
+
+// Every container's log lines of the current release, each prefixed with its container (`homelab logs`).
+export function composeLogsFollowScript(dir: string, options: { lines?: number; since?: string; follow?: boolean }): string {
+  const args = ['--no-color', '--timestamps', '--tail', String(options.lines ?? 100)];
+  if (options.since) args.push('--since', options.since);
+  if (options.follow) args.push('--follow');
+  return `cd ${q(dir)} && exec docker compose --ansi never logs ${args.map(q).join(' ')}`;
 }
 
 // The last log lines of a release's containers, for the message of a failed deploy.

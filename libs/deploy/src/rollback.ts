@@ -1,6 +1,6 @@
 // Rollback: select a release the host keeps and switch to it through the release pipeline.
 import { quote } from '@homelab/host';
-import { NothingToRollBackError } from './errors.ts';
+import { NoSuchReleaseError, NothingToRollBackError } from './errors.ts';
 import { runTransition, type DeployResult, type TransitionInput } from './pipeline.ts';
 import type { DeployState, ReleaseRecord } from './record.ts';
 
@@ -16,11 +16,42 @@ export function rollbackTarget(state: DeployState, releases: string[], current: 
     .at(-1);
 }
 
-export function rollbackService(input: TransitionInput): Promise<DeployResult> {
+// Pure: the kept releases that once passed their health test, other than the current one, with their
+// versions (from the record and the history), newest first.
+export function healthyReleases(
+  state: DeployState,
+  releases: string[],
+  current: string | undefined,
+): Array<{ id: string; version: string }> {
+  const versions = new Map<string, string>([[state.current.id, state.current.version]]);
+  for (const e of state.history) if (e.result === 'deployed' && !versions.has(e.id)) versions.set(e.id, e.version);
+  const from = current?.replace(/^releases\//, '') ?? state.current.id;
+  return releases
+    .filter((id) => id !== from && versions.has(id))
+    .sort()
+    .reverse()
+    .map((id) => ({ id, version: versions.get(id)! }));
+}
+
+// Pure: the newest kept healthy release whose id is `wanted`, starts with it, or has it as version.
+export function chosenRelease(state: DeployState, releases: string[], current: string | undefined, wanted: string): string | undefined {
+  return healthyReleases(state, releases, current).find((r) => r.id === wanted || r.id.startsWith(wanted) || r.version === wanted)?.id;
+}
+
+export function rollbackService(input: TransitionInput & { to?: string }): Promise<DeployResult> {
   const { svc, host, executor } = input;
   return runTransition(input, 'rollback', async (state, paths) => {
     if (!state.state) throw new NothingToRollBackError(svc.name, host.name, state.current);
-    const id = rollbackTarget(state.state, state.releases, state.current);
+    const id = input.to
+      ? chosenRelease(state.state, state.releases, state.current, input.to)
+      : rollbackTarget(state.state, state.releases, state.current);
+    if (!id && input.to)
+      throw new NoSuchReleaseError(
+        svc.name,
+        host.name,
+        input.to,
+        healthyReleases(state.state, state.releases, state.current).map((r) => `${r.id} (${r.version})`),
+      );
     if (!id) throw new NothingToRollBackError(svc.name, host.name, state.current?.replace(/^releases\//, ''));
     const record = JSON.parse(
       (await executor.sh(`cat ${quote(`${paths.release(id)}/release.json`)}`, { display: `read ${id}/release.json` })).stdout,

@@ -14,6 +14,7 @@ export interface StatusRow {
   gitSha: string | undefined;
   deployedAt: string | undefined;
   containers: string;
+  /** healthy, unhealthy: why, stopped (on purpose, by whom), UNVERIFIED: ..., unknown (...). */
   health: string;
   /** False when `current` points to a release that never passed its health test (an interrupted deploy). */
   verified: boolean;
@@ -76,8 +77,12 @@ export async function hostStatus(host: HostSpec, executor: Executor, services: L
   const rows: StatusRow[] = [];
   for (const entry of parseStatus(out.stdout)) {
     const svc = services.find((s) => s.name === entry.service);
+    const last = entry.state?.history[0];
     let health = 'unknown (no service definition)';
-    if (svc) {
+    // Stopped on purpose (homelab stop): said, not probed.
+    if (last?.action === 'stop' && last.result === 'deployed' && entry.running === 0)
+      health = `stopped (by ${last.by ?? 'homelab stop'} at ${last.at}; homelab start brings it back)`;
+    else if (svc) {
       try {
         await probeOnce(svc.spec.health, probeTarget(host, executor, svc.name));
         health = 'healthy';

@@ -28,4 +28,13 @@ export interface Executor {
   /** Runs a POSIX sh script. */
   sh(script: string, options?: RunOptions): Promise<CommandResult>;
   close(): Promise<void>;
+  /**
+   * Runs a script and hands its output over as it comes (logs --follow); the exit code at the end.
+   * Not retried, and stopped with this process (Ctrl-C).
+   */
+  stream?(
+    script: string,
+    sink: { stdout: (chunk: string) => void; stderr: (chunk: string) => void },
+    options?: RunOptions,
+  ): Promise<number>;
 }

@@ -83,6 +83,18 @@ export class SshExecutor implements Executor {
     return out;
   }
 
+  async stream(script: string, sink: { stdout: (chunk: string) => void; stderr: (chunk: string) => void }): Promise<number> {
+    const child = execa('ssh', [...sshArgs(this.#spec, this.#options), '--', this.#prefix + script], {
+      stdin: 'ignore',
+      reject: false,
+      buffer: false,
+    });
+    child.stdout?.on('data', (b: Buffer) => sink.stdout(b.toString()));
+    child.stderr?.on('data', (b: Buffer) => sink.stderr(b.toString()));
+    const result = await child;
+    return result.exitCode ?? 255;
+  }
+
   // The shared connection may serve other homelab processes (parallel Nx tasks): it is left to
   // expire after ControlPersist seconds instead of being closed under them.
   async close(): Promise<void> {}

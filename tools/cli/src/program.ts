@@ -82,14 +82,50 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
 
   program
     .command('rollback')
-    .description('bring back the newest healthy release older than the current one')
+    .description('bring back the newest healthy release older than the current one, or the one named with --to')
     .argument('[services...]', 'services to roll back (default: every service the inventory can run)')
+    .option('--to <release>', 'a kept healthy release: its id, a prefix of it, or its version (homelab history lists them)')
     .option('--json', 'print the results as JSON')
     .option('--lock-wait <seconds>', 'how long to wait for another deploy holding a host lock (default 600)', seconds)
-    .addHelpText('after', examples(['homelab rollback static-site']))
+    .addHelpText('after', examples(['homelab rollback static-site', 'homelab rollback static-site --to 1.2.0']))
     .action(async (services, options, cmd) =>
       runner((await import('./commands/deploy.ts')).manyCommand('rollback'), services, options, cmd, true),
     );
+
+  for (const [name, summary] of [
+    ['restart', 'restart the containers of the current release, then gate on the health test'],
+    ['stop', 'stop the containers of the current release (until start or the next deploy)'],
+    ['start', 'start the stopped containers of the current release, then gate on the health test'],
+  ] as const)
+    program
+      .command(name)
+      .description(`${summary}; under the host lock, recorded in the history`)
+      .argument('<services...>', 'services to act on')
+      .option('--json', 'print the results as JSON')
+      .option('--lock-wait <seconds>', 'how long to wait for another deploy holding a host lock (default 600)', seconds)
+      .addHelpText('after', examples([`homelab ${name} sonarr`]))
+      .action(async (services, options, cmd) =>
+        runner((await import('./commands/deploy.ts')).manyCommand(name), services, options, cmd, true),
+      );
+
+  program
+    .command('history')
+    .description("every deploy, rollback, restart, stop and start of a service from its host's record: who, when, what, result")
+    .argument('<service>')
+    .option('--json', 'print the history as JSON')
+    .option('--limit <n>', 'the newest n entries (default 30, all the host keeps)', (v) => Math.max(1, Math.floor(seconds(v))))
+    .addHelpText('after', examples(['homelab history sonarr', 'homelab history sonarr --json']))
+    .action(async (service, options, cmd) => runner((await import('./commands/history.ts')).historyCommand, [service], options, cmd));
+
+  program
+    .command('logs')
+    .description("the log lines of a service's containers, each prefixed with its container")
+    .argument('<service>')
+    .option('-f, --follow', 'keep printing new lines (Ctrl-C ends)')
+    .option('--since <when>', 'only lines since then: 10m, 2h, or a timestamp')
+    .option('-n, --lines <n>', 'the last n lines of each container (default 100)', (v) => Math.floor(seconds(v)))
+    .addHelpText('after', examples(['homelab logs sonarr --since 10m', 'homelab logs plex -f']))
+    .action(async (service, options, cmd) => runner((await import('./commands/history.ts')).logsCommand, [service], options, cmd));
 
   program
     .command('health')

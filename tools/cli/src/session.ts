@@ -1,4 +1,5 @@
 // What commands that reach hosts share: executors (guarded for production), git sha, secrets, logging.
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { LocalExecutor, SshExecutor, productionAllowed, type Executor, type RetryNotice } from '@homelab/host';
 import { ConfigError, ProductionGuardError, type HostSpec, type Inventory, type LoadedService } from '@homelab/model';
@@ -21,6 +22,17 @@ export function executorFactory(ctx: CommandContext, inventory: Inventory): (hos
   const onRetry = (name: string, n: RetryNotice) =>
     ctx.err(`${name}: connection failed (${n.reason}); trying again in ${n.delayMs / 1000}s (for up to ${n.windowSeconds}s)`);
   return (host) => new SshExecutor(host, { allowProduction: allow, onRetry });
+}
+
+// Who acts, for the host's history: the CI actor, else the git user of the checkout, else user@machine.
+export async function actor(root: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (env.GITHUB_ACTOR) return `${env.GITHUB_ACTOR} (GitHub Actions${env.GITHUB_RUN_ID ? ` run ${env.GITHUB_RUN_ID}` : ''})`;
+  const git = new LocalExecutor({ cwd: root, env: env as Record<string, string> });
+  const [name, email] = await Promise.all(
+    ['user.name', 'user.email'].map(async (k) => (await git.run(['git', 'config', k], { allowFailure: true })).stdout.trim()),
+  );
+  if (name || email) return [name, email && `<${email}>`].filter(Boolean).join(' ');
+  return `${userInfo().username}@${hostname()}`;
 }
 
 // The commit being deployed, with "-dirty" when the service's files have uncommitted changes.

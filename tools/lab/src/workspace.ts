@@ -109,6 +109,8 @@ export interface LabWorkspace {
   cleanup: () => Promise<void>;
 }
 
+const lockTaking = new Set(['deploy', 'plan', 'rollback', 'restart', 'stop', 'start']);
+
 // Brings the lab up (idempotent) and makes a workspace with its own deploy roots on the lab hosts.
 export async function labWorkspace(): Promise<LabWorkspace> {
   const real = await labUp(repoRoot, () => {});
@@ -160,8 +162,8 @@ export async function labWorkspace(): Promise<LabWorkspace> {
           ...args,
           '--inventory',
           'lab',
-          '--lock-wait',
-          String(options.lockWait ?? 120),
+          // Only the commands that take host locks accept a lock wait.
+          ...(lockTaking.has(args[0] ?? '') ? ['--lock-wait', String(options.lockWait ?? 120)] : []),
         ],
         { cwd: root, reject: false, all: true, detached: true, env: options.env },
       );

@@ -7,7 +7,7 @@ import { computeAffected, describeAffected } from './affected.ts';
 import { validateService } from '@homelab/validate';
 import { LocalExecutor } from '@homelab/host';
 import { ConfigError, type ConfigIssue, type LoadedService } from '@homelab/model';
-import { executorFactory, gitSha, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';
+import { actor, executorFactory, gitSha, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';
 import { loadFailure, loadWorkspace, selectRunnable, type Workspace } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 import type { RevisionOptions } from './affected.ts';
@@ -18,6 +18,8 @@ export interface ManyOptions extends RevisionOptions {
   affected?: boolean;
   /** Seconds to wait for another holder of a host lock. */
   lockWait?: number;
+  /** rollback: the release to go back to (id, a prefix of it, or a version). */
+  to?: string;
 }
 
 type LoadIssues = Map<string, ConfigIssue[]>;
@@ -27,6 +29,9 @@ const succeeded: Record<Action, string[]> = {
   deploy: ['deployed', 'unchanged', 'skipped'],
   plan: ['planned', 'unchanged', 'skipped'],
   rollback: ['rolled back', 'skipped'],
+  restart: ['restarted', 'skipped'],
+  stop: ['stopped', 'skipped'],
+  start: ['started', 'skipped'],
 };
 
 // The services to act on, and the rows of those that are not (broken, or skipped with the reason): named or affected ones,
@@ -40,7 +45,7 @@ async function select(
   const names = ctx.options.affected ? await affectedServices(ctx) : ctx.args;
   // An empty affected set acts on nothing (an empty list of names would otherwise mean "all").
   const selection = ctx.options.affected && names.length === 0 ? { services: [], skipped: [] } : selectRunnable(workspace, names, issues);
-  const exact = action === 'rollback' ? undefined : exactSet(workspace.inventory.name);
+  const exact = action === 'deploy' || action === 'plan' ? exactSet(workspace.inventory.name) : undefined;
   const services = exact ? selection.services.filter((s) => exact.services.has(s.name)) : selection.services;
   for (const s of selection.services)
     if (exact && !services.includes(s)) selection.skipped.push({ service: s.name, host: s.spec.host, why: exact.why });
@@ -67,7 +72,7 @@ async function prepare(
   workspace: Workspace,
   services: LoadedService[],
 ): Promise<Map<string, Record<string, string>>> {
-  if (action === 'rollback') return new Map();
+  if (action !== 'deploy' && action !== 'plan') return new Map();
   const local = new LocalExecutor({ env: process.env as Record<string, string> });
   const vault = await vaultSecretsIfGiven(ctx);
   const problems = (
@@ -114,6 +119,8 @@ export function manyCommand(action: Action) {
           lockWaitMs: (ctx.options.lockWait ?? Number(process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600)) * 1000,
           log: progressLogger(ctx),
           signal: ctx.signal,
+          to: ctx.options.to,
+          by: await actor(workspace.root),
         });
     results.push(...reported);
     print(ctx, action, results);

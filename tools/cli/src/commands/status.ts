@@ -44,7 +44,7 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
     );
     for (const d of down) ctx.err(`✖ unreachable: ${d}`);
   }
-  return down.length === 0 && rows.every((r) => r.health === 'healthy') ? 0 : 1;
+  return down.length === 0 && rows.every((r) => r.health === 'healthy' || r.health.startsWith('stopped (')) ? 0 : 1;
 }
 
 export async function healthCommand(ctx: CommandContext<{ wait?: boolean; json?: boolean }>): Promise<number> {

@@ -216,6 +216,11 @@ export function ensureDirsScript(dirs: string[], uid: number, gid: number): stri
   return `for d in ${dirs.map(q).join(' ')}; do [ -e "$d" ] || { mkdir -p "$d" && chown ${uid}:${gid} "$d"; } || exit 1; done`;
 }
 
+// Runs a command in a compose service of the current release (`homelab exec`); -T without a terminal.
+export function composeExecScript(dir: string, service: string, command: readonly string[], tty: boolean): string {
+  return `cd ${q(dir)} && exec docker compose exec${tty ? '' : ' -T'} ${q(service)} ${command.map(q).join(' ')}`;
+}
+
 // Every container's log lines of the current release, each prefixed with its container (`homelab logs`).
 export function composeLogsFollowScript(dir: string, options: { lines?: number; since?: string; follow?: boolean }): string {
   const args = ['--no-color', '--timestamps', '--tail', String(options.lines ?? 100)];

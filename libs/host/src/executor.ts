@@ -32,6 +32,8 @@ export interface Executor {
    * Runs a script and hands its output over as it comes (logs --follow); the exit code at the end.
    * Not retried, and stopped with this process (Ctrl-C).
    */
+  /** Runs a script attached to this terminal (stdin, stdout, stderr; a TTY when asked); its exit code. */
+  attach?(script: string, options: { tty: boolean }): Promise<number>;
   stream?(
     script: string,
     sink: { stdout: (chunk: string) => void; stderr: (chunk: string) => void },

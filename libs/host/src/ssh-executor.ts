@@ -83,6 +83,12 @@ export class SshExecutor implements Executor {
     return out;
   }
 
+  async attach(script: string, options: { tty: boolean }): Promise<number> {
+    const args = [...(options.tty ? ['-t'] : []), ...sshArgs(this.#spec, this.#options), '--', this.#prefix + script];
+    const result = await execa('ssh', args, { stdio: 'inherit', reject: false });
+    return result.exitCode ?? 255;
+  }
+
   async stream(script: string, sink: { stdout: (chunk: string) => void; stderr: (chunk: string) => void }): Promise<number> {
     const child = execa('ssh', [...sshArgs(this.#spec, this.#options), '--', this.#prefix + script], {
       stdin: 'ignore',

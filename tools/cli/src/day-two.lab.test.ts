@@ -93,4 +93,14 @@ describe('day-two commands on the lab', () => {
     expect((await lab.cli(['deploy', svc().name])).exitCode).toBe(0);
     expect(await get()).toBe('ok v3\n');
   });
+
+  it('exec: a command in the container of the current release, its output and exit code passed through', async () => {
+    const cat = await lab.cli(['exec', svc().name, '--', 'cat', '/www/health']);
+    expect(cat.exitCode, cat.all).toBe(0);
+    expect(cat.stdout).toBe('ok v3');
+    expect((await lab.cli(['exec', svc().name, '-T', '--', 'sh', '-c', 'exit 3'])).exitCode).toBe(3);
+    const wrong = await lab.cli(['exec', svc().name, '--container', 'nope', '--', 'true']);
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.stderr).toContain('has no service "nope"');
+  });
 });

@@ -128,6 +128,22 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .action(async (service, options, cmd) => runner((await import('./commands/history.ts')).logsCommand, [service], options, cmd));
 
   program
+    .command('exec')
+    .description('run a command in a container of the current release (a terminal when stdin is one)')
+    .argument('<service>')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .option('--container <name>', 'the compose service to run in (default: the exposed one, else the first)')
+    .option('-t, --tty', 'attach a terminal even when stdin is not one')
+    .option('-T, --no-tty', 'never attach a terminal')
+    .addHelpText(
+      'after',
+      examples(['homelab exec sonarr -- sh', 'homelab exec nextcloud --container nextcloud-db -- mariadb -e "SHOW TABLES"']),
+    )
+    .action(async (service, command, options, cmd) =>
+      runner((await import('./commands/history.ts')).execCommand, [service, ...command], options, cmd),
+    );
+
+  program
     .command('health')
     .description('run the health tests of services now')
     .argument('[services...]', 'services to test (default: every service the inventory can run)')

@@ -1,7 +1,14 @@
 // `homelab history <service>` and `homelab logs <service>`: what the host recorded, and what the
 // service's containers print, read over the host's one executor.
 import { stripVTControlCharacters } from 'node:util';
-import { composeLogsFollowScript, parseRemoteState, readStateScript, servicePaths, type HistoryEntry } from '@homelab/deploy';
+import {
+  composeExecScript,
+  composeLogsFollowScript,
+  parseRemoteState,
+  readStateScript,
+  servicePaths,
+  type HistoryEntry,
+} from '@homelab/deploy';
 import { ConfigError, type HostSpec, type LoadedService } from '@homelab/model';
 import { formatTable } from '../format.ts';
 import { executorFactory } from '../session.ts';
@@ -84,4 +91,26 @@ export async function logsCommand(ctx: CommandContext<{ follow?: boolean; since?
     stdout: plain((s) => process.stdout.write(s)),
     stderr: plain((s) => process.stderr.write(s)),
   });
+}
+
+export interface ExecOptions {
+  /** The compose service to run in (default: the exposed one, else the first). */
+  container?: string;
+  /** Attach a terminal (default: when stdin is one). */
+  tty?: boolean;
+}
+
+export async function execCommand(ctx: CommandContext<ExecOptions>): Promise<number> {
+  const { svc, host, executorFor } = await oneService(ctx);
+  const command = ctx.args.slice(1);
+  const services = Object.keys(svc.compose.services);
+  const container = ctx.options.container ?? svc.spec.exposure?.service ?? services[0]!;
+  if (!services.includes(container))
+    throw new ConfigError([
+      { file: svc.files.compose, path: 'services', message: `has no service "${container}"`, hint: `one of: ${services.join(', ')}` },
+    ]);
+  const executor = executorFor(host);
+  if (!executor.attach) throw new Error('this transport cannot attach a terminal');
+  const tty = ctx.options.tty ?? (process.stdin.isTTY === true && process.stdout.isTTY === true);
+  return executor.attach(composeExecScript(servicePaths(host.deployRoot, svc.name).current, container, command, tty), { tty });
 }

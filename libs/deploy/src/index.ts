@@ -10,5 +10,6 @@ export * from './pipeline.ts';
 export * from './apply.ts';
 export * from './rollback.ts';
 export * from './operate.ts';
+export * from './prune.ts';
 export * from './status.ts';
 export * from './many.ts';

@@ -103,4 +103,23 @@ describe('day-two commands on the lab', () => {
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toContain('has no service "nope"');
   });
+
+  it('prune: release folders beyond --keep and tags of our images no kept release names; a dry run changes nothing', async () => {
+    await lab.docker('ocean', ['tag', 'lab/busybox:1.35.0', 'lab/busybox:prune-test']);
+    const dry = await lab.cli(['prune', 'ocean', '--keep', '1', '--dry-run', '--json']);
+    expect(dry.exitCode, dry.all).toBe(0);
+    const plan = (JSON.parse(dry.stdout) as { hosts: Array<{ releases: string[]; images: string[] }> }).hosts[0]!;
+    expect(plan.images).toEqual(['lab/busybox:prune-test']);
+    expect(plan.releases.length).toBeGreaterThan(0);
+    expect(plan.releases.every((r) => r.startsWith(`${svc().name}/releases/`))).toBe(true);
+    expect(await lab.docker('ocean', ['image', 'ls', '-q', 'lab/busybox:prune-test'])).not.toBe('');
+
+    const done = await lab.cli(['prune', 'ocean', '--keep', '1']);
+    expect(done.exitCode, done.all).toBe(0);
+    expect(done.stdout).toContain(`ocean: removed ${plan.releases.length} release folder(s) and 1 image(s)`);
+    expect(await lab.docker('ocean', ['image', 'ls', '-q', 'lab/busybox:prune-test'])).toBe('');
+    expect(await lab.docker('ocean', ['image', 'ls', '-q', 'lab/busybox:1.35.0'])).not.toBe('');
+    expect(await get()).toBe('ok v3\n');
+    expect((await lab.cli(['prune', 'ocean', '--keep', '1', '--json'])).stdout).toMatch(/"releases": \[\]/);
+  });
 });

@@ -167,6 +167,19 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .option('--json', 'print the facts as JSON')
     .action(async (hosts, options, cmd) => runner((await import('./commands/facts.ts')).factsCommand, hosts, options, cmd));
 
+  program
+    .command('prune')
+    .description('remove release folders and images no retained release needs (under the host lock)')
+    .argument('[hosts...]', 'hosts to prune (default: every Docker host)')
+    .option('--dry-run', 'only list what would be removed')
+    .option('--keep <n>', 'release folders kept per service besides the current one (default 5)', (v) =>
+      Math.max(1, Math.floor(seconds(v))),
+    )
+    .option('--json', 'print what was (or would be) removed as JSON')
+    .option('--lock-wait <seconds>', 'how long to wait for a deploy holding a host lock (default 600)', seconds)
+    .addHelpText('after', examples(['homelab prune --dry-run', 'homelab prune ocean --keep 3']))
+    .action(async (hosts, options, cmd) => runner((await import('./commands/prune.ts')).pruneCommand, hosts, options, cmd));
+
   const lock = program.command('lock').description('the per-host deploy lock');
   lock
     .command('status')

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.ts';
-import { listServices, loadInventory, loadService } from './load.ts';
+import { listServices, loadError, loadInventory, loadService } from './load.ts';
 import { serviceTs, tempWorkspace } from './testing/fixtures.ts';
 
 const compose = `services:\n  web:\n    image: example/web:1.0.0\n    healthcheck:\n      test: ["CMD", "true"]\n`;
@@ -103,6 +103,16 @@ describe('loadService', () => {
     });
     expect((await issuesOf(loadService(root, 'web')))[0]).toMatchObject({ file: 'packages/web/service.ts', path: 'default' });
   });
+
+  it('a syntax error in service.ts keeps its line and column', async () => {
+    const root = ws({
+      'packages/web/service.ts': "export default {\n  host: 'ocean'\n  health: {},\n};\n",
+      'packages/web/compose.yaml': compose,
+      'packages/web/package.json': '{}',
+    });
+    const [issue] = await issuesOf(loadService(root, 'web'));
+    expect(issue?.message).toMatch(/^cannot be loaded: packages\/web\/service\.ts:3:\d+: Expected .*found/);
+  });
 });
 
 describe('loadInventory', () => {
@@ -148,5 +158,17 @@ describe('loadInventory', () => {
   it('lists the inventories that exist when one is unknown', () => {
     const root = ws({ 'inventories/test/inventory.yaml': inventoryYaml });
     expect(() => loadInventory(root, 'prod')).toThrow(/no inventory named "prod"[\s\S]*one of: test/);
+  });
+});
+
+describe('loadError', () => {
+  it('keeps where the compiler says the error is, from esbuild (tsx) and oxc (vitest) alike', () => {
+    expect(
+      loadError(
+        new Error('Transform failed with 1 error:\n/abs/packages/bad/service.ts:6:2: ERROR: Expected "}" but found "health"'),
+        'packages/bad/service.ts',
+      ),
+    ).toBe('packages/bad/service.ts:6:2: Expected "}" but found "health"');
+    expect(loadError(new Error('Cannot find module x'), 'packages/bad/service.ts')).toBe('Cannot find module x');
   });
 });

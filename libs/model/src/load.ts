@@ -1,5 +1,6 @@
 // Reads services and inventories from the workspace on disk; every problem names its file.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
@@ -118,7 +119,7 @@ export async function loadService(root: string, name: string): Promise<LoadedSer
     issues.push({
       file: rel(serviceFile),
       path: '',
-      message: `cannot be loaded: ${(error as Error).message.split('\n')[0]}`,
+      message: `cannot be loaded: ${loadError(error, rel(serviceFile))}`,
       hint: 'fix the TypeScript error',
     });
   }
@@ -206,4 +207,16 @@ export function loadInventory(root: string, env: string): Inventory {
   }
   if (issues.length) throw new ConfigError(issues);
   return normalizeInventory(inv.value, hosts, dir);
+}
+
+// Where a service.ts fails to compile, as "<file>:<line>:<column>: <what>": from esbuild's "<file>:<l>:<c>:
+// ERROR: <what>" (tsx, the CLI) or oxc's "[PARSE_ERROR] <what> ... [ <file>:<l>:<c> ]" (vitest); other
+// errors keep their first line.
+export function loadError(error: unknown, relative: string): string {
+  const message = stripVTControlCharacters(error instanceof Error ? error.message : String(error));
+  const esbuild = /^.*:(\d+):(\d+): ERROR: (.*)$/m.exec(message);
+  if (esbuild) return `${relative}:${esbuild[1]}:${esbuild[2]}: ${esbuild[3]}`;
+  const oxc = /\[[A-Z_]+\]\s*(.*)\n[\s\S]*?\[\s*\S+:(\d+):(\d+)\s*\]/.exec(message);
+  if (oxc) return `${relative}:${oxc[2]}:${oxc[3]}: ${oxc[1]!.trim()}`;
+  return message.split('\n')[0] ?? '';
 }

@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vramBudget, vramBudgetIssues } from '@homelab/gpu';
 import type { Executor } from '@homelab/host';
-import { checkService, exposedOnWebProxy, composeSchema, type ConfigIssue, type Inventory, type LoadedService } from '@homelab/model';
+import {
+  checkService,
+  composeSchema,
+  exposedOnWebProxy,
+  publishedPorts,
+  type ConfigIssue,
+  type Inventory,
+  type LoadedService,
+} from '@homelab/model';
 import { releaseFiles, renderComposeObject, renderRelease } from '@homelab/render';
 import { checkServiceSecrets, type VaultSecret } from '@homelab/vault';
 
@@ -31,7 +39,12 @@ export function staticIssues(svc: LoadedService, inventory: Inventory, all: Load
 }
 
 // Runs the real Compose v2 CLI on the rendered files; its complaint becomes an issue naming the source file.
-export async function composeConfigIssues(svc: LoadedService, inventory: Inventory, local: Executor): Promise<ConfigIssue[]> {
+export async function composeConfigIssues(
+  svc: LoadedService,
+  inventory: Inventory,
+  local: Executor,
+  all: LoadedService[] = [svc],
+): Promise<ConfigIssue[]> {
   const host = inventory.hosts[svc.spec.host];
   if (!host) return [];
   const release = renderRelease(svc, { host, images: inventory.images }, placeholderSecrets(svc));
@@ -53,11 +66,12 @@ export async function composeConfigIssues(svc: LoadedService, inventory: Invento
         '--env-file',
         join(dir, '.env'),
         'config',
-        '--quiet',
+        '--format',
+        'json',
       ],
       { allowFailure: true },
     );
-    if (result.exitCode === 0) return [];
+    if (result.exitCode === 0) return normalisedIssues(svc, inventory, all, JSON.parse(result.stdout) as NormalisedCompose, result.stderr);
     return [
       {
         file: svc.files.compose,
@@ -88,5 +102,53 @@ export async function validateService(
   for (const w of secrets.warnings) options.onWarning?.(w);
   const issues = [...staticIssues(svc, inventory, all), ...secrets.errors];
   if (issues.length) return issues;
-  return composeConfigIssues(svc, inventory, local);
+  return composeConfigIssues(svc, inventory, local, all);
+}
+
+/** What `docker compose config --format json` prints that these checks read. */
+interface NormalisedCompose {
+  services: Record<string, { ports?: Array<{ published?: string; protocol?: string; host_ip?: string }> }>;
+}
+
+// Checks on what Compose itself made of the rendered release: a variable it would replace with a blank,
+// and the host ports it really publishes (whatever the syntax: long form, ranges, defaults) against the
+// other services on the same host.
+export function normalisedIssues(
+  svc: LoadedService,
+  inventory: Inventory,
+  all: LoadedService[],
+  config: NormalisedCompose,
+  stderr: string,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [...stderr.matchAll(/The \\?"(\w+)\\?" variable is not set/g)].map((m) => ({
+    file: svc.files.compose,
+    path: '',
+    message: `$${m[1]} is not set when the release is rendered: Compose would deploy a blank`,
+    hint: `name it in secrets of ${svc.files.service}, or give it a default: \${${m[1]}:-value}`,
+  }));
+  if (!inventory.hosts[svc.spec.host]) return issues;
+  for (const [name, def] of Object.entries(config.services ?? {})) {
+    for (const p of def.ports ?? []) {
+      const [from = Number.NaN, to = from] = String(p.published ?? '')
+        .split('-')
+        .map(Number);
+      for (let port = from; port <= to; port++) {
+        const protocol = p.protocol ?? 'tcp';
+        const other = all.find(
+          (o) =>
+            o.name !== svc.name &&
+            o.spec.host === svc.spec.host &&
+            publishedPorts(o.compose).some((q) => q.port === port && q.protocol === protocol),
+        );
+        if (other)
+          issues.push({
+            file: svc.files.compose,
+            path: `services.${name}.ports`,
+            message: `Compose publishes host port ${port}/${protocol} on ${svc.spec.host}, which service "${other.name}" also publishes (${other.files.compose})`,
+            hint: 'pick a free host port',
+          });
+      }
+    }
+  }
+  return issues;
 }

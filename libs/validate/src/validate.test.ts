@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { LocalExecutor } from '@homelab/host';
+import { host, inventory, service, simpleCompose } from '@homelab/model/testing';
+import { composeConfigIssues, normalisedIssues } from './validate.ts';
+
+const inv = inventory([host('ocean'), host('dns01')]);
+
+describe('what Compose makes of the rendered release', () => {
+  it('a variable Compose would blank, and a host port it publishes that another service on the host uses', () => {
+    const sonarr = service('sonarr', {}, simpleCompose('sonarr', 8989));
+    const onDns = service('dnsapp', { host: 'dns01' }, simpleCompose('dnsapp', 9000));
+    const app = service('app');
+    const config = {
+      services: {
+        app: {
+          ports: [
+            { published: '8989', protocol: 'tcp', target: 80 },
+            { published: '9000-9001', protocol: 'tcp' },
+          ],
+        },
+      },
+    };
+    const stderr =
+      'time="2026-11-26T17:09:30Z" level=warning msg="The \\"UNSET_VAR\\" variable is not set. Defaulting to a blank string."\n';
+    expect(normalisedIssues(app, inv, [app, sonarr, onDns], config, stderr)).toEqual([
+      {
+        file: 'packages/app/compose.yaml',
+        path: '',
+        message: '$UNSET_VAR is not set when the release is rendered: Compose would deploy a blank',
+        hint: 'name it in secrets of packages/app/service.ts, or give it a default: ${UNSET_VAR:-value}',
+      },
+      {
+        file: 'packages/app/compose.yaml',
+        path: 'services.app.ports',
+        message: 'Compose publishes host port 8989/tcp on ocean, which service "sonarr" also publishes (packages/sonarr/compose.yaml)',
+        hint: 'pick a free host port',
+      },
+    ]);
+  });
+
+  it('runs the real docker compose config on the rendered release: a clean service has no issue', async () => {
+    const app = service('app');
+    expect(await composeConfigIssues(app, inv, new LocalExecutor({ env: process.env as Record<string, string> }), [app])).toEqual([]);
+  });
+});

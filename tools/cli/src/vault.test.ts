@@ -125,7 +125,7 @@ describe('homelab vault', () => {
     expect(flag.stderr).toContain("error: unknown option '--invetory'\n(Did you mean --inventory?)");
     expect((await homelab(['bogus'])).exitCode).toBe(2);
     expect((await homelab(['lock', 'frob'])).stderr).toContain("error: unknown command 'frob'");
-    expect((await homelab(['validate', '--json'])).stderr).toContain("error: unknown option '--json'");
+    expect((await homelab(['render', 'app', '--json'])).stderr).toContain("error: unknown option '--json'");
     expect((await homelab(['help', 'vault'])).stdout).toMatch(/^Usage: homelab vault \[options\] \[command\]/);
     const help = await homelab(['vault', 'set', '--help']);
     expect(help.exitCode).toBe(0);

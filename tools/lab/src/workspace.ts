@@ -159,11 +159,13 @@ export async function labWorkspace(): Promise<LabWorkspace> {
           '--import',
           'tsx',
           join(repoRoot, 'tools/cli/src/main.ts'),
-          ...args,
+          // Options right after the command name: what follows `--` (exec) goes to the container as given.
+          ...args.slice(0, 1),
           '--inventory',
           'lab',
           // Only the commands that take host locks accept a lock wait.
           ...(lockTaking.has(args[0] ?? '') ? ['--lock-wait', String(options.lockWait ?? 120)] : []),
+          ...args.slice(1),
         ],
         { cwd: root, reject: false, all: true, detached: true, env: options.env },
       );

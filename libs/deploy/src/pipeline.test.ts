@@ -94,8 +94,11 @@ describe('rollback through the pipeline', () => {
     const state = writtenState(ex);
     expect(state.current.id).toBe('20261126T020000Z-d');
     expect(state.history[0]).toMatchObject({ id: '20261126T020000Z-d', action: 'rollback', result: 'deployed' });
-    // Every remote step is named (no raw script in a failure message).
-    expect(ex.steps()[0]).toMatch(/^mkdir -p/);
+    // Decided on a read, then again under the lock, before anything moves.
+    const steps = ex.steps();
+    const lockAt = steps.findIndex((s) => /^mkdir -p/.test(s));
+    expect(steps.slice(0, lockAt + 2).map((s) => s.split(' ')[0])).toEqual(['echo', 'cat', 'mkdir', 'echo']);
+    expect(lockAt).toBeLessThan(steps.findIndex((s) => s.includes('current.tmp')));
   });
 
   it('an unhealthy target: back to the last healthy release, recorded as a failed rollback, non-zero', async () => {
@@ -318,9 +321,18 @@ describe('SIGINT and SIGTERM', () => {
 
   it('while waiting for another holder of the lock: stops waiting, nothing changed', async () => {
     const stop = new AbortController();
-    stop.abort('SIGINT');
     const held = `HELD\nage=5\n${JSON.stringify({ token: 't', holder: 'ci@runner', hostname: 'elsewhere', pid: 1, command: 'deploy x', startedAt: at })}`;
-    const ex = new FakeExecutor('ocean', [[/^mkdir -p \/opt\/homelab && if mkdir/, held]]);
+    const ex = new FakeExecutor('ocean', [
+      [
+        /^mkdir -p \/opt\/homelab && if mkdir/,
+        () => {
+          stop.abort('SIGINT');
+          return held;
+        },
+      ],
+      [/--state--/, stateOutput(healthyDE, 'releases/20261126T030000Z-e')],
+      releaseJson,
+    ]);
     const result = await rollbackService({ ...input(ex), lockWaitMs: 60_000, signal: stop.signal });
     expect(result.result).toBe('interrupted');
     expect(result.message).toMatch(/^stopped by SIGINT before the switch: nothing changed \(ocean is locked by ci@runner/);

@@ -198,6 +198,22 @@ export async function runTransition(
   const lock = new HostLock(executor, host.deployRoot);
   let switching = false;
   try {
+    const stopped = (plan?: Plan) =>
+      result('interrupted', {
+        plan,
+        message: `stopped by ${interruptedBy(input.signal)} before the switch: nothing changed (${state?.current ?? 'no release'} is still current)`,
+      });
+    const read = async () =>
+      parseRemoteState(
+        (await executor.sh(remote.readStateScript(paths, svc.name), { display: `read the deployed state of ${svc.name}` })).stdout,
+      );
+    let state: RemoteState | undefined;
+    if (interruptedBy(input.signal)) return stopped();
+    // Deciding reads only: what stays as it is (a no-op deploy, a plan) takes no lock and costs one
+    // round trip. A change takes the lock and decides again on what the host holds then.
+    state = await read();
+    let choice = await choose(state, paths);
+    if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
     if (!input.dryRun) {
       await lock.acquire({
         command: `${verb} ${svc.name}`,
@@ -209,20 +225,12 @@ export async function runTransition(
             `took over a stale host lock of ${h ? `${h.holder} (pid ${h.pid}, "${h.command}")` : 'an unknown holder'}, ${age ?? '?'}s old`,
           ),
       });
+      if (interruptedBy(input.signal)) return stopped();
+      state = await read();
+      choice = await choose(state, paths);
+      if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
     }
-    const stopped = (plan?: Plan) =>
-      result('interrupted', {
-        plan,
-        message: `stopped by ${interruptedBy(input.signal)} before the switch: nothing changed (${state?.current ?? 'no release'} is still current)`,
-      });
-    let state: RemoteState | undefined;
-    if (interruptedBy(input.signal)) return stopped();
-    state = parseRemoteState(
-      (await executor.sh(remote.readStateScript(paths, svc.name), { display: `read the deployed state of ${svc.name}` })).stdout,
-    );
-    if (state.intent && !input.dryRun) log(interruptedNote(state.intent, state.current));
-    const choice = await choose(state, paths);
-    if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
+    if (state.intent) log(interruptedNote(state.intent, state.current));
     if (choice.kind === 'operate') return await operate(input, paths, state, choice, result);
     const { to } = choice;
     log(choice.reasons);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalExecutor } from '@homelab/host';
 import { host, inventory, service, simpleCompose } from '@homelab/model/testing';
@@ -41,5 +44,30 @@ describe('what Compose makes of the rendered release', () => {
   it('runs the real docker compose config on the rendered release: a clean service has no issue', async () => {
     const app = service('app');
     expect(await composeConfigIssues(app, inv, new LocalExecutor({ env: process.env as Record<string, string> }), [app])).toEqual([]);
+  });
+
+  it('what Compose said about a release is kept by the hash of its files: the same release is not checked twice', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'homelab-cache-'));
+    try {
+      const app = { ...service('app'), dir: join(root, 'packages', 'app') };
+      const local = new LocalExecutor({ env: process.env as Record<string, string> });
+      let runs = 0;
+      const counting = {
+        ...local,
+        host: local.host,
+        run: (argv: readonly string[], o?: object) => {
+          runs++;
+          return local.run(argv, o);
+        },
+      };
+      expect(await composeConfigIssues(app, inv, counting as LocalExecutor, [app])).toEqual([]);
+      expect(await composeConfigIssues(app, inv, counting as LocalExecutor, [app])).toEqual([]);
+      expect(runs).toBe(1);
+      const changed = service('app', {}, simpleCompose('app', 8081));
+      expect(await composeConfigIssues({ ...changed, dir: app.dir }, inv, counting as LocalExecutor, [changed])).toEqual([]);
+      expect(runs).toBe(2);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

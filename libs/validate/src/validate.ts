@@ -1,7 +1,7 @@
 // Validation of a service for an inventory: schema and rules, the rendered compose, the VRAM budget of its
 // host, its secrets file, and `docker compose config` on the rendered release. Used by `homelab validate`
 // and by every deploy before it reaches a host.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import {
   type Inventory,
   type LoadedService,
 } from '@homelab/model';
-import { releaseFiles, renderComposeObject, renderRelease } from '@homelab/render';
+import { releaseFiles, releaseHash, renderComposeObject, renderRelease, type RenderedRelease } from '@homelab/render';
 import { checkServiceSecrets, type VaultSecret } from '@homelab/vault';
 
 // Stand-in values so Compose can interpolate secrets; validate never reads the vault.
@@ -48,6 +48,8 @@ export async function composeConfigIssues(
   const host = inventory.hosts[svc.spec.host];
   if (!host) return [];
   const release = renderRelease(svc, { host, images: inventory.images }, placeholderSecrets(svc));
+  const cached = readCache(svc, release);
+  if (cached) return configOutcome(svc, inventory, all, cached);
   const dir = mkdtempSync(join(tmpdir(), `homelab-validate-${svc.name}-`));
   try {
     // The release folder as a deploy lays it out on the host.
@@ -71,17 +73,56 @@ export async function composeConfigIssues(
       ],
       { allowFailure: true },
     );
-    if (result.exitCode === 0) return normalisedIssues(svc, inventory, all, JSON.parse(result.stdout) as NormalisedCompose, result.stderr);
-    return [
-      {
-        file: svc.files.compose,
-        path: '',
-        message: `docker compose config rejects the rendered file: ${result.stderr.trim().replaceAll(dir, '<release>')}`,
-        hint: 'fix the compose file so that it follows the Compose specification',
-      },
-    ];
+    const outcome = { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr.replaceAll(dir, '<release>') };
+    writeCache(svc, release, outcome);
+    return configOutcome(svc, inventory, all, outcome);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface ConfigRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+function configOutcome(svc: LoadedService, inventory: Inventory, all: LoadedService[], run: ConfigRun): ConfigIssue[] {
+  if (run.exitCode === 0) return normalisedIssues(svc, inventory, all, JSON.parse(run.stdout) as NormalisedCompose, run.stderr);
+  return [
+    {
+      file: svc.files.compose,
+      path: '',
+      message: `docker compose config rejects the rendered file: ${run.stderr.trim()}`,
+      hint: 'fix the compose file so that it follows the Compose specification',
+    },
+  ];
+}
+
+// What `docker compose config` said about a rendered release, kept by the hash of its files (placeholder
+// secrets only) under the workspace's node_modules/.cache: the same release is not checked twice.
+// Unwritable or unreadable cache: the check just runs.
+const cacheVersion = 'compose-config-1';
+function cacheFile(svc: LoadedService, release: RenderedRelease): string {
+  const key = releaseHash([cacheVersion, ...releaseFiles(release).flatMap((f) => [f.name, f.mode, f.content])]);
+  return join(svc.dir, '..', '..', 'node_modules', '.cache', 'homelab', 'compose-config', `${key}.json`);
+}
+
+function readCache(svc: LoadedService, release: RenderedRelease): ConfigRun | undefined {
+  try {
+    return JSON.parse(readFileSync(cacheFile(svc, release), 'utf8')) as ConfigRun;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(svc: LoadedService, release: RenderedRelease, run: ConfigRun): void {
+  try {
+    const file = cacheFile(svc, release);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(run));
+  } catch {
+    // no cache: nothing lost but time
   }
 }
 

@@ -13,7 +13,7 @@ describe('lock status', () => {
   };
   it('says who holds it, and when the next deploy will take it over as stale (and why)', () => {
     expect(describeLock({ held: true, holder, ageSeconds: 12 })).toBe(
-      'locked by ci@runner (pid ' + process.pid + ', "deploy plex", since 2026-11-26T07:00:00Z, 12s)',
+      `locked by ci@runner (pid ${process.pid}, "deploy plex", since 2026-11-26T07:00:00Z, 12s)`,
     );
     expect(describeLock({ held: true, holder: { ...holder, pid: 999_999_999 }, ageSeconds: 12 })).toMatch(
       /: STALE \(its process is gone\); the next deploy takes it over$/,

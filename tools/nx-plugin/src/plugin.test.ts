@@ -1,8 +1,9 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serviceTs, tempWorkspace } from '@homelab/model/testing';
+import { repoRoot, serviceTs, tempWorkspace } from '@homelab/model/testing';
 import type { CreateDependenciesContext, CreateNodesContextV2, ProjectConfiguration } from '@nx/devkit';
-import { createDependencies, createNodesV2 } from './plugin.ts';
+import { createDependencies, createNodesV2, literalHost } from './plugin.ts';
 
 const root = tempWorkspace({
   'packages/web/service.ts': serviceTs({ description: 'web', host: 'ocean', health: { probes: [{ type: 'tcp', port: 80 }] } }),
@@ -286,5 +287,24 @@ describe('nx plugin', () => {
       'web -> host-lab-ocean',
       'web -> host-production-ocean',
     ]);
+  });
+});
+
+describe('the host of a service, read without importing it', () => {
+  it('gives the host the import gives, for every service of the repository', async () => {
+    const names = readdirSync(join(repoRoot, 'packages')).filter((n) => readdirSync(join(repoRoot, 'packages', n)).includes('service.ts'));
+    expect(names.length).toBeGreaterThan(30);
+    for (const name of names) {
+      const file = join(repoRoot, 'packages', name, 'service.ts');
+      const imported = ((await import(file)) as { default: { input: { host: string } } }).default.input.host;
+      expect(literalHost(readFileSync(file, 'utf8')), name).toBe(imported);
+    }
+  });
+
+  it('is undefined unless there is exactly one top-level literal host (then the file is imported)', () => {
+    expect(literalHost("export default defineService({\n  host: 'ocean',\n});\n")).toBe('ocean');
+    expect(literalHost('export default defineService({\n  host: HOSTS.gpu,\n});\n')).toBeUndefined();
+    expect(literalHost("defineService({\n  host: 'a',\n  x: {\n    host: 'b',\n  },\n  host: 'c',\n});\n")).toBeUndefined();
+    expect(literalHost("defineService({\n  probe: {\n    host: 'b',\n  },\n});\n")).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { host, service } from '@homelab/model/testing';
+import { host, service, simpleCompose } from '@homelab/model/testing';
 import { renderRelease } from '@homelab/render';
 import { deployService, type DeployInput } from './apply.ts';
 import { externalNetworks } from '@homelab/render';
@@ -13,7 +13,7 @@ import { planRelease } from './plan.ts';
 import { legacyFingerprint, secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';
 import { parseRemoteState, type RemoteState } from './remote-state.ts';
 import { FakeExecutor } from './testing.ts';
-import { containerExecScript, ensureDirsScript, rollingUpScript, stageScript } from './remote.ts';
+import { containerExecScript, ensureDirsScript, readStatesScript, rollingUpScript, stageScript } from './remote.ts';
 import { probeTarget } from './probe-target.ts';
 import { LocalExecutor } from '@homelab/host';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -347,6 +347,45 @@ describe("GPU services against the host's real GPUs", () => {
       /^llama-cpp on ocean: needs an NVIDIA GPU, but nvidia-smi exited with code 18: Failed to initialize NVML: Driver\/library version mismatch/,
     );
     expect(ex.calls.filter((c) => c.script.includes('llama-cpp'))).toEqual([]);
+  });
+
+  it('the state of every service of a host is read in one round trip; a deploy that changes nothing makes no other call', async () => {
+    const a = service('a', {}, simpleCompose('a', 8081));
+    const b = service('b', {}, simpleCompose('b', 8082));
+    const deployed = (svc: typeof a) => {
+      const release = renderRelease(svc, { host: gpuHost, images: {} }, {});
+      const id = `20261126T070000Z-${release.hash.slice(0, 8)}`;
+      const state: DeployState = {
+        current: { ...record(id, release.hash), service: svc.name, deployedAt: now.toISOString(), secrets: {} },
+        history: [],
+      };
+      return `--key--\n\n--state--\n${JSON.stringify(state)}\n--intent--\n\n--current--\nreleases/${id}\n--compose--\n${release.compose}--releases--\n${id}\n--running--\n1\n`;
+    };
+    const ex = new FakeExecutor('ocean', [
+      [/echo docker_cli=yes/, facts('--gpus--\n--end-- 127\n')],
+      [/^echo '--of-- a'/, `--of-- a\n${deployed(a)}--of-- b\n${deployed(b)}`],
+    ]);
+    const results = await runMany({
+      action: 'deploy',
+      services: [a, b],
+      inventory: inventory([gpuHost]),
+      executorFor: () => ex,
+      secretsFor: async () => ({}),
+      gitSha: 'abc',
+      lockWaitMs: 0,
+      log: () => {},
+    });
+    expect(results.map((r) => [r.service, r.result])).toEqual([
+      ['a', 'unchanged'],
+      ['b', 'unchanged'],
+    ]);
+    expect(ex.calls).toHaveLength(2); // facts, then the states of both
+    expect(ex.calls[1]!.script).toBe(
+      readStatesScript([
+        { paths: servicePaths('/opt/homelab', 'a'), project: 'a' },
+        { paths: servicePaths('/opt/homelab', 'b'), project: 'b' },
+      ]),
+    );
   });
 
   it('a host with the GPU the inventory declares: the GPU service is planned', async () => {

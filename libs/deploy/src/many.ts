@@ -4,6 +4,8 @@ import { gatherFacts, type Executor, type HostFacts } from '@homelab/host';
 import type { HostSpec, Inventory, LoadedService } from '@homelab/model';
 import { deployService, type DeployInput } from './apply.ts';
 import { deployResult, interruptedBy, type DeployResult } from './pipeline.ts';
+import { servicePaths } from './layout.ts';
+import { readStatesScript, splitStates } from './remote.ts';
 import { rollbackService } from './rollback.ts';
 import { operateService, type Operation } from './operate.ts';
 
@@ -58,6 +60,29 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
     return services.map((svc) => failed(svc, host.name, message, (Date.now() - started) / 1000));
   }
   const results: DeployResult[] = [];
+  const changes = options.action === 'deploy' || options.action === 'plan';
+  // A GPU service is refused before its host changes (or is even read) when the host's real GPUs do not match.
+  const refused = new Map(
+    services.flatMap((svc) => {
+      const problem = svc.spec.gpu && changes ? gpuPreflight(svc.name, svc.spec.gpu, host, facts) : undefined;
+      return problem ? [[svc.name, problem.message] as const] : [];
+    }),
+  );
+  // The state of every other service of the host in one round trip: what changes nothing is decided from it.
+  const readable = services.filter((s) => !refused.has(s.name));
+  let states = new Map<string, string>();
+  try {
+    if (readable.length)
+      states = splitStates(
+        (
+          await executor.sh(readStatesScript(readable.map((s) => ({ paths: servicePaths(host.deployRoot, s.name), project: s.name }))), {
+            display: `read the deployed state of ${readable.length} service(s)`,
+          })
+        ).stdout,
+      );
+  } catch {
+    // each transition reads its own state then
+  }
   try {
     for (const svc of services) {
       const by = interruptedBy(options.signal);
@@ -77,13 +102,13 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
         poll: options.poll,
         signal: options.signal,
         by: options.by,
+        prefetched: states.get(svc.name),
       };
       // A GPU service is refused before its host changes when the host's real GPUs do not match.
       const { action } = options;
-      const changes = action === 'deploy' || action === 'plan';
-      const gpuProblem = svc.spec.gpu && changes ? gpuPreflight(svc.name, svc.spec.gpu, host, facts) : undefined;
+      const gpuProblem = refused.get(svc.name);
       try {
-        if (gpuProblem) results.push(failed(svc, host.name, gpuProblem.message));
+        if (gpuProblem) results.push(failed(svc, host.name, gpuProblem));
         else if (options.action === 'rollback') results.push(await rollbackService({ ...base, to: options.to }));
         else if (action === 'restart' || action === 'stop' || action === 'start') results.push(await operateService(base, action));
         else

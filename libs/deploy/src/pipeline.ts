@@ -69,6 +69,8 @@ export interface TransitionInput {
   signal?: AbortSignal;
   /** Recorded in the host's history as who did it. */
   by?: string;
+  /** What readStateScript printed for this service, read with the host's other services in one round trip. */
+  prefetched?: string;
 }
 
 /** Why a signal stopped the work: "SIGINT" or "SIGTERM" (the reason of the aborted signal). */
@@ -203,10 +205,14 @@ export async function runTransition(
         plan,
         message: `stopped by ${interruptedBy(input.signal)} before the switch: nothing changed (${state?.current ?? 'no release'} is still current)`,
       });
-    const read = async () =>
-      parseRemoteState(
-        (await executor.sh(remote.readStateScript(paths, svc.name), { display: `read the deployed state of ${svc.name}` })).stdout,
-      );
+    let prefetched = input.prefetched;
+    const read = async () => {
+      const out =
+        prefetched ??
+        (await executor.sh(remote.readStateScript(paths, svc.name), { display: `read the deployed state of ${svc.name}` })).stdout;
+      prefetched = undefined; // only the first, lock-free decision uses it
+      return parseRemoteState(out);
+    };
     let state: RemoteState | undefined;
     if (interruptedBy(input.signal)) return stopped();
     // Deciding reads only: what stays as it is (a no-op deploy, a plan) takes no lock and costs one

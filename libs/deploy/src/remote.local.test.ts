@@ -2,12 +2,14 @@
 // text the SSH executor runs on a host). A stand-in process whose command line says "docker compose up"
 // plays the compose run a cut-off deploy left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalExecutor } from '@homelab/host';
-import { awaitAbandonedUpScript, composeUpScript } from './remote.ts';
+import { servicePaths } from './layout.ts';
+import { parseRemoteState } from './remote-state.ts';
+import { awaitAbandonedUpScript, composeUpScript, readStatesScript, splitStates } from './remote.ts';
 
 const local = new LocalExecutor({ env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
 const dir = mkdtempSync(join(tmpdir(), 'homelab-up-'));
@@ -82,5 +84,22 @@ describe('an abandoned compose up', () => {
     expect(recorded).toBe(me);
     expect(out.stderr).toContain('no such image');
     expect(existsSync(pf)).toBe(false);
+  });
+
+  it('the states of several services in one script: a service never deployed does not end the others', async () => {
+    const root = mkdtempSync(join(dir, 'root-'));
+    const paths = (name: string) => servicePaths(root, name);
+    mkdirSync(`${root}/web/releases/r1`, { recursive: true });
+    writeFileSync(`${root}/web/state.json`, '{"current":{"id":"r1","version":"1.0.0"},"history":[]}\n');
+    symlinkSync('releases/r1', `${root}/web/current`);
+    const script = readStatesScript([
+      { paths: paths('gone'), project: 'gone' },
+      { paths: paths('web'), project: 'web' },
+    ]);
+    const out = await local.run(['sh', '-c', script], { allowFailure: true });
+    const states = splitStates(out.stdout);
+    expect([...states.keys()]).toEqual(['gone', 'web']);
+    expect(parseRemoteState(states.get('gone')!).exists).toBe(false);
+    expect(parseRemoteState(states.get('web')!)).toMatchObject({ exists: true, current: 'releases/r1', releases: ['r1'] });
   });
 });

@@ -18,6 +18,20 @@ export function readStateScript(p: ServicePaths, project: string): string {
   ].join('\n');
 }
 
+// What readStateScript prints, for several services of one host in one round trip, each after
+// `--of-- <service>`.
+export function readStatesScript(items: Array<{ paths: ServicePaths; project: string }>): string {
+  return items.map(({ paths, project }) => `echo ${q(`--of-- ${project}`)}\n(\n${readStateScript(paths, project)}\n)`).join('\n');
+}
+
+// Pure: readStatesScript's output, per service.
+export function splitStates(output: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const parts = output.split(/^--of-- (\S+)\n/m);
+  for (let i = 1; i + 1 < parts.length; i += 2) out.set(parts[i]!, parts[i + 1]!);
+  return out;
+}
+
 export interface StagedFile {
   name: string;
   /** Length in bytes of its content on stdin. */

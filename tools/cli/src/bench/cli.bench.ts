@@ -5,7 +5,7 @@
 // "before" of a change), against the same lab and references.
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { SshExecutor } from '@homelab/host';
+import { SshExecutor, sshArgs } from '@homelab/host';
 import { labWorkspace, type TestService } from '@homelab/lab/testing';
 import { repoRoot } from '@homelab/model/testing';
 
@@ -52,6 +52,12 @@ try {
       ref: [],
     },
     {
+      job: `homelab deploy ${services[0]!.name}, nothing changed`,
+      ours: [],
+      reference: 'one SSH round trip in a new ssh process and connection (no shared master)',
+      ref: [],
+    },
+    {
       job: `homelab deploy of ${services.length} services on 2 hosts, nothing changed`,
       ours: [],
       reference: 'one SSH round trip',
@@ -61,16 +67,23 @@ try {
     { job: 'homelab deploy --bogus (usage error)', ours: [], reference: 'node -e 0', ref: [] },
   ];
   const roundTrip = () => ssh.sh(`sha256sum ${file}`);
+  const freshRoundTrip = () =>
+    execa('ssh', [
+      ...sshArgs(ocean, { controlDir: '/tmp' }).map((a) => (a.startsWith('ControlMaster=') ? 'ControlMaster=no' : a)),
+      `sha256sum ${file}`,
+    ]);
   const node0 = () => execa(process.execPath, ['-e', '0']);
   for (let i = 0; i < runs; i++) {
     rows[0]!.ours.push(await time(() => ok(['deploy', services[0]!.name])));
     rows[0]!.ref.push(await time(roundTrip));
-    rows[1]!.ours.push(await time(() => ok(['deploy', ...services.map((s) => s.name)])));
-    rows[1]!.ref.push(await time(roundTrip));
-    rows[2]!.ours.push(await time(() => cli(['--help'])));
-    rows[2]!.ref.push(await time(node0));
-    rows[3]!.ours.push(await time(() => cli(['deploy', '--bogus'])));
+    rows[1]!.ours.push(await time(() => ok(['deploy', services[0]!.name])));
+    rows[1]!.ref.push(await time(freshRoundTrip));
+    rows[2]!.ours.push(await time(() => ok(['deploy', ...services.map((s) => s.name)])));
+    rows[2]!.ref.push(await time(roundTrip));
+    rows[3]!.ours.push(await time(() => cli(['--help'])));
     rows[3]!.ref.push(await time(node0));
+    rows[4]!.ours.push(await time(() => cli(['deploy', '--bogus'])));
+    rows[4]!.ref.push(await time(node0));
   }
   console.log(`\nCLI benchmark (${runs} runs each, paired; medians and min-max; CLI: ${main})`);
   console.log('| job | homelab | reference | reference time | ratio |');

@@ -2,15 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { parsePruneInventory, planPrune, pruneHostScript } from './prune.ts';
 
 const output = [
-  '--service-- web releases/r4',
+  '--service-- web releases/r4 r4',
   'r1',
   'r2',
   'r3',
   'r4',
   'r5.partial',
-  '--service-- db releases/r1',
+  '--service-- db releases/r1 r1',
   'r1',
   'r2',
+  '--service-- api releases/r3 r1',
+  'r1',
+  'r2',
+  'r3',
   '--compose-- /opt/homelab/web/releases/r1/compose.yaml',
   '    image: example/web:1.0',
   '--compose-- /opt/homelab/web/releases/r3/compose.yaml',
@@ -36,22 +40,25 @@ const output = [
 ].join('\n');
 
 describe('prune', () => {
-  it('keeps the newest releases and current, drops partial stagings, and only tags of our repositories no kept release names', () => {
+  it('keeps the newest releases, the current and the last healthy one, drops partial stagings, and only images the removed folders named', () => {
     const inv = parsePruneInventory(output, '/opt/homelab');
     expect(inv.services).toEqual([
-      { service: 'web', releases: ['r1', 'r2', 'r3', 'r4', 'r5.partial'], current: 'r4' },
-      { service: 'db', releases: ['r1', 'r2'], current: 'r1' },
+      { service: 'web', releases: ['r1', 'r2', 'r3', 'r4', 'r5.partial'], current: 'r4', healthy: 'r4' },
+      { service: 'db', releases: ['r1', 'r2'], current: 'r1', healthy: 'r1' },
+      { service: 'api', releases: ['r1', 'r2', 'r3'], current: 'r3', healthy: 'r1' },
     ]);
-    // Keep 2: web keeps r3, r4; db keeps r1 (current, older than r2) and r2.
+    // Keep 2: web keeps r3, r4; db keeps r1 (current, older than r2) and r2; api keeps r2, r3 and its last
+    // healthy r1 (current r3 never passed its health test: a rollback goes to r1). Images: only what the
+    // removed folders named (web r1: example/web:1.0); example/web:1.1, named by no release, stays.
     expect(planPrune('ocean', inv, 2)).toEqual({
       host: 'ocean',
       releases: ['web/releases/r1', 'web/releases/r2', 'web/releases/r5.partial'],
-      images: ['example/web:1.0', 'example/web:1.1'],
+      images: ['example/web:1.0'],
     });
-    // Keep 1: the newest, and the current one when it is not the newest (db r1 after a rollback).
+    // Keep 1: the newest, the current and the last healthy one.
     expect(planPrune('ocean', inv, 1)).toMatchObject({
-      releases: ['web/releases/r1', 'web/releases/r2', 'web/releases/r3', 'web/releases/r5.partial'],
-      images: ['example/web:1.0', 'example/web:1.1', 'example/web:1.2'],
+      releases: ['api/releases/r2', 'web/releases/r1', 'web/releases/r2', 'web/releases/r3', 'web/releases/r5.partial'],
+      images: ['example/web:1.0', 'example/web:1.2'],
     });
   });
 

@@ -1,15 +1,14 @@
 // `homelab prune`: what a host keeps that no retained release needs: release folders beyond the newest
-// `keep` of each service (never the current one), leftovers of interrupted stagings (*.partial), and
-// images of the repositories our releases use whose tag no retained release names. Images of other
-// repositories (anything not deployed by us) are never touched.
+// `keep` of each service (never the current one, nor the last healthy one a rollback goes back to),
+// leftovers of interrupted stagings (*.partial), and the images that only the removed release folders
+// named. An image no release of ours named is never touched (another stack may need it).
 import { HostLock, quote, type Executor } from '@homelab/host';
 import type { HostSpec } from '@homelab/model';
 import { keepReleases } from './layout.ts';
-import { parseImage } from '@homelab/model';
 
 export interface HostInventory {
-  /** service -> its release folders, and the one `current` points to. */
-  services: Array<{ service: string; releases: string[]; current: string | undefined }>;
+  /** service -> its release folders, the one `current` points to, and the last healthy one (state.json). */
+  services: Array<{ service: string; releases: string[]; current: string | undefined; healthy: string | undefined }>;
   /** release folder (service/releases/id) -> the images its compose file names. */
   images: Map<string, string[]>;
   /** What the host's Docker holds: repository:tag and image id. */
@@ -26,7 +25,7 @@ export interface PrunePlan {
 export function pruneInventoryScript(deployRoot: string): string {
   const root = quote(deployRoot);
   return [
-    `for d in ${root}/*/releases; do [ -d "$d" ] || continue; s=$(basename "$(dirname "$d")"); echo "--service-- $s $(readlink "$(dirname "$d")/current" 2>/dev/null)"; ls -1 "$d"; done`,
+    `for d in ${root}/*/releases; do [ -d "$d" ] || continue; p=$(dirname "$d"); s=$(basename "$p"); echo "--service-- $s $(readlink "$p/current" 2>/dev/null || echo -) $(grep -o '"id": *"[^"]*"' "$p/state.json" 2>/dev/null | head -n 1 | cut -d'"' -f4)"; ls -1 "$d"; done`,
     `for f in ${root}/*/releases/*/compose.yaml; do [ -f "$f" ] || continue; echo "--compose-- $f"; grep -E '^[[:space:]]+image:' "$f" || true; done`,
     `echo --docker--; docker image ls --format '{{.Repository}}:{{.Tag}} {{.ID}}' 2>/dev/null || true`,
   ].join('\n');
@@ -40,8 +39,9 @@ export function parsePruneInventory(output: string, deployRoot: string): HostInv
   let key = '';
   for (const line of output.split('\n')) {
     if (line.startsWith('--service-- ')) {
-      const [service = '', current] = line.slice(12).trim().split(/\s+/);
-      services.push({ service, releases: [], current: current?.replace(/^releases\//, '') || undefined });
+      const [service = '', current, healthy] = line.slice(12).trim().split(/\s+/);
+      const id = (x: string | undefined) => (x && x !== '-' ? x.replace(/^releases\//, '') : undefined);
+      services.push({ service, releases: [], current: id(current), healthy: id(healthy) });
       mode = 'service';
     } else if (line.startsWith('--compose-- ')) {
       key = line
@@ -69,22 +69,20 @@ export function parsePruneInventory(output: string, deployRoot: string): HostInv
   return { services, images, hostImages };
 }
 
-// Pure: what to remove. Per service: folders beyond the newest `keep` complete ones, except current;
-// every *.partial not being staged (the caller holds the host lock). Images: tags of our repositories
-// that no retained release names.
+// Pure: what to remove. Per service: folders beyond the newest `keep` complete ones, except the current
+// and the last healthy one; every *.partial (the caller holds the host lock, so none is being staged).
+// Images: those the removed folders named, that no retained release names, and that the host holds.
 export function planPrune(host: string, inv: HostInventory, keep = keepReleases): PrunePlan {
   const releases: string[] = [];
   const retained: string[] = [];
   for (const s of inv.services) {
     const complete = s.releases.filter((r) => !r.endsWith('.partial')).sort();
-    const kept = new Set([...complete.slice(-keep), ...(s.current ? [s.current] : [])]);
+    const kept = new Set([...complete.slice(-keep), ...[s.current, s.healthy].filter((r): r is string => r !== undefined)]);
     for (const r of s.releases) (kept.has(r) ? retained : releases).push(`${s.service}/releases/${r}`);
   }
   const needed = new Set(retained.flatMap((r) => inv.images.get(r) ?? []));
-  const ours = new Set([...inv.images.values()].flat().map((ref) => parseImage(ref).repository));
-  const images = inv.hostImages
-    .filter((i) => !i.ref.includes('<none>') && ours.has(parseImage(i.ref).repository) && !needed.has(i.ref))
-    .map((i) => i.ref);
+  const onHost = new Set(inv.hostImages.map((i) => i.ref));
+  const images = releases.flatMap((r) => inv.images.get(r) ?? []).filter((ref) => !needed.has(ref) && onHost.has(ref));
   return { host, releases: releases.sort(), images: [...new Set(images)].sort() };
 }
 

@@ -1,7 +1,7 @@
 // The day-two commands on the lab, as an operator runs them: history, restart, stop, start, rollback
 // --to, logs and a lock taken by hand, each checked against what the host and its containers do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labWorkspace, type LabWorkspace, type TestService } from '@homelab/lab/testing';
+import { labWorkspace, serviceFiles, type LabWorkspace, type TestService } from '@homelab/lab/testing';
 
 let lab: LabWorkspace;
 beforeAll(async () => {
@@ -104,8 +104,17 @@ describe('day-two commands on the lab', () => {
     expect(wrong.stderr).toContain('has no service "nope"');
   });
 
-  it('prune: release folders beyond --keep and tags of our images no kept release names; a dry run changes nothing', async () => {
+  it('prune: release folders beyond --keep and the images only they named; a dry run changes nothing', async () => {
+    // A release of its own image tag, then one back on the usual image: the first is what prune removes.
     await lab.docker('ocean', ['tag', 'lab/busybox:1.35.0', 'lab/busybox:prune-test']);
+    const files = serviceFiles({ ...svc(), title: 'old' });
+    const compose = `packages/${svc().name}/compose.yaml`;
+    files[compose] = files[compose]!.replace('lab/busybox:1.35.0', 'lab/busybox:prune-test');
+    lab.writeFiles('ocean', svc().name, files);
+    expect((await lab.cli(['deploy', svc().name])).exitCode).toBe(0);
+    lab.write({ ...svc(), title: 'v4' });
+    expect((await lab.cli(['deploy', svc().name])).exitCode).toBe(0);
+
     const dry = await lab.cli(['prune', 'ocean', '--keep', '1', '--dry-run', '--json']);
     expect(dry.exitCode, dry.all).toBe(0);
     const plan = (JSON.parse(dry.stdout) as { hosts: Array<{ releases: string[]; images: string[] }> }).hosts[0]!;
@@ -119,7 +128,7 @@ describe('day-two commands on the lab', () => {
     expect(done.stdout).toContain(`ocean: removed ${plan.releases.length} release folder(s) and 1 image(s)`);
     expect(await lab.docker('ocean', ['image', 'ls', '-q', 'lab/busybox:prune-test'])).toBe('');
     expect(await lab.docker('ocean', ['image', 'ls', '-q', 'lab/busybox:1.35.0'])).not.toBe('');
-    expect(await get()).toBe('ok v3\n');
+    expect(await get()).toBe('ok v4\n');
     expect((await lab.cli(['prune', 'ocean', '--keep', '1', '--json'])).stdout).toMatch(/"releases": \[\]/);
   });
 });

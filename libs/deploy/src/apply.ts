@@ -1,5 +1,6 @@
 // Deploy: render the release, compare it with what the host runs, and (when it differs) stage it and
 // switch to it through the release pipeline.
+import { FingerprintKeyError } from './errors.ts';
 import { releaseFiles, renderRelease, type RenderedRelease } from '@homelab/render';
 import { releaseId, type ServicePaths } from './layout.ts';
 import { runTransition, type DeployResult, type TransitionInput } from './pipeline.ts';
@@ -24,6 +25,7 @@ export function planDeploy(
 ): { release: RenderedRelease; record: ReleaseRecord; plan: Plan; key: string } {
   const { svc, host } = input;
   // The host's fingerprint key; a host without one gets a new one with this release.
+  if (state.fingerprintKeyUnreadable) throw new FingerprintKeyError(host.name, `${host.deployRoot}/.fingerprint-key`);
   const key = state.fingerprintKey ?? newFingerprintKey();
   const release = renderRelease(svc, { host, images: input.images }, input.secrets);
   const now = (input.now ?? (() => new Date()))();

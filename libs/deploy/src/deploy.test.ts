@@ -166,7 +166,7 @@ describe('apply with a faked executor', () => {
     expect(result.result).toBe('deployed');
     const at = ex.calls.findIndex((c) => c.script.includes('.fingerprint-key.tmp'));
     expect(ex.calls[at]!.script).toBe(
-      '[ -s /opt/homelab/.fingerprint-key ] || { (umask 077 && cat > /opt/homelab/.fingerprint-key.tmp) && mv -f /opt/homelab/.fingerprint-key.tmp /opt/homelab/.fingerprint-key; }',
+      '[ -s /opt/homelab/.fingerprint-key ] || { (umask 077 && head -c 64 > /opt/homelab/.fingerprint-key.tmp) && [ "$(wc -c < /opt/homelab/.fingerprint-key.tmp)" -eq 64 ] && mv -f /opt/homelab/.fingerprint-key.tmp /opt/homelab/.fingerprint-key; }',
     );
     const key = ex.calls[at]!.input!;
     expect(key).toMatch(/^[0-9a-f]{64}$/);
@@ -174,6 +174,15 @@ describe('apply with a faked executor', () => {
     const staged = ex.calls.find((c) => c.script.includes('.partial'))!.input!;
     expect(staged).toContain(secretFingerprint(key, 'app', 'DB_PASSWORD', 's3cret-value'));
     expect(JSON.stringify(result)).not.toContain(key);
+  });
+
+  it('a fingerprint key file that holds no key is refused before anything changes, not replaced by a new key each time', async () => {
+    const out = stateOutput(remote(stateOf('r1', 'old'))).replace('--key--\n\n', '--key--\nNOT-A-KEY\n');
+    const ex = new FakeExecutor('ocean', [[/--state--/, out]]);
+    const result = await deployService(base(ex, () => true));
+    expect(result.result).toBe('failed');
+    expect(result.message).toMatch(/^ocean: \/opt\/homelab\/\.fingerprint-key is not a key \(64 lower-case hex digits\)/);
+    expect(ex.steps()).toHaveLength(1);
   });
 
   it('unchanged: one read of the host, no lock, nothing changed', async () => {

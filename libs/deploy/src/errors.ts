@@ -48,3 +48,12 @@ export class NoVerifiedReleaseError extends HomelabError {
     );
   }
 }
+
+/** The host's fingerprint key file holds something else than a key. */
+export class FingerprintKeyError extends HomelabError {
+  constructor(host: string, file: string) {
+    super(`${host}: ${file} is not a key (64 lower-case hex digits)`, {
+      hint: 'remove it: the next deploy writes a new one (every secret is then reported as changed once)',
+    });
+  }
+}

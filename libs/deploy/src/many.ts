@@ -71,6 +71,7 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
   // The state of every other service of the host in one round trip: what changes nothing is decided from it.
   const readable = services.filter((s) => !refused.has(s.name));
   let states = new Map<string, string>();
+  const readAt = Date.now();
   try {
     if (readable.length)
       states = splitStates(
@@ -102,7 +103,8 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
         poll: options.poll,
         signal: options.signal,
         by: options.by,
-        prefetched: states.get(svc.name),
+        // Fresh enough to decide on: a long earlier step (a health gate) means reading again.
+        prefetched: Date.now() - readAt < 5000 ? states.get(svc.name) : undefined,
       };
       // A GPU service is refused before its host changes when the host's real GPUs do not match.
       const { action } = options;

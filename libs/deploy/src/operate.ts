@@ -11,7 +11,8 @@ export function operateService(input: TransitionInput, action: Operation): Promi
   return runTransition(input, action, async (state, paths) => {
     const recorded = state.state?.current;
     // Only a release that passed its health test: an interrupted deploy's is deployed or rolled back first.
-    if (!recorded || state.current !== `releases/${recorded.id}` || state.intent)
+    // (An intent left by a deploy that never switched is about another release: no reason to refuse.)
+    if (!recorded || state.current !== `releases/${recorded.id}`)
       throw new NoVerifiedReleaseError(svc.name, host.name, action, state.current?.replace(/^releases\//, ''));
     return {
       kind: 'operate',
@@ -20,7 +21,9 @@ export function operateService(input: TransitionInput, action: Operation): Promi
       reasons: `${action} ${recorded.id} (version ${recorded.version})`,
       gate: action !== 'stop',
       run: async () =>
-        void (await executor.sh(remote.composeOperationScript(paths.current, action), { display: `docker compose ${action}` })),
+        void (await executor.sh(remote.composeOperationScript(paths.current, action, paths.upPid), {
+          display: `docker compose ${action}`,
+        })),
     };
   });
 }

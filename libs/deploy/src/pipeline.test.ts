@@ -6,6 +6,7 @@ import { deployService, type DeployInput } from './apply.ts';
 import { parseState, type DeployState, type HistoryEntry, type ReleaseRecord } from './record.ts';
 import { chosenRelease, rollbackService, rollbackTarget } from './rollback.ts';
 import { operateService } from './operate.ts';
+import { composeOperationScript } from './remote.ts';
 import { hostStatus } from './status.ts';
 import { dockerProblem } from './many.ts';
 import { FakeExecutor } from './testing.ts';
@@ -233,8 +234,9 @@ describe('the intent record', () => {
     const stateAt = steps.findIndex((s) => s.includes('state.json.tmp'));
     expect(intentAt).toBeGreaterThan(0);
     expect(intentAt).toBeLessThan(swapAt);
+    const n = Buffer.byteLength(ex.calls[stateAt]!.input!);
     expect(steps[stateAt]).toBe(
-      '(umask 077 && cat > /opt/homelab/app/state.json.tmp) && mv -f /opt/homelab/app/state.json.tmp /opt/homelab/app/state.json && rm -f /opt/homelab/app/intent.json && { chmod 600 /opt/homelab/app/releases/*/release.json 2>/dev/null || true; }',
+      `(umask 077 && head -c ${n} > /opt/homelab/app/state.json.tmp) && [ "$(wc -c < /opt/homelab/app/state.json.tmp)" -eq ${n} ] && mv -f /opt/homelab/app/state.json.tmp /opt/homelab/app/state.json && rm -f /opt/homelab/app/intent.json && { chmod 600 /opt/homelab/app/releases/*/release.json 2>/dev/null || true; }`,
     );
     const intent = JSON.parse(ex.calls[intentAt]!.input!);
     expect(intent).toMatchObject({ action: 'deploy', id: result.release, version: '1.0.0', gitSha: 'def', from: '20261126T030000Z-e' });
@@ -379,7 +381,7 @@ describe('restart, stop and start through the pipeline', () => {
       'start',
     );
     expect(started.result).toBe('failed');
-    expect(bad.steps()).toContain('cd /opt/homelab/app/current && docker compose up -d --no-recreate 2>&1');
+    expect(bad.steps()).toContain(composeOperationScript('/opt/homelab/app/current', 'start', '/opt/homelab/app/.compose-up.pid'));
     expect(writtenState(bad).history[0]).toMatchObject({ action: 'start', result: 'failed' });
     expect(writtenState(bad).history[0]!.message).toMatch(/failed its health test/);
   });

@@ -170,12 +170,13 @@ async function writeIntent(
     at: new Date().toISOString(),
     by: `${userInfo().username}@${hostname()} (pid ${process.pid})`,
   };
-  await executor.sh(remote.writeIntentScript(paths), { input: `${JSON.stringify(intent, null, 2)}\n`, display: `write ${paths.intent}` });
+  const text = `${JSON.stringify(intent, null, 2)}\n`;
+  await executor.sh(remote.writeIntentScript(paths, Buffer.byteLength(text)), { input: text, display: `write ${paths.intent}` });
 }
 
 async function writeState(executor: Executor, paths: ServicePaths, state: ReturnType<typeof withHistory>): Promise<void> {
-  if (state)
-    await executor.sh(remote.writeStateScript(paths), { input: `${JSON.stringify(state, null, 2)}\n`, display: `write ${paths.state}` });
+  const text = `${JSON.stringify(state, null, 2)}\n`;
+  if (state) await executor.sh(remote.writeStateScript(paths, Buffer.byteLength(text)), { input: text, display: `write ${paths.state}` });
   else await executor.sh(remote.clearIntentScript(paths), { display: `remove ${paths.intent}` });
 }
 
@@ -203,7 +204,7 @@ export async function runTransition(
     const stopped = (plan?: Plan) =>
       result('interrupted', {
         plan,
-        message: `stopped by ${interruptedBy(input.signal)} before the switch: nothing changed (${state?.current ?? 'no release'} is still current)`,
+        message: `stopped by ${interruptedBy(input.signal)} before the switch: nothing changed${state ? ` (${state.current ?? 'no release'} is still current)` : ''}`,
       });
     let prefetched = input.prefetched;
     const read = async () => {

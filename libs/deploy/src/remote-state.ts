@@ -8,6 +8,8 @@ export interface RemoteState {
   intent: Intent | undefined;
   /** The host's fingerprint key (hex); never printed. Undefined until the first deploy writes one. */
   fingerprintKey: string | undefined;
+  /** The key file holds something that is not a key (it would give new fingerprints on every deploy). */
+  fingerprintKeyUnreadable?: boolean;
   /** Target of the `current` link, e.g. releases/20261126T070102Z-1a2b3c4d. */
   current: string | undefined;
   currentCompose: string | undefined;
@@ -24,7 +26,9 @@ function section(output: string, name: string): string | undefined {
 }
 
 export function parseRemoteState(output: string): RemoteState {
-  const fingerprintKey = /^[0-9a-f]{64}$/.exec(section(output, 'key')?.trim() ?? '')?.[0];
+  const keyText = section(output, 'key')?.trim() ?? '';
+  const fingerprintKey = /^[0-9a-f]{64}$/.exec(keyText)?.[0];
+  const fingerprintKeyUnreadable = keyText !== '' && !fingerprintKey ? true : undefined;
   if (/^--none--$/m.test(output))
     return {
       exists: false,
@@ -45,6 +49,7 @@ export function parseRemoteState(output: string): RemoteState {
     state,
     intent: parseIntent(section(output, 'intent')),
     fingerprintKey,
+    ...(fingerprintKeyUnreadable ? { fingerprintKeyUnreadable } : {}),
     current,
     currentCompose: compose?.trim() ? compose : undefined,
     releases: (section(output, 'releases') ?? '')

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalExecutor } from '@homelab/host';
 import { servicePaths } from './layout.ts';
 import { parseRemoteState } from './remote-state.ts';
-import { awaitAbandonedUpScript, composeUpScript, readStatesScript, splitStates } from './remote.ts';
+import { awaitAbandonedUpScript, composeUpScript, readStatesScript, splitStates, writeStateScript } from './remote.ts';
 
 const local = new LocalExecutor({ env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
 const dir = mkdtempSync(join(tmpdir(), 'homelab-up-'));
@@ -19,9 +19,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// A process named like compose (argv[0]) that runs for `seconds`.
-function abandoned(seconds: number, argv0 = 'docker compose up -d --remove-orphans'): ChildProcess {
-  const child = spawn('sleep', [String(seconds)], { argv0, stdio: 'ignore' });
+// A process named like compose (argv[0]) that runs for `seconds`, leading its own process group (as
+// setsid makes the real one).
+function abandoned(seconds: number, argv0 = 'docker compose up -d --remove-orphans', group = true): ChildProcess {
+  const child = spawn('sleep', [String(seconds)], { argv0, stdio: 'ignore', detached: group });
   children.push(child);
   return child;
 }
@@ -58,9 +59,28 @@ describe('an abandoned compose up', () => {
     expect(child.signalCode).toBe('SIGTERM');
   });
 
+  it('stopping it stops what it started too (its process group), not only the recorded process', async () => {
+    const pf = join(dir, 'g.pid');
+    const childFile = join(dir, 'g.child');
+    const leader = spawn('sh', ['-c', `sleep 60 & echo $! > ${childFile}; wait`], {
+      argv0: 'docker compose up -d',
+      stdio: 'ignore',
+      detached: true,
+    });
+    children.push(leader);
+    writeFileSync(pf, `${leader.pid}\n`);
+    await new Promise((r) => setTimeout(r, 200));
+    const child = Number(readFileSync(childFile, 'utf8'));
+    expect(alive(child)).toBe(true);
+    const out = await local.run(['sh', '-c', awaitAbandonedUpScript(pf, 1)]);
+    expect(out.stderr).toContain('stopping it');
+    await exited(leader);
+    expect(alive(child)).toBe(false);
+  });
+
   it('a pid file naming another program (pid reused) or nothing running is not waited for', async () => {
     const pf = join(dir, 'c.pid');
-    const other = abandoned(60, 'sleep');
+    const other = abandoned(60, 'sleep', false);
     writeFileSync(pf, `${other.pid}\n`);
     const out = await local.run(['sh', '-c', awaitAbandonedUpScript(pf, 30)]);
     expect(out.stderr).toBe('');
@@ -101,5 +121,22 @@ describe('an abandoned compose up', () => {
     expect([...states.keys()]).toEqual(['gone', 'web']);
     expect(parseRemoteState(states.get('gone')!).exists).toBe(false);
     expect(parseRemoteState(states.get('web')!)).toMatchObject({ exists: true, current: 'releases/r1', releases: ['r1'] });
+  });
+
+  it('a record cut short on its way (the connection dropped) is not committed', async () => {
+    const root = mkdtempSync(join(dir, 'torn-'));
+    const paths = servicePaths(root, 'web');
+    mkdirSync(paths.root, { recursive: true });
+    writeFileSync(paths.state, 'the previous record\n');
+    const whole = '{"current":{"id":"r2"},"history":[]}\n';
+    const torn = await local.run(['sh', '-c', writeStateScript(paths, Buffer.byteLength(whole))], {
+      input: whole.slice(0, 10),
+      allowFailure: true,
+    });
+    expect(torn.exitCode).not.toBe(0);
+    expect(readFileSync(paths.state, 'utf8')).toBe('the previous record\n');
+    const ok = await local.run(['sh', '-c', writeStateScript(paths, Buffer.byteLength(whole))], { input: whole });
+    expect(ok.exitCode).toBe(0);
+    expect(readFileSync(paths.state, 'utf8')).toBe(whole);
   });
 });

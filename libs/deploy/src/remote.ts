@@ -67,26 +67,28 @@ export function swapScript(p: ServicePaths, id: string): string {
 }
 
 // An earlier `compose up` abandoned on the host (its deploy was cut off or killed) is waited for, up to
-// `waitSeconds`, then stopped; only then does a new one start. Its pid file names it; a pid that no
-// longer runs a compose command is not ours.
+// `waitSeconds`, then stopped with every process it started (it runs in its own process group, named
+// by its pid file); only then does a new one start. A group whose leader runs no compose command any
+// more (a reused pid) is not ours; one whose leader is gone but whose children run still is.
 export function awaitAbandonedUpScript(pidFile: string, waitSeconds = 120): string {
   const pf = q(pidFile);
-  const running = 'kill -0 "$p" 2>/dev/null && grep -aq compose "/proc/$p/cmdline" 2>/dev/null';
+  const running = 'kill -0 -"$p" 2>/dev/null && { grep -aq compose "/proc/$p/cmdline" 2>/dev/null || ! kill -0 "$p" 2>/dev/null; }';
   return [
     `p=$(cat ${pf} 2>/dev/null || true)`,
     `if [ -n "$p" ] && ${running}; then echo "an abandoned docker compose up (pid $p) is still running: waiting for it (up to ${waitSeconds}s)" >&2`,
     `i=0; while ${running} && [ "$i" -lt ${waitSeconds} ]; do sleep 1; i=$((i+1)); done`,
-    `if ${running}; then echo "stopping it" >&2; kill "$p" 2>/dev/null; sleep 3; kill -9 "$p" 2>/dev/null || true; fi; fi`,
+    `if ${running}; then echo "stopping it" >&2; kill -TERM -"$p" 2>/dev/null; sleep 3; kill -KILL -"$p" 2>/dev/null || true; fi; fi`,
     `rm -f ${pf}`,
   ].join('\n');
 }
 
-// Runs `command` in `dir` under nohup, so a dropped SSH session does not stop Compose half-way: it
-// finishes and the host runs a whole release. Its pid is in `pidFile` while it runs (for the next deploy
-// to wait for), its output in .compose-up.log, echoed to stderr.
+// Runs `command` in `dir` under nohup in a process group of its own (setsid), so a dropped SSH session
+// does not stop Compose half-way: it finishes and the host runs a whole release. Its pid (= its group)
+// is in `pidFile` while it runs, for the next deploy to wait for or stop; its output in .compose-up.log,
+// echoed to stderr.
 function detachedUp(dir: string, pidFile: string, command: string, after = ''): string {
   const pf = q(pidFile);
-  return `${awaitAbandonedUpScript(pidFile)}\ncd ${q(dir)} && { nohup ${command} > .compose-up.log 2>&1 & echo $! > ${pf}; wait $!; rc=$?; rm -f ${pf}; cat .compose-up.log >&2; ${after}exit $rc; }`;
+  return `${awaitAbandonedUpScript(pidFile)}\ncd ${q(dir)} && { nohup setsid ${command} > .compose-up.log 2>&1 & echo $! > ${pf}; wait $!; rc=$?; rm -f ${pf}; cat .compose-up.log >&2; ${after}exit $rc; }`;
 }
 
 export function composeUpScript(dir: string, pidFile: string): string {
@@ -142,10 +144,10 @@ export function rollingUpScript(
 }
 
 // restart and stop act on the release's containers; start brings up what is stopped or missing,
-// recreating nothing.
-export function composeOperationScript(dir: string, action: 'restart' | 'stop' | 'start'): string {
-  const command = action === 'start' ? 'up -d --no-recreate' : action;
-  return `cd ${q(dir)} && docker compose ${command} 2>&1`;
+// recreating nothing, detached like every compose up (an abandoned one waited for first).
+export function composeOperationScript(dir: string, action: 'restart' | 'stop' | 'start', pidFile: string): string {
+  if (action === 'start') return detachedUp(dir, pidFile, 'docker compose up -d --no-recreate');
+  return `cd ${q(dir)} && docker compose ${action} 2>&1`;
 }
 
 export function composeDownScript(dir: string): string {
@@ -160,22 +162,28 @@ export function ensureNetworkScript(network: string): string {
   return `docker network inspect ${q(network)} >/dev/null 2>&1 || docker network create ${q(network)} >/dev/null`;
 }
 
-// The host's record (from stdin), readable by root only, replaced in one rename; the transition it
-// records is over, so its intent record goes. Release records that older versions left world-readable
-// (they hold secret fingerprints) are made private too.
-export function writeStateScript(p: ServicePaths): string {
-  return `(umask 077 && cat > ${q(`${p.state}.tmp`)}) && mv -f ${q(`${p.state}.tmp`)} ${q(p.state)} && rm -f ${q(p.intent)} && { chmod 600 ${q(p.releases)}/*/release.json 2>/dev/null || true; }`;
+// Writes exactly `bytes` bytes of stdin to `file` (root-only), in one rename: a stream cut short by a
+// dropped connection is not committed.
+function privateWrite(file: string, bytes: number): string {
+  const tmp = q(`${file}.tmp`);
+  return `(umask 077 && head -c ${bytes} > ${tmp}) && [ "$(wc -c < ${tmp})" -eq ${bytes} ] && mv -f ${tmp} ${q(file)}`;
+}
+
+// The host's record (`bytes` of stdin), readable by root only, replaced in one rename; the transition
+// it records is over, so its intent record goes. Release records that older versions left
+// world-readable (they hold secret fingerprints) are made private too.
+export function writeStateScript(p: ServicePaths, bytes: number): string {
+  return `${privateWrite(p.state, bytes)} && rm -f ${q(p.intent)} && { chmod 600 ${q(p.releases)}/*/release.json 2>/dev/null || true; }`;
 }
 
 // Says, before `current` moves, which release it moves to, from where, by whom (stdin: the JSON).
-export function writeIntentScript(p: ServicePaths): string {
-  return `(umask 077 && cat > ${q(`${p.intent}.tmp`)}) && mv -f ${q(`${p.intent}.tmp`)} ${q(p.intent)}`;
+export function writeIntentScript(p: ServicePaths, bytes: number): string {
+  return privateWrite(p.intent, bytes);
 }
 
 // Keeps the host's first fingerprint key (from stdin): an existing one is never replaced.
-export function writeFingerprintKeyScript(p: ServicePaths): string {
-  const key = q(p.fingerprintKey);
-  return `[ -s ${key} ] || { (umask 077 && cat > ${key}.tmp) && mv -f ${key}.tmp ${key}; }`;
+export function writeFingerprintKeyScript(p: ServicePaths, bytes = 64): string {
+  return `[ -s ${q(p.fingerprintKey)} ] || { ${privateWrite(p.fingerprintKey, bytes)}; }`;
 }
 
 export function clearIntentScript(p: ServicePaths): string {

@@ -10,7 +10,13 @@ const inv = inventory([host('ocean'), host('dns01')]);
 
 describe('what Compose makes of the rendered release', () => {
   it('a variable Compose would blank, and a host port it publishes that another service on the host uses', () => {
-    const sonarr = service('sonarr', {}, simpleCompose('sonarr', 8989));
+    const sonarr = service(
+      'sonarr',
+      {},
+      {
+        services: { sonarr: { image: 'a/b:1', ports: ['8989:8989', '127.0.0.1:8990:80'], healthcheck: { test: ['CMD', 'true'] } } },
+      },
+    );
     const onDns = service('dnsapp', { host: 'dns01' }, simpleCompose('dnsapp', 9000));
     const app = service('app');
     const config = {
@@ -19,6 +25,8 @@ describe('what Compose makes of the rendered release', () => {
           ports: [
             { published: '8989', protocol: 'tcp', target: 80 },
             { published: '9000-9001', protocol: 'tcp' },
+            // the same port as sonarr's, but only on another address of the host: no clash
+            { published: '8990', protocol: 'tcp', host_ip: '127.0.0.2' },
           ],
         },
       },

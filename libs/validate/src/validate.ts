@@ -74,7 +74,9 @@ export async function composeConfigIssues(
       { allowFailure: true },
     );
     const outcome = { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr.replaceAll(dir, '<release>') };
-    writeCache(svc, release, outcome);
+    // Only an accepted release is kept: a failure may come from this machine (a missing plugin) and
+    // must be seen again once that is fixed.
+    if (outcome.exitCode === 0) writeCache(svc, release, outcome);
     return configOutcome(svc, inventory, all, outcome);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -175,11 +177,14 @@ export function normalisedIssues(
         .map(Number);
       for (let port = from; port <= to; port++) {
         const protocol = p.protocol ?? 'tcp';
+        const ip = p.host_ip ?? '0.0.0.0';
         const other = all.find(
           (o) =>
             o.name !== svc.name &&
             o.spec.host === svc.spec.host &&
-            publishedPorts(o.compose).some((q) => q.port === port && q.protocol === protocol),
+            publishedPorts(o.compose).some(
+              (q) => q.port === port && q.protocol === protocol && (q.hostIp === ip || q.hostIp === '0.0.0.0' || ip === '0.0.0.0'),
+            ),
         );
         if (other)
           issues.push({

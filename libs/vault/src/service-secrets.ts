@@ -121,7 +121,7 @@ export function readServiceSecrets(svc: LoadedService, secrets: VaultSecret[]): 
 }
 
 // Sets one secret (inline vaulted), keeping the others and their order; a whole-file vault stays whole.
-export const secretNamePattern = /^[A-Z_][A-Z0-9_]*$/;
+export const secretNamePattern = /^[A-Z][A-Z0-9_]*$/;
 
 // Sets one secret of a secrets file, refusing before anything is written: a key that is not an
 // environment variable name, an empty value (unless allowed), and a password that does not open every

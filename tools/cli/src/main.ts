@@ -25,7 +25,7 @@ function signals(graceful: boolean) {
   const handler = (name: keyof typeof exitCodes) => () => {
     if (received || !graceful) {
       console.error(
-        `\n${name}: stopping now${received ? '; a host lock this process held goes stale and is taken over by the next deploy' : ''}`,
+        `\n${name}: stopping now${received ? '; a step already sent to a host finishes there, and a host lock this process held goes stale and is taken over by the next deploy' : ''}`,
       );
       process.exit(exitCodes[name]);
     }

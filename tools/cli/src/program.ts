@@ -172,13 +172,13 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .description('remove release folders and images no retained release needs (under the host lock)')
     .argument('[hosts...]', 'hosts to prune (default: every Docker host)')
     .option('--dry-run', 'only list what would be removed')
-    .option('--keep <n>', 'release folders kept per service besides the current one (default 5)', (v) =>
+    .option('--keep <n>', 'the newest n release folders kept per service, besides the current and the last healthy one (default 5)', (v) =>
       Math.max(1, Math.floor(seconds(v))),
     )
     .option('--json', 'print what was (or would be) removed as JSON')
     .option('--lock-wait <seconds>', 'how long to wait for a deploy holding a host lock (default 600)', seconds)
     .addHelpText('after', examples(['homelab prune --dry-run', 'homelab prune ocean --keep 3']))
-    .action(async (hosts, options, cmd) => runner((await import('./commands/prune.ts')).pruneCommand, hosts, options, cmd));
+    .action(async (hosts, options, cmd) => runner((await import('./commands/prune.ts')).pruneCommand, hosts, options, cmd, true));
 
   const lock = program.command('lock').description('the per-host deploy lock');
   lock
@@ -285,6 +285,7 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
   vaultCommand('import', "split an Ansible vars file into the services' secrets files")
     .argument('<vars-file>')
     .requiredOption('--map <file>', 'YAML: service -> { NEW_NAME: old_var } or [old_var, ...]')
+    .option('--allow-empty', 'import empty values too')
     .addHelpText('after', examples(['homelab vault import group_vars/all/vault.yml --map vault-map.yaml']))
     .action((file, options, cmd) => act('import')([file], options, cmd));
 

@@ -165,6 +165,13 @@ describe('homelab vault', () => {
     writeFileSync(join(root, 'bad-map.yaml'), 'app:\n  DB_PASSWORD: vault_nope\n');
     const bad = await homelab(['vault', 'import', vars, '--map', join(root, 'bad-map.yaml')]);
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr).toContain('has no variables for: app.DB_PASSWORD <- vault_nope');
+    expect(bad.stderr).toContain('has no variables for: app.DB_PASSWORD <- vault_nope; nothing was written');
+    // A list-form mapping keeps Ansible's lower-case names: refused before any file is written.
+    rmSync(secretsFile, { force: true });
+    writeFileSync(join(root, 'list-map.yaml'), 'app:\n  DB_PASSWORD: vault_db_password\napp2: [vault_api_token]\n');
+    const list = await homelab(['vault', 'import', vars, '--map', join(root, 'list-map.yaml')]);
+    expect(list.exitCode).toBe(1);
+    expect(list.stderr).toContain('app2.vault_api_token: is not an environment variable name');
+    expect(existsSync(secretsFile)).toBe(false);
   });
 });

@@ -34,7 +34,7 @@ export async function pruneCommand(ctx: CommandContext<PruneOptions>): Promise<n
         await pruneHost(host, executor, {
           dryRun: ctx.options.dryRun === true,
           keep: ctx.options.keep,
-          lockWaitMs: (ctx.options.lockWait ?? 600) * 1000,
+          lockWaitMs: (ctx.options.lockWait ?? Number(process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600)) * 1000,
         }),
       );
     } finally {

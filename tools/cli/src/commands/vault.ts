@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
-import { ConfigError, findWorkspaceRoot, HomelabError } from '@homelab/model';
+import { ConfigError, findWorkspaceRoot, HomelabError, type ConfigIssue } from '@homelab/model';
 import {
   clearVars,
   decryptText,
@@ -15,6 +15,7 @@ import {
   rekeyText,
   resolveVaultSecrets,
   revaultEdited,
+  secretNamePattern,
   secretsFileName,
   secretsHeader,
   setSecret,
@@ -152,23 +153,38 @@ export const vaultActions: Record<string, (ctx: Ctx, args: string[]) => Promise<
     const values = decryptVars(parseVars(readText(varsFile), varsFile, secrets), secrets, varsFile);
     const mapping = (parse(readText(mapFile)) ?? {}) as Record<string, Record<string, string> | string[]>;
     const root = findWorkspaceRoot();
-    const missing: string[] = [];
     const secret = pick(secrets, ctx.options.encryptVaultId);
-    for (const [service, spec] of Object.entries(mapping)) {
-      const pairs = Array.isArray(spec) ? spec.map((v) => [v, v] as const) : Object.entries(spec);
-      const file = join(root, 'packages', service, secretsFileName);
+    const plan = Object.entries(mapping).map(([service, spec]) => ({
+      service,
+      pairs: Array.isArray(spec) ? spec.map((v) => [v, v] as const) : Object.entries(spec),
+    }));
+    // Everything is checked before the first file is written: an import stops whole, not half-way.
+    const missing: string[] = [];
+    const issues: ConfigIssue[] = [];
+    for (const { service, pairs } of plan) {
       if (!existsSync(join(root, 'packages', service, 'service.ts')))
-        throw new ConfigError([
-          { file: mapFile, path: service, message: `no service named "${service}"`, hint: 'map to a package under packages/' },
-        ]);
+        issues.push({ file: mapFile, path: service, message: `no service named "${service}"`, hint: 'map to a package under packages/' });
       for (const [name, from] of pairs) {
         if (!(from in values)) missing.push(`${service}.${name} <- ${from}`);
-        else setSecret(file, name, values[from]!, secret, secrets);
+        if (!secretNamePattern.test(name))
+          issues.push({
+            file: mapFile,
+            path: `${service}.${name}`,
+            message: 'is not an environment variable name',
+            hint: `map it to one, e.g. ${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}: ${from}`,
+          });
       }
+    }
+    if (issues.length) throw new ConfigError(issues);
+    if (missing.length)
+      throw new HomelabError(`${varsFile} has no variables for: ${missing.join(', ')}; nothing was written`, {
+        hint: `check the names in ${mapFile}`,
+      });
+    for (const { service, pairs } of plan) {
+      const file = join(root, 'packages', service, secretsFileName);
+      for (const [name, from] of pairs) setSecret(file, name, values[from]!, secret, secrets, { allowEmpty: ctx.options.allowEmpty });
       ctx.err(`packages/${service}/${secretsFileName}: ${pairs.length} secret(s)`);
     }
-    if (missing.length)
-      throw new HomelabError(`${varsFile} has no variables for: ${missing.join(', ')}`, { hint: `check the names in ${mapFile}` });
     return 0;
   },
 };

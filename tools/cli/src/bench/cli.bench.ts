@@ -3,6 +3,8 @@
 // medians with their spread (min-max) over BENCH_RUNS runs, paired side by side.
 // HOMELAB_BENCH_CLI=<path to another checkout's tools/cli/src/main.ts> measures that CLI instead (the
 // "before" of a change), against the same lab and references.
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { SshExecutor, sshArgs } from '@homelab/host';
@@ -66,6 +68,19 @@ try {
     { job: 'homelab --help', ours: [], reference: 'node -e 0', ref: [] },
     { job: 'homelab deploy --bogus (usage error)', ours: [], reference: 'node -e 0', ref: [] },
   ];
+  rows.push({
+    job: 'nx show projects in this workspace (the graph: plugin and every project), daemon off',
+    ours: [],
+    reference: 'the same in an empty Nx workspace',
+    ref: [],
+  });
+  // An empty Nx workspace beside it, on the same Nx.
+  const empty = mkdtempSync(join(tmpdir(), 'homelab-empty-nx-'));
+  writeFileSync(join(empty, 'nx.json'), '{}\n');
+  writeFileSync(join(empty, 'package.json'), '{"name":"empty","private":true}\n');
+  symlinkSync(join(repoRoot, 'node_modules'), join(empty, 'node_modules'));
+  const nx = (cwd: string) =>
+    execa(join(repoRoot, 'node_modules/.bin/nx'), ['show', 'projects'], { cwd, env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
   const roundTrip = () => ssh.sh(`sha256sum ${file}`);
   const freshRoundTrip = () =>
     execa('ssh', [
@@ -84,6 +99,8 @@ try {
     rows[3]!.ref.push(await time(node0));
     rows[4]!.ours.push(await time(() => cli(['deploy', '--bogus'])));
     rows[4]!.ref.push(await time(node0));
+    rows[5]!.ours.push(await time(() => nx(repoRoot)));
+    rows[5]!.ref.push(await time(() => nx(empty)));
   }
   console.log(`\nCLI benchmark (${runs} runs each, paired; medians and min-max; CLI: ${main})`);
   console.log('| job | homelab | reference | reference time | ratio |');

@@ -141,18 +141,24 @@ export async function up(input: Pick<TransitionInput, 'svc' | 'executor' | 'log'
 
 // Switches `current` to a release, brings it up and gates on the health test; throws what failed.
 async function switchTo(input: TransitionInput, paths: ServicePaths, id: string): Promise<string | undefined> {
-  const { executor, svc, host } = input;
+  const { executor } = input;
   await executor.sh(remote.swapScript(paths, id), { display: `point current at ${id}` });
   input.log('starting containers');
   const deferred = await up(input, paths);
   if (deferred) input.log(deferred);
+  await healthGate(input, paths);
+  return deferred;
+}
+
+// Waits for the service's health test; throws what failed with the release's last log lines.
+async function healthGate(input: TransitionInput, paths: ServicePaths): Promise<void> {
+  const { executor, svc, host } = input;
   input.log('waiting for the health test');
   const report = await runHealthTest(svc.spec.health, input.target ?? probeTarget(host, executor, svc.name), input.poll);
   if (!report.healthy) {
     const logs = await executor.sh(remote.composeLogsScript(paths.current), { allowFailure: true, display: 'docker compose logs' });
     throw new UnhealthyError(svc.name, host.name, report, logs.stdout);
   }
-  return deferred;
 }
 
 async function writeIntent(
@@ -376,21 +382,7 @@ async function operate(
   });
   try {
     await choice.run();
-    if (choice.gate) {
-      input.log('waiting for the health test');
-      const report = await runHealthTest(
-        input.svc.spec.health,
-        input.target ?? probeTarget(input.host, input.executor, input.svc.name),
-        input.poll,
-      );
-      if (!report.healthy) {
-        const logs = await input.executor.sh(remote.composeLogsScript(paths.current), {
-          allowFailure: true,
-          display: 'docker compose logs',
-        });
-        throw new UnhealthyError(input.svc.name, input.host.name, report, logs.stdout);
-      }
-    }
+    if (choice.gate) await healthGate(input, paths);
   } catch (error) {
     await writeState(input.executor, paths, withHistory(state.state, entry(false, messageOf(error)), undefined));
     return result('failed', { release: rel.id, version: rel.version, message: messageOf(error) });

@@ -333,9 +333,14 @@ describe("GPU services against the host's real GPUs", () => {
       [/echo docker_cli=yes/, facts(gpus)],
       [/--state--/, '--none--\n'],
     ]);
-    const results = await runMany({
-      action: 'plan',
-      services: [llama, web],
+    const results = await runOn(ex, 'plan', [llama, web]);
+    return { results, ex };
+  }
+
+  const runOn = (ex: FakeExecutor, action: 'plan' | 'deploy', services: ReturnType<typeof service>[]) =>
+    runMany({
+      action,
+      services,
       inventory: inventory([gpuHost]),
       executorFor: () => ex,
       secretsFor: async () => ({}),
@@ -343,8 +348,6 @@ describe("GPU services against the host's real GPUs", () => {
       lockWaitMs: 0,
       log: () => {},
     });
-    return { results, ex };
-  }
 
   it('a host whose driver fails: the GPU service is refused before anything on the host is read or changed; the others go on', async () => {
     const { results, ex } = await planBoth(`--gpus--\nFailed to initialize NVML: Driver/library version mismatch\n--end-- 18\n`);
@@ -368,22 +371,13 @@ describe("GPU services against the host's real GPUs", () => {
         current: { ...record(id, release.hash), service: svc.name, deployedAt: now.toISOString(), secrets: {} },
         history: [],
       };
-      return `--key--\n\n--state--\n${JSON.stringify(state)}\n--intent--\n\n--current--\nreleases/${id}\n--compose--\n${release.compose}--releases--\n${id}\n--running--\n1\n`;
+      return stateOutput(remote(state, { currentCompose: release.compose, releases: [id] }));
     };
     const ex = new FakeExecutor('ocean', [
       [/echo docker_cli=yes/, facts('--gpus--\n--end-- 127\n')],
       [/^echo '--of-- a'/, `--of-- a\n${deployed(a)}--of-- b\n${deployed(b)}`],
     ]);
-    const results = await runMany({
-      action: 'deploy',
-      services: [a, b],
-      inventory: inventory([gpuHost]),
-      executorFor: () => ex,
-      secretsFor: async () => ({}),
-      gitSha: 'abc',
-      lockWaitMs: 0,
-      log: () => {},
-    });
+    const results = await runOn(ex, 'deploy', [a, b]);
     expect(results.map((r) => [r.service, r.result])).toEqual([
       ['a', 'unchanged'],
       ['b', 'unchanged'],

@@ -1,7 +1,7 @@
 // The day-two commands on the lab, as an operator runs them: history, restart, stop, start, rollback
 // --to, logs and a lock taken by hand, each checked against what the host and its containers do.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labWorkspace, serviceFiles, type LabWorkspace, type TestService } from '@homelab/lab/testing';
+import { health, labWorkspace, serviceFiles, type LabWorkspace, type TestService } from '@homelab/lab/testing';
 
 let lab: LabWorkspace;
 beforeAll(async () => {
@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 const svc = (): TestService => ({ name: `${lab.prefix}-ops`, host: 'ocean', port: 18121, title: 'v1' });
-const get = async () => (await fetch('http://10.231.0.2:18121/health', { signal: AbortSignal.timeout(3000) })).text();
+const get = () => health(18121);
 const startedAt = () => lab.docker('ocean', ['inspect', '--format', '{{.State.StartedAt}}', `${svc().name}-web-1`]);
 type History = { current: string; history: Array<{ id: string; action: string; result: string; version: string; by?: string }> };
 const history = async () => JSON.parse((await lab.cli(['history', svc().name, '--json'])).stdout) as History;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPath, defaultControlDir } from '@homelab/host';
-import { labWorkspace, untilOutput, type LabWorkspace, type TestService } from '@homelab/lab/testing';
+import { health, labWorkspace, untilOutput, type LabWorkspace, type TestService } from '@homelab/lab/testing';
 
 let lab: LabWorkspace;
 beforeAll(async () => {
@@ -13,10 +13,7 @@ afterAll(async () => {
   await lab?.cleanup();
 });
 
-async function get(address: string, port: number, path = '/health'): Promise<string> {
-  const r = await fetch(`http://${address}:${port}${path}`, { signal: AbortSignal.timeout(3000) });
-  return r.text();
-}
+const get = (address: string, port: number) => health(port, address);
 
 function startedAt(host: string, project: string): Promise<string> {
   return lab.docker(host, ['inspect', '--format', '{{.State.StartedAt}}', `${project}-web-1`]);

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, utimesSync } from 'n
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPath, defaultControlDir } from '@homelab/host';
-import { labWorkspace, serviceFiles, untilOutput, type LabWorkspace, type TestService } from '@homelab/lab/testing';
+import { health, labWorkspace, serviceFiles, untilOutput, type LabWorkspace, type TestService } from '@homelab/lab/testing';
 
 let lab: LabWorkspace;
 beforeAll(async () => {
@@ -28,16 +28,27 @@ const ocean = () => lab.inventory.hosts.ocean!;
 const serviceDir = (name: string) => `${ocean().deployRoot}/${name}`;
 const current = (name: string) => readlinkSync(`${serviceDir(name)}/current`).replace(/^releases\//, '');
 
-async function get(port: number): Promise<string> {
-  const r = await fetch(`http://10.231.0.2:${port}/health`, { signal: AbortSignal.timeout(3000) });
-  return r.text();
-}
-
 // Kills the CLI and every SSH client of this machine to the lab host, as a crash or a lost laptop would.
 async function killHard(run: ReturnType<LabWorkspace['cli']>): Promise<void> {
   process.kill(-run.pid!, 'SIGKILL');
   await execa('pkill', ['-KILL', '-f', `ControlPath=${controlPath(ocean(), defaultControlDir)}`], { reject: false });
   await run.catch(() => undefined);
+}
+
+// Deploys `s`, then starts a deploy of it with a new title and resolves once that one prints `step`;
+// `before` is the release the first deploy made current.
+async function changeInFlight(
+  s: TestService,
+  title: string,
+  step: string,
+): Promise<{ run: ReturnType<LabWorkspace['cli']>; before: string }> {
+  lab.write(s);
+  expect((await lab.cli(['deploy', s.name])).exitCode).toBe(0);
+  const before = current(s.name);
+  lab.write({ ...s, title });
+  const run = lab.cli(['deploy', s.name]);
+  await untilOutput(run, step);
+  return { run, before };
 }
 
 // A test service whose `compose up` takes a few seconds: web waits for a gate service to turn healthy,
@@ -107,13 +118,13 @@ describe('faults on the lab', () => {
     expect(back.stderr).toMatch(/an abandoned docker compose up \(pid \d+\) is still running: waiting for it/);
     expect(back.stderr).toContain(`rolling back from ${f} to ${e}`);
     expect(current(s.name)).toBe(e);
-    expect(await get(s.port)).toBe('ok E\n');
+    expect(await health(s.port)).toBe('ok E\n');
     expect(existsSync(`${serviceDir(s.name)}/intent.json`)).toBe(false);
 
     const again = await lab.cli(['rollback', s.name]);
     expect(again.exitCode, again.all).toBe(0);
     expect(current(s.name)).toBe(d);
-    expect(await get(s.port)).toBe('ok D\n');
+    expect(await health(s.port)).toBe('ok D\n');
     const none = await lab.cli(['rollback', s.name]);
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toContain(`has no healthy release older than ${d}`);
@@ -129,11 +140,7 @@ describe('faults on the lab', () => {
 
   it('a network cut of about 10 s mid-deploy: the SSH steps are retried, the deploy completes', async () => {
     const s: TestService = { name: `${lab.prefix}-net`, host: 'ocean', port: 18112, title: 'n1' };
-    lab.write(s);
-    expect((await lab.cli(['deploy', s.name])).exitCode).toBe(0);
-    lab.write({ ...s, title: 'n2' });
-    const run = lab.cli(['deploy', s.name]);
-    await untilOutput(run, 'staging release');
+    const { run } = await changeInFlight(s, 'n2', 'staging release');
     await execa('ip', ['link', 'set', 'lab-ocean', 'down']);
     try {
       await new Promise((r) => setTimeout(r, 10_000));
@@ -144,17 +151,12 @@ describe('faults on the lab', () => {
     expect(done.exitCode, done.all).toBe(0);
     expect(done.stdout).toMatch(new RegExp(`${s.name}\\s+ocean\\s+deployed`));
     expect(done.stderr).toMatch(/ocean: connection failed \(.+\); trying again in \d+s \(for up to \d+s\)/);
-    expect(await get(s.port)).toBe('ok n2\n');
+    expect(await health(s.port)).toBe('ok n2\n');
   });
 
   it('SIGINT before the switch: exit 130, nothing changed, the lock released', async () => {
     const s: TestService = { name: `${lab.prefix}-sig`, host: 'ocean', port: 18113, title: 's1' };
-    lab.write(s);
-    expect((await lab.cli(['deploy', s.name])).exitCode).toBe(0);
-    const before = current(s.name);
-    lab.write({ ...s, title: 's2' });
-    const run = lab.cli(['deploy', s.name]);
-    await untilOutput(run, 'staging release');
+    const { run, before } = await changeInFlight(s, 's2', 'staging release');
     process.kill(run.pid!, 'SIGINT');
     const r = await run;
     expect(r.exitCode, r.all).toBe(130);
@@ -162,22 +164,18 @@ describe('faults on the lab', () => {
     expect(r.stderr).toContain('SIGINT: stopping at the next safe point');
     expect(r.stderr).toContain(`stopped by SIGINT before the switch: nothing changed (releases/${before} is still current)`);
     expect(current(s.name)).toBe(before);
-    expect(await get(s.port)).toBe('ok s1\n');
+    expect(await health(s.port)).toBe('ok s1\n');
     expect((await lab.cli(['lock', 'status', 'ocean'])).stdout).toMatch(/^ocean: free$/m);
   });
 
   it('SIGTERM after the switch: the release finishes its health gate and is recorded, exit 143, the lock released', async () => {
     const s: TestService = { name: `${lab.prefix}-term`, host: 'ocean', port: 18114, title: 't1' };
-    lab.write(s);
-    expect((await lab.cli(['deploy', s.name])).exitCode).toBe(0);
-    lab.write({ ...s, title: 't2' });
-    const run = lab.cli(['deploy', s.name]);
-    await untilOutput(run, 'starting containers');
+    const { run } = await changeInFlight(s, 't2', 'starting containers');
     process.kill(run.pid!, 'SIGTERM');
     const r = await run;
     expect(r.exitCode, r.all).toBe(143);
     expect(r.stdout).toMatch(new RegExp(`${s.name}\\s+ocean\\s+deployed`));
-    expect(await get(s.port)).toBe('ok t2\n');
+    expect(await health(s.port)).toBe('ok t2\n');
     const state = JSON.parse(readFileSync(`${serviceDir(s.name)}/state.json`, 'utf8'));
     expect(state.current.id).toBe(current(s.name));
     expect(existsSync(`${serviceDir(s.name)}/intent.json`)).toBe(false);

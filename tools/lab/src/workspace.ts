@@ -212,3 +212,9 @@ export function untilOutput(run: ReturnType<LabWorkspace['cli']>, text: string |
     run.then((r) => reject(new Error(`exited before "${text}": ${r.all}`)), reject);
   });
 }
+
+// What a test service answers at /health on a lab host (ocean by default), 3 s at most.
+export async function health(port: number, address = '10.231.0.2', path = '/health'): Promise<string> {
+  const r = await fetch(`http://${address}:${port}${path}`, { signal: AbortSignal.timeout(3000) });
+  return r.text();
+}

@@ -19,6 +19,17 @@ function seconds(value: string): number {
   return n;
 }
 
+// A count given on the command line, whole and at least `min` (a fraction is rounded down).
+const count =
+  (min: number) =>
+  (value: string): number => {
+    const n = Math.floor(Number(value));
+    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`a whole number of at least ${min}`);
+    return n;
+  };
+
+const lockWait = ['--lock-wait <seconds>', 'how long to wait for another deploy holding a host lock (default 600)', seconds] as const;
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 // ansible-vault's password flags, on every command that may decrypt.
@@ -73,7 +84,7 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
         .option('--affected', 'only the services whose release changes between --base and --head (homelab affected)')
         .option('--base <rev>', 'with --affected: the base revision (default NX_BASE, else main)')
         .option('--head <rev>', 'with --affected: the head revision (default NX_HEAD, else HEAD)')
-        .option('--lock-wait <seconds>', 'how long to wait for another deploy holding a host lock (default 600)', seconds),
+        .option(...lockWait),
     )
       .addHelpText('after', examples([example, `homelab ${name} --json -i production`]))
       .action(async (services, options, cmd) =>
@@ -86,7 +97,7 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .argument('[services...]', 'services to roll back (default: every service the inventory can run)')
     .option('--to <release>', 'a kept healthy release: its id, a prefix of it, or its version (homelab history lists them)')
     .option('--json', 'print the results as JSON')
-    .option('--lock-wait <seconds>', 'how long to wait for another deploy holding a host lock (default 600)', seconds)
+    .option(...lockWait)
     .addHelpText('after', examples(['homelab rollback static-site', 'homelab rollback static-site --to 1.2.0']))
     .action(async (services, options, cmd) =>
       runner((await import('./commands/deploy.ts')).manyCommand('rollback'), services, options, cmd, true),
@@ -102,7 +113,7 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
       .description(`${summary}; under the host lock, recorded in the history`)
       .argument('<services...>', 'services to act on')
       .option('--json', 'print the results as JSON')
-      .option('--lock-wait <seconds>', 'how long to wait for another deploy holding a host lock (default 600)', seconds)
+      .option(...lockWait)
       .addHelpText('after', examples([`homelab ${name} sonarr`]))
       .action(async (services, options, cmd) =>
         runner((await import('./commands/deploy.ts')).manyCommand(name), services, options, cmd, true),
@@ -113,9 +124,9 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .description("every deploy, rollback, restart, stop and start of a service from its host's record: who, when, what, result")
     .argument('<service>')
     .option('--json', 'print the history as JSON')
-    .option('--limit <n>', 'the newest n entries (default 30, all the host keeps)', (v) => Math.max(1, Math.floor(seconds(v))))
+    .option('--limit <n>', 'the newest n entries (default 30, all the host keeps)', count(1))
     .addHelpText('after', examples(['homelab history sonarr', 'homelab history sonarr --json']))
-    .action(async (service, options, cmd) => runner((await import('./commands/history.ts')).historyCommand, [service], options, cmd));
+    .action(async (service, options, cmd) => runner((await import('./commands/inspect.ts')).historyCommand, [service], options, cmd));
 
   program
     .command('logs')
@@ -123,9 +134,9 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .argument('<service>')
     .option('-f, --follow', 'keep printing new lines (Ctrl-C ends)')
     .option('--since <when>', 'only lines since then: 10m, 2h, or a timestamp')
-    .option('-n, --lines <n>', 'the last n lines of each container (default 100)', (v) => Math.floor(seconds(v)))
+    .option('-n, --lines <n>', 'the last n lines of each container (default 100)', count(0))
     .addHelpText('after', examples(['homelab logs sonarr --since 10m', 'homelab logs plex -f']))
-    .action(async (service, options, cmd) => runner((await import('./commands/history.ts')).logsCommand, [service], options, cmd));
+    .action(async (service, options, cmd) => runner((await import('./commands/inspect.ts')).logsCommand, [service], options, cmd));
 
   program
     .command('exec')
@@ -140,7 +151,7 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
       examples(['homelab exec sonarr -- sh', 'homelab exec nextcloud --container nextcloud-db -- mariadb -e "SHOW TABLES"']),
     )
     .action(async (service, command, options, cmd) =>
-      runner((await import('./commands/history.ts')).execCommand, [service, ...command], options, cmd),
+      runner((await import('./commands/inspect.ts')).execCommand, [service, ...command], options, cmd),
     );
 
   program
@@ -172,11 +183,13 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .description('remove release folders and images no retained release needs (under the host lock)')
     .argument('[hosts...]', 'hosts to prune (default: every Docker host)')
     .option('--dry-run', 'only list what would be removed')
-    .option('--keep <n>', 'the newest n release folders kept per service, besides the current and the last healthy one (default 5)', (v) =>
-      Math.max(1, Math.floor(seconds(v))),
+    .option(
+      '--keep <n>',
+      'the newest n release folders kept per service, besides the current and the last healthy one (default 5)',
+      count(1),
     )
     .option('--json', 'print what was (or would be) removed as JSON')
-    .option('--lock-wait <seconds>', 'how long to wait for a deploy holding a host lock (default 600)', seconds)
+    .option(...lockWait)
     .addHelpText('after', examples(['homelab prune --dry-run', 'homelab prune ocean --keep 3']))
     .action(async (hosts, options, cmd) => runner((await import('./commands/prune.ts')).pruneCommand, hosts, options, cmd, true));
 

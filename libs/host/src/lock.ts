@@ -104,6 +104,9 @@ export function isStale(state: LockState, maxAgeSeconds: number, localHostname =
   return (state.ageSeconds ?? 0) > maxAgeSeconds;
 }
 
+/** A lock whose holder is not known to be gone goes stale after this long. */
+export const staleLockSeconds = 3600;
+
 export interface AcquireOptions {
   command: string;
   message?: string;
@@ -158,7 +161,7 @@ export class HostLock {
         this.#token = holder.token;
         return;
       }
-      if (isStale(state, options.staleAfterSeconds ?? 3600)) {
+      if (isStale(state, options.staleAfterSeconds ?? staleLockSeconds)) {
         options.onTakeover?.(state.holder, state.ageSeconds);
         script = takeoverScript(this.#deployRoot, state.holder?.token);
         continue;

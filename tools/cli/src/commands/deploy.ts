@@ -103,7 +103,17 @@ export function manyCommand(action: Action) {
     const { services, reported } = await select(ctx, action, workspace, issues);
     // Nothing to do reaches no host, so needs no production permission either.
     const executorFor = services.length ? executorFactory(ctx, workspace.inventory) : undefined;
-    const secrets = await prepare(ctx, action, workspace, services);
+    // Validation, secrets, the commit and who acts: independent local work, done side by side.
+    const [secrets, sha, by] = await Promise.all([
+      prepare(ctx, action, workspace, services),
+      executorFor
+        ? gitSha(
+            workspace.root,
+            services.map((s) => `packages/${s.name}`),
+          )
+        : '',
+      executorFor ? actor(workspace.root) : '',
+    ]);
     const results = !executorFor
       ? []
       : await runMany({
@@ -112,15 +122,12 @@ export function manyCommand(action: Action) {
           inventory: workspace.inventory,
           executorFor,
           secretsFor: async (svc) => secrets.get(svc.name) ?? {},
-          gitSha: await gitSha(
-            workspace.root,
-            services.map((s) => `packages/${s.name}`),
-          ),
+          gitSha: sha,
           lockWaitMs: (ctx.options.lockWait ?? Number(process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600)) * 1000,
           log: progressLogger(ctx),
           signal: ctx.signal,
           to: ctx.options.to,
-          by: await actor(workspace.root),
+          by,
         });
     results.push(...reported);
     print(ctx, action, results);

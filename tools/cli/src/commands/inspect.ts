@@ -1,5 +1,4 @@
-// `homelab history <service>` and `homelab logs <service>`: what the host recorded, and what the
-// service's containers print, read over the host's one executor.
+// `homelab history`, `logs` and `exec <service>`: looking at and into a deployed service, over the host's one executor.
 import { stripVTControlCharacters } from 'node:util';
 import {
   composeExecScript,

@@ -1,5 +1,5 @@
 // `homelab lock status|acquire|release <host>`
-import { forceRelease, HostLock, isStale, lockStatus, type LockState } from '@homelab/host';
+import { forceRelease, HostLock, isStale, lockStatus, staleLockSeconds, type LockState } from '@homelab/host';
 import { ConfigError } from '@homelab/model';
 import { executorFactory } from '../session.ts';
 import { loadWorkspace } from '../workspace.ts';
@@ -56,12 +56,18 @@ export async function lockCommand(ctx: CommandContext<LockOptions>): Promise<num
     }
   }
   if (ctx.json)
-    ctx.out(JSON.stringify({ inventory: workspace.inventory.name, locks: rows.map((r) => ({ ...r, stale: isStale(r, 3600) })) }, null, 2));
+    ctx.out(
+      JSON.stringify(
+        { inventory: workspace.inventory.name, locks: rows.map((r) => ({ ...r, stale: isStale(r, staleLockSeconds) })) },
+        null,
+        2,
+      ),
+    );
   return 0;
 }
 
 // Pure: who holds a lock, and whether the next deploy will take it over as stale.
-export function describeLock(s: LockState, staleAfterSeconds = 3600): string {
+export function describeLock(s: LockState, staleAfterSeconds = staleLockSeconds): string {
   const h = s.holder;
   const who = h
     ? `${h.holder} (pid ${h.pid}, "${h.command}", since ${h.startedAt}, ${s.ageSeconds ?? '?'}s)`

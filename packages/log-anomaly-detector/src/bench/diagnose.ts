@@ -6,7 +6,7 @@ import { loadDataSet } from './loghub.ts';
 const [name = 'Linux', dirArg] = process.argv.slice(2);
 const data = loadDataSet(resolve(dirArg ?? new URL('../../../../../shared/loghub', import.meta.url).pathname), name);
 const miner = new TemplateMiner();
-const mined = data.lines.map((l) => miner.add(l.content).template);
+const mined = data.lines.map((l) => miner.add(l.content).template).map((t) => miner.resolve(t));
 const byTruth = new Map<string, Map<number, number>>();
 data.lines.forEach((l, i) => {
   const m = byTruth.get(l.template) ?? new Map<number, number>();

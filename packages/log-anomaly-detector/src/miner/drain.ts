@@ -3,16 +3,22 @@
 // "1385 bytes (1.35 KB)") does not split a template. A key seen before is one map lookup. A new key
 // joins the most similar template with the same number of constants and the same first constant,
 // Drain-style, or starts a template. Memory is bounded: templates are evicted least recently used.
-import { isAddressWithPort, isEnumWord, isUnit, maskToken, maskWord, WILDCARD } from './tokens.ts';
+import { isAddressWithPort, isEnumWord, isUnit, maskToken, WILDCARD } from './tokens.ts';
 
 export interface MinerOptions {
   /** A new key joins a template when more than this share of its constant tokens match (0..1). */
   similarity: number;
+  /**
+   * Near templates (similar as above) that differ only at the same positions stay apart until those
+   * positions have taken this many different words; then they are one template with variables there
+   * (2: at once, as Drain does). Two or three words in one place are usually an enum (start/stop).
+   */
+  variants: number;
   maxTemplates: number;
   maxLineLength: number;
 }
 
-export const defaultMinerOptions: MinerOptions = { similarity: 0.5, maxTemplates: 50_000, maxLineLength: 4096 };
+export const defaultMinerOptions: MinerOptions = { similarity: 0.5, variants: 3, maxTemplates: 50_000, maxLineLength: 4096 };
 
 export interface Template {
   id: number;
@@ -31,10 +37,10 @@ interface Cluster extends Template {
   constAt: number[];
   bucket: string;
   keys: string[];
+  /** Names of the sibling groups it belongs to; the template that absorbed it. */
+  groups: string[];
+  into?: Cluster;
 }
-
-const GAP = '\u0001';
-const SEP = '\u0002';
 
 export interface MinedLine {
   template: Template;
@@ -43,38 +49,88 @@ export interface MinedLine {
 }
 
 // The one tokenizer: ASCII whitespace separates tokens, and `visit` gets each token's mask (its text, a
-// masked form, or WILDCARD), a unit right after a variable counted as part of it. A token of digits and
-// punctuation only (the usual variable) is decided from its characters without being copied; other
-// tokens are sliced and masked. The miner's hot path and maskLine both go through here.
-export function forEachMasked(text: string, visit: (mask: string) => void): void {
-  let prevVar = false;
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    let c = text.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let digit = false;
-    let letter = false;
-    for (; i < n; i++) {
-      c = text.charCodeAt(i);
-      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) break;
-      if (c >= 48 && c <= 57) digit = true;
-      else if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128) letter = true;
-    }
-    let m: string;
-    if (digit && !letter && !isAddressWithPort(text, start, i)) m = WILDCARD;
-    else {
-      const t = text.slice(start, i);
-      m = digit ? maskToken(t) : maskWord(t);
-      if (m !== WILDCARD && prevVar && isUnit(t)) m = WILDCARD;
-    }
-    visit(m);
-    prevVar = m === WILDCARD;
+// masked form, or WILDCARD), a unit right after a variable counted as part of it. The line is split
+// natively; a token that starts with a digit (the usual variable) is masked directly, any other token's
+// mask comes from a bounded cache (words repeat: a log has few distinct ones). The miner's hot path and
+// maskLine both go through here.
+const OTHER_WHITESPACE = /[\t\n\r\f\v]/;
+const WHITESPACE = /[ \t\n\r\f\v]+/;
+const GAP = '\u0001';
+const SEP = '\u0002';
+
+interface Masked {
+  mask: string;
+  /** The mask and the key's separator, as the key takes it. */
+  keyed: string;
+  /** A unit word: part of the variable before it ("512 bytes"). */
+  unit: boolean;
+}
+const maskCache = new Map<string, Masked>();
+const MASK_CACHE_SIZE = 65_536;
+const variable: Masked = { mask: WILDCARD, keyed: GAP, unit: false };
+const addressWithPort: Masked = { mask: `${WILDCARD}:${WILDCARD}`, keyed: `${WILDCARD}:${WILDCARD}${SEP}`, unit: false };
+
+// 0: the token has an ASCII letter or a non-ASCII character; 1: digits and punctuation only; 2: punctuation only.
+function shapeOf(t: string): number {
+  let digit = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    const l = c | 32;
+    if ((l >= 97 && l <= 122) || c >= 128) return 0;
+    if (c >= 48 && c <= 57) digit = true;
   }
+  return digit ? 1 : 2;
+}
+
+function maskOf(t: string): Masked {
+  const c = t.charCodeAt(0) | 32;
+  // A token that does not start with a letter may be digits and punctuation only (the usual number, time
+  // or address): maskToken's own fast path, decided here without its full scan.
+  if ((c < 97 || c > 122) && shapeOf(t) === 1) return t.indexOf(':') > 0 && isAddressWithPort(t, 0, t.length) ? addressWithPort : variable;
+  let m = maskCache.get(t);
+  if (m === undefined) {
+    const mask = maskToken(t);
+    // Variables (blk_38865, (1.35KB) take ever new values: only constants are kept.
+    if (mask === WILDCARD) return variable;
+    m = { mask, keyed: mask + SEP, unit: isUnit(t) };
+    if (maskCache.size >= MASK_CACHE_SIZE) maskCache.clear();
+    maskCache.set(t, m);
+  }
+  return m;
+}
+
+export function forEachMasked(text: string, visit: (mask: string) => void): void {
+  const parts = OTHER_WHITESPACE.test(text) ? text.split(WHITESPACE) : text.split(' ');
+  let prevVar = false;
+  for (let i = 0; i < parts.length; i++) {
+    const t = parts[i]!;
+    if (t === '') continue;
+    const m = maskOf(t);
+    const mask: string = prevVar && m.unit ? WILDCARD : m.mask;
+    visit(mask);
+    prevVar = mask === WILDCARD;
+  }
+}
+
+// The template key: constants and separators, a run of variables as one gap (no token array); the
+// same tokens and masks as forEachMasked, without a callback (the hot path).
+function templateKey(text: string): string {
+  const parts = OTHER_WHITESPACE.test(text) ? text.split(WHITESPACE) : text.split(' ');
+  let key = '';
+  let prevVar = false;
+  for (let i = 0; i < parts.length; i++) {
+    const t = parts[i]!;
+    if (t === '') continue;
+    const m = maskOf(t);
+    if (m.mask === WILDCARD || (prevVar && m.unit)) {
+      if (!prevVar) key += GAP;
+      prevVar = true;
+    } else {
+      key += m.keyed;
+      prevVar = false;
+    }
+  }
+  return key;
 }
 
 // The masked tokens of a line (the miner's own tokens, as an array).
@@ -89,6 +145,10 @@ export class TemplateMiner {
   readonly #byKey = new Map<string, Cluster>();
   readonly #byBucket = new Map<string, Cluster[]>();
   readonly #all = new Map<number, Cluster>();
+  /** Templates by text: a new key whose masked tokens read exactly as a template joins it. */
+  readonly #byText = new Map<string, Cluster>();
+  /** Templates that differ from one another only at the same positions, by the name of the group. */
+  readonly #siblings = new Map<string, Cluster[]>();
   #nextId = 1;
   #clock = 0;
   evicted = 0;
@@ -104,19 +164,7 @@ export class TemplateMiner {
   add(line: string): MinedLine {
     const now = ++this.#clock;
     const text = line.length > this.options.maxLineLength ? line.slice(0, this.options.maxLineLength) : line;
-    // The template key: constants and separators, a run of variables as one gap (no token array).
-    let key = '';
-    let prevVar = false;
-    forEachMasked(text, (m) => {
-      if (m === WILDCARD) {
-        if (!prevVar) key += GAP;
-        prevVar = true;
-      } else {
-        key += m;
-        key += SEP;
-        prevVar = false;
-      }
-    });
+    const key = templateKey(text);
     const hit = this.#byKey.get(key);
     if (hit) {
       this.#touch(hit, now);
@@ -133,16 +181,27 @@ export class TemplateMiner {
       }
     });
     const bucket = `${consts.length}${SEP}${consts[0] ?? ''}`;
-    const match = this.#bestMatch(bucket, consts);
-    if (match) {
-      this.#merge(match, consts);
-      this.#remember(key, match);
-      this.#touch(match, now);
-      return { template: match, created: false };
+    const joined = tokens.join(' ');
+    const same = this.#byText.get(joined);
+    if (same) return this.#join(same, consts, key, now);
+    const near = this.#bestMatch(bucket, consts);
+    let group: Cluster[] | undefined;
+    let pattern = '';
+    if (near) {
+      // The near template with the positions where the two differ as variables: the sibling group's name.
+      pattern = this.#pattern(near, consts);
+      if (pattern === near.text) return this.#join(near, consts, key, now);
+      group = this.#siblings.get(pattern) ?? [near];
+      // A position that has taken `variants` different words is a variable: the group becomes one template.
+      if (group.length + 1 >= this.options.variants) {
+        this.#siblings.delete(pattern);
+        for (const s of group) if (s !== near) this.#absorb(near, s);
+        return this.#join(near, consts, key, now);
+      }
     }
     const cluster: Cluster = {
       id: this.#nextId++,
-      text: tokens.join(' '),
+      text: joined,
       count: 0,
       firstSeen: now,
       lastSeen: now,
@@ -151,6 +210,7 @@ export class TemplateMiner {
       constAt,
       bucket,
       keys: [],
+      groups: [],
     };
     const list = this.#byBucket.get(bucket);
     if (list) list.push(cluster);
@@ -158,8 +218,46 @@ export class TemplateMiner {
     this.#remember(key, cluster);
     this.#touch(cluster, now);
     this.#all.set(cluster.id, cluster);
+    this.#byText.set(joined, cluster);
+    if (group && near) {
+      if (group.length === 1) near.groups.push(pattern);
+      group.push(cluster);
+      cluster.groups.push(pattern);
+      this.#siblings.set(pattern, group);
+    }
     if (this.#all.size > this.options.maxTemplates) this.#evictOldest();
     return { template: cluster, created: true };
+  }
+
+  // The template a line was given, or the one it was later absorbed into.
+  resolve(t: Template): Template {
+    let c = t as Cluster;
+    while (c.into) c = c.into;
+    return c;
+  }
+
+  #join(c: Cluster, consts: Array<string | null>, key: string, now: number): MinedLine {
+    this.#merge(c, consts);
+    this.#remember(key, c);
+    this.#touch(c, now);
+    return { template: c, created: false };
+  }
+
+  #pattern(c: Cluster, consts: string[]): string {
+    const tokens = c.tokens.slice();
+    for (let i = 0; i < consts.length; i++) if (c.consts[i] !== null && c.consts[i] !== consts[i]) tokens[c.constAt[i]!] = WILDCARD;
+    return tokens.join(' ');
+  }
+
+  // `s` joins `into`: its keys now find `into`; it leaves the buckets, the text index and the count.
+  #absorb(into: Cluster, s: Cluster): void {
+    s.into = into;
+    into.count += s.count;
+    if (s.firstSeen < into.firstSeen) into.firstSeen = s.firstSeen;
+    if (s.lastSeen > into.lastSeen) into.lastSeen = s.lastSeen;
+    for (const k of s.keys) this.#remember(k, into);
+    this.#merge(into, s.consts);
+    this.#forget(s);
   }
 
   templates(): Template[] {
@@ -190,8 +288,10 @@ export class TemplateMiner {
   }
 
   // Constants that differ become variables of the template.
-  #merge(c: Cluster, consts: string[]): void {
+  #merge(c: Cluster, consts: Array<string | null>): void {
     let changed = false;
+    // A template found by its text may sit in another bucket (other constants): nothing to merge.
+    if (c.consts.length !== consts.length) return;
     for (let i = 0; i < consts.length; i++) {
       if (c.consts[i] !== null && c.consts[i] !== consts[i]) {
         c.consts[i] = null;
@@ -199,7 +299,14 @@ export class TemplateMiner {
         changed = true;
       }
     }
-    if (changed) c.text = c.tokens.join(' ');
+    if (changed) {
+      if (this.#byText.get(c.text) === c) this.#byText.delete(c.text);
+      c.text = c.tokens.join(' ');
+      // Another template that now reads the same (it had a variable where this one had a word) is this one.
+      const twin = this.#byText.get(c.text);
+      if (twin && twin !== c) this.#absorb(c, twin);
+      this.#byText.set(c.text, c);
+    }
   }
 
   #remember(key: string, c: Cluster): void {
@@ -217,14 +324,25 @@ export class TemplateMiner {
     let oldest: Cluster | undefined;
     for (const c of this.#all.values()) if (!oldest || c.lastSeen < oldest.lastSeen) oldest = c;
     if (!oldest) return;
-    this.#all.delete(oldest.id);
     for (const k of oldest.keys) if (this.#byKey.get(k) === oldest) this.#byKey.delete(k);
-    const list = this.#byBucket.get(oldest.bucket);
-    if (list) {
-      const rest = list.filter((c) => c !== oldest);
-      if (rest.length) this.#byBucket.set(oldest.bucket, rest);
-      else this.#byBucket.delete(oldest.bucket);
-    }
+    this.#forget(oldest);
     this.evicted++;
+  }
+
+  // Takes `c` out of the template list, its bucket, the text index and its sibling groups.
+  #forget(c: Cluster): void {
+    this.#all.delete(c.id);
+    if (this.#byText.get(c.text) === c) this.#byText.delete(c.text);
+    const list = this.#byBucket.get(c.bucket);
+    if (list) {
+      const rest = list.filter((x) => x !== c);
+      if (rest.length) this.#byBucket.set(c.bucket, rest);
+      else this.#byBucket.delete(c.bucket);
+    }
+    for (const g of c.groups) {
+      const rest = this.#siblings.get(g)?.filter((x) => x !== c);
+      if (rest && rest.length > 1) this.#siblings.set(g, rest);
+      else this.#siblings.delete(g);
+    }
   }
 }

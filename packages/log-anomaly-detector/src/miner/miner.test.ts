@@ -34,6 +34,45 @@ describe('masking (one configuration for every source)', () => {
     expect(maskToken(token)).toBe(masked);
   });
 
+  // Each token class the masking handles, on invented lines of no particular product.
+  it.each([
+    // paths: absolute, home, relative, Windows; brackets and punctuation around go with them
+    ['/var/lib/docker/volumes/app/_data', WILDCARD],
+    ['~/backups/db.sql', WILDCARD],
+    ['./scripts/run.sh', WILDCARD],
+    ['C:\\Users\\admin\\report.docx', WILDCARD],
+    ['\\\\nas\\media', WILDCARD],
+    ['(/etc/app/app.conf),', WILDCARD],
+    ['/', '/'],
+    ['/health', '/health'],
+    ['and/or', 'and/or'],
+    // URLs
+    ['https://example.org/api/items?page=2', WILDCARD],
+    ['s3://bucket/key', WILDCARD],
+    // quoted strings
+    ["'nightly-backup'", WILDCARD],
+    ['"primary",', WILDCARD],
+    // key=value: the value is one variable when it holds a digit or is a path, URL or quoted string
+    ['size=512MB', 'size=<*>'],
+    ['file=/tmp/upload.bin', 'file=<*>'],
+    ['name="db"', 'name=<*>'],
+    ['elapsed=1.5s,', 'elapsed=<*>,'],
+    ['mode=fast', 'mode=fast'],
+    ['a=1,b=2', 'a=<*>,b=<*>'],
+    // hex groups: MAC addresses, IPv6
+    ['00:1a:2b:3c:4d:5e', WILDCARD],
+    ['fe80::1ff:fe23:4567:890a', WILDCARD],
+    ['dead-beef', 'dead-beef'],
+    // a list of values after a constant is one variable
+    ['ids[4,17,23]', 'ids[<*>]'],
+    // numbers with units, durations, timestamps
+    ['512MB', WILDCARD],
+    ['250ms', WILDCARD],
+    ['2026-11-26T10:00:01.123Z', WILDCARD],
+  ])('token class: %s -> %s', (token, masked) => {
+    expect(maskToken(token)).toBe(masked);
+  });
+
   it('a unit after a number is part of the variable', () => {
     expect(maskLine('sent 512 bytes (0.50 KB) in 3 sec')).toEqual([
       'sent',
@@ -59,15 +98,39 @@ describe('template miner', () => {
     );
   });
 
-  it('turns differing words into variables once most of the line agrees, but keeps enum values apart', () => {
+  it('turns a differing word into a variable once it has taken three values, but keeps enum values apart', () => {
     const m = new TemplateMiner();
     const root = m.add('session opened for user root by (uid=0)').template;
+    // Two words in one place are kept apart (start/stop, bytes/values are usually different events) ...
     const news = m.add('session opened for user news by (uid=9)');
-    expect(news.template.id).toBe(root.id);
-    expect(news.template.text).toBe('session opened for user <*> by (uid=<*>)');
+    expect(news.template.id).not.toBe(root.id);
+    expect(news.created).toBe(true);
+    // ... a third makes the place a variable: the three are one template from then on.
+    const mail = m.add('session opened for user mail by (uid=8)');
+    expect(mail.template.id).toBe(root.id);
+    expect(mail.template.text).toBe('session opened for user <*> by (uid=<*>)');
+    expect(m.resolve(news.template).id).toBe(root.id);
+    expect(m.add('session opened for user news by (uid=9)').template.id).toBe(root.id);
+    expect(m.size).toBe(1);
+    const two = new TemplateMiner({ variants: 2 });
+    two.add('session opened for user root by (uid=0)');
+    expect(two.add('session opened for user news by (uid=9)').template.text).toBe('session opened for user <*> by (uid=<*>)');
     const https = m.add('10.0.0.1:443 open through proxy 10.0.0.2:5070 HTTPS').template;
     const socks = m.add('10.0.0.1:443 open through proxy 10.0.0.2:5070 SOCKS5').template;
     expect(socks.id).not.toBe(https.id);
+  });
+
+  it('templates that come to read the same are one', () => {
+    const m = new TemplateMiner();
+    // A word in one, a variable in the other: different constants, different buckets ...
+    const word = m.add('mount of volume alpha failed at /mnt/a').template;
+    const other = m.add('mount of volume 42 failed at /mnt/b').template;
+    expect(other.id).not.toBe(word.id);
+    // ... until the word's place has taken three values and reads <*> too.
+    m.add('mount of volume beta failed at /mnt/a');
+    m.add('mount of volume gamma failed at /mnt/a');
+    expect(m.resolve(other).id).toBe(m.resolve(word).id);
+    expect(m.templates().map((t) => t.text)).toEqual(['mount of volume <*> failed at <*>']);
   });
 
   it('reports created templates and counts', () => {

@@ -111,9 +111,115 @@ function isHostName(s: string, from: number, to: number): boolean {
   return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(s.slice(from, to));
 }
 
+// Token shapes that are variables as a whole, whatever their characters (each rule names its class):
+// - path: absolute (/var/lib/x), home (~/x) or relative (./x, ../x) with two or more segments, or a
+//   Windows path (C:\\x, \\\\server\\share);
+// - URL: scheme://anything;
+// - quoted string: one token in matching single or double quotes ('name', "value");
+// - key=value: one pair whose value is a path, URL, quoted string or holds a digit (size=512MB,
+//   file=/tmp/x): the key stays, the whole value is one variable (a=1,b=2 is left to the segments).
+// Brackets and punctuation around a path, URL or quoted string go with it: (/tmp/x), -> <*>
+// Returns undefined when the token has none of these shapes.
+export function maskShape(token: string): string | undefined {
+  let from = 0;
+  let to = token.length;
+  while (from < to && isOpener(token.charCodeAt(from))) from++;
+  while (to > from && isCloser(token.charCodeAt(to - 1))) to--;
+  // A quote is both an opener and a closer: a quoted core is the span between the outer quotes.
+  const q = token.charCodeAt(from - 1);
+  if (from > 0 && (q === 34 || q === 39) && token.charCodeAt(to) === q && to > from) {
+    return WILDCARD;
+  }
+  if (to - from < 2) return undefined;
+  // Like every variable with only punctuation around it ("(1.35", "[19939]:"), the token is one <*>.
+  if (isPathOrUrl(token, from, to)) return WILDCARD;
+  const eq = token.indexOf('=', from);
+  if (eq > from && eq < to - 1 && token.indexOf('=', eq + 1) < 0 && isKey(token, from, eq)) {
+    let v = eq + 1;
+    while (v < to && isOpener(token.charCodeAt(v))) v++;
+    const vq = token.charCodeAt(eq + 1);
+    const quoted = (vq === 34 || vq === 39) && token.charCodeAt(token.length - 1) === vq;
+    if (quoted) return `${token.slice(0, eq + 1)}${WILDCARD}`;
+    if (v < to && (isPathOrUrl(token, v, to) || hasDigit(token, v, to))) return `${token.slice(0, eq + 1)}${WILDCARD}${token.slice(to)}`;
+  }
+  return undefined;
+}
+
+// ( [ { < and quotes before a value.
+function isOpener(c: number): boolean {
+  return c === 40 || c === 91 || c === 123 || c === 60 || c === 34 || c === 39;
+}
+// ) ] } > quotes , ; : . ! ? after a value.
+function isCloser(c: number): boolean {
+  return (
+    c === 41 ||
+    c === 93 ||
+    c === 125 ||
+    c === 62 ||
+    c === 34 ||
+    c === 39 ||
+    c === 44 ||
+    c === 59 ||
+    c === 58 ||
+    c === 46 ||
+    c === 33 ||
+    c === 63
+  );
+}
+function hasDigit(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (isDigit(s.charCodeAt(i))) return true;
+  return false;
+}
+// A key: letters, digits, _ . - (starting with a letter).
+function isKey(s: string, from: number, to: number): boolean {
+  if (classOf(s.charCodeAt(from)) !== LETTER) return false;
+  for (let i = from + 1; i < to; i++) {
+    const c = s.charCodeAt(i);
+    const cls = classOf(c);
+    if (cls !== LETTER && cls !== DIGIT && c !== 95 && c !== 46 && c !== 45) return false;
+  }
+  return true;
+}
+// Paths (two or more segments) and URLs, as described above maskShape.
+export function isPathOrUrl(s: string, from: number, to: number): boolean {
+  const c0 = s.charCodeAt(from);
+  const c1 = s.charCodeAt(from + 1);
+  if (c0 === 47) {
+    // /a/b: a second slash after a non-empty first segment (a lone "/" or "//" is not a path).
+    const next = s.indexOf('/', from + 1);
+    return next > from + 1 && next < to - 1;
+  }
+  if (c0 === 126 && c1 === 47) return to - from > 2; // ~/x
+  if (c0 === 46 && (c1 === 47 || (c1 === 46 && s.charCodeAt(from + 2) === 47))) return to - from > 3; // ./x ../x
+  if (c0 === 92 && c1 === 92) return to - from > 3; // \\server\share
+  if (c1 === 58 && s.charCodeAt(from + 2) === 92 && classOf(c0) === LETTER) return true; // C:\x
+  const scheme = s.indexOf('://', from);
+  if (scheme > from && scheme < to - 3) {
+    for (let i = from; i < scheme; i++) {
+      const c = s.charCodeAt(i);
+      if (classOf(c) !== LETTER && c !== 43 && c !== 45 && c !== 46 && !(i > from && isDigit(c))) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+// Characters that can start a shape: / \\ ~ . = quotes, and a drive letter's colon.
+function mayHaveShape(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c === 47 || c === 92 || c === 61 || c === 34 || c === 39) return true;
+  }
+  return false;
+}
+
 // A token without digits: a variable only as an id, a host name, an empty value or a date word.
 export function maskWord(token: string): string {
   const n = token.length;
+  if (n >= 3 && mayHaveShape(token)) {
+    const shaped = maskShape(token);
+    if (shaped !== undefined) return shaped;
+  }
   // Each check only where it can apply: the hot path is a plain word of another length without a dot.
   if (n === 3 && dateWords.has(token)) return WILDCARD;
   if (n === 2 && isEmptyValue(token)) return WILDCARD;
@@ -145,9 +251,11 @@ export function maskToken(token: string): string {
   let wordLetters = 0;
   let firstDigitAt = -1;
   let otherAfterDigit = false;
+  let shape = false;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     const cls = classOf(c);
+    if (c === 47 || c === 92 || c === 61 || c === 34 || c === 39) shape = true;
     if (cls === DIGIT) {
       hasDigit = true;
       if (firstDigitAt < 0) firstDigitAt = i;
@@ -162,6 +270,11 @@ export function maskToken(token: string): string {
   // Fast path, the common case: digits and punctuation only. An IP address with a port keeps its colon.
   if (hasDigit && !hasLetter) return isAddressWithPort(token, 0, token.length) ? IP_PORT : WILDCARD;
   if (!hasDigit) return maskWord(token);
+  if (isHexGroups(token)) return WILDCARD;
+  if (shape) {
+    const shaped = maskShape(token);
+    if (shaped !== undefined) return shaped;
+  }
   // One segment (blk_-1608999687919862906, SOCKS5): a variable, unless it is a short identifier.
   if (!separators) {
     return isShortIdentifier(wordLetters, firstDigitAt, token.length - firstDigitAt, otherAfterDigit) ? token : WILDCARD;
@@ -199,7 +312,11 @@ export function maskToken(token: string): string {
       const segVariable =
         hostBeforePort || (digits > 0 && !identifier) || (dotsInSegment > 0 && letters > 0 && isHostName(token, start, i));
       if (segVariable) {
-        if (!out.endsWith(WILDCARD)) out += WILDCARD;
+        // A list of values (1##2##3, 4:5:6 after a key) is one variable: separators between two
+        // variables go with them.
+        const last = out.lastIndexOf(WILDCARD);
+        if (constLetters && last >= 0 && onlySeparators(out, last + WILDCARD.length)) out = out.slice(0, last + WILDCARD.length);
+        else out += WILDCARD;
         variable = true;
       } else {
         out += token.slice(start, i);
@@ -218,6 +335,35 @@ export function maskToken(token: string): string {
   // An address with a port stays <*>:<*>; "-12", "(1.35", "#4" and "<1" are one wildcard.
   return constLetters ? out : out === IP_PORT ? IP_PORT : WILDCARD;
 }
+// Hex groups joined by ':' or '-' (a MAC address 00:1A:2B:3C:4D:5E, IPv6 fe80::1, a key fingerprint):
+// two or more separators, every group 1-4 hex characters, at least one digit.
+export function isHexGroups(token: string): boolean {
+  let separators = 0;
+  let run = 0;
+  let digit = false;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c === 58 || c === 45) {
+      separators++;
+      run = 0;
+    } else if (isDigit(c)) {
+      digit = true;
+      if (++run > 4) return false;
+    } else if (isHexLetter(c)) {
+      if (++run > 4) return false;
+    } else return false;
+  }
+  return digit && separators >= 2;
+}
+
+function onlySeparators(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (classOf(c) !== SEPARATOR && c !== 46 && c !== 45 && c !== 95) return false;
+  }
+  return true;
+}
+
 // Month and weekday names are parts of timestamps.
 const dateWords = new Set([
   'Jan',

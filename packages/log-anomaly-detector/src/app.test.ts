@@ -78,18 +78,26 @@ describe('log-anomaly-detector end to end', () => {
           labels: Record<string, string>;
           annotations: Record<string, string>;
         }>;
-        return r.find((a) => a.labels.alertname === 'NewLogTemplate') ? r : undefined;
+        return r.find((a) => a.labels.alertname === 'NewLogTemplate') && r.find((a) => a.labels.alertname === 'LogPatternMatch')
+          ? r
+          : undefined;
       }, 15_000);
       const alert = alerts.find((a) => a.labels.alertname === 'NewLogTemplate')!;
       expect(alert.labels).toMatchObject({ severity: 'critical', source: log, service: 'log-anomaly-detector' });
       expect(alert.annotations.example).toContain('EXT4-fs error (device sda1)');
       expect(alert.annotations.template).toMatch(/^ERROR kernel: <\*> error \(device sda1\): /);
       expect(alerts.filter((a) => a.labels.alertname === 'NewLogTemplate')).toHaveLength(1);
+      // The default homelab rules are on: the file-system error is also a disk-error rule match.
+      expect(alerts.find((a) => a.labels.alertname === 'LogPatternMatch')!.labels).toMatchObject({
+        severity: 'critical',
+        rule: 'disk-error',
+      });
 
       const metrics = await (await fetch(`http://127.0.0.1:${app.port}/metrics`)).text();
       expect(metrics).toContain(`lad_lines_total{source="${log}"} 41`);
       expect(metrics).toMatch(/lad_alerts_total\{alertname="NewLogTemplate"\} 1/);
-      expect(metrics).toMatch(/lad_notifications_total\{outcome="sent"\} 1/);
+      expect(metrics).toMatch(/lad_alerts_total\{alertname="LogPatternMatch"\} 1/);
+      expect(metrics).toMatch(/lad_notifications_total\{outcome="sent"\} 2/);
       expect(await (await fetch(`http://127.0.0.1:${app.port}/health`)).json()).toMatchObject({ status: 'ok', lines: 41 });
     } finally {
       await app.stop();

@@ -9,6 +9,7 @@ import { followFile, readStdin, type Follower } from './io/files.ts';
 import { queryRange, tail, type LokiOptions } from './io/loki.ts';
 import { alertmanagerSink, discordSink, slackSink } from './io/sinks.ts';
 import { startServer } from './io/server.ts';
+import { defaultRules } from './rules.ts';
 
 export interface AppConfig {
   files: string[];
@@ -33,12 +34,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .map((s) => s.trim())
       .filter(Boolean);
   const rulesFile = env.LAD_RULES;
-  const rules = rulesFile ? ((parse(readFileSync(rulesFile, 'utf8')) as { rules?: PatternRule[] }).rules ?? []) : [];
-  for (const r of rules) {
+  const fileRules = rulesFile ? ((parse(readFileSync(rulesFile, 'utf8')) as { rules?: PatternRule[] }).rules ?? []) : [];
+  for (const r of fileRules) {
     if (!r.name || !r.pattern || !['info', 'warning', 'critical'].includes(r.severity))
       throw new Error(`${rulesFile}: each rule needs name, pattern and severity (info | warning | critical)`);
     new RegExp(r.pattern);
   }
+  // The homelab rules (src/rules.ts) unless LAD_DEFAULT_RULES=0; a file's rule of the same name replaces one.
+  const defaults = env.LAD_DEFAULT_RULES === '0' ? [] : defaultRules().filter((d) => !fileRules.some((r) => r.name === d.name));
+  const rules = [...defaults, ...fileRules];
   return {
     files: list(env.LAD_FILES),
     stdin: env.LAD_STDIN === '1',

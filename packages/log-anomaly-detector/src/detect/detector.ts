@@ -66,6 +66,8 @@ export class Detector {
   readonly #sources = new Map<string, SourceState>();
   readonly #rules: Array<PatternRule & { re: RegExp }>;
   lines = 0;
+  /** The template of the line last pushed (what an alert about that line refers to). */
+  lastTemplateId = 0;
 
   constructor(options: Partial<DetectorOptions> = {}) {
     this.options = { ...defaultDetectorOptions, ...options };
@@ -80,6 +82,7 @@ export class Detector {
     const state = this.#state(event);
     alerts.push(...this.#roll(event.source, state, event.ts));
     const { template, created } = this.miner.add(event.line);
+    this.lastTemplateId = template.id;
     let stats = state.templates.get(template.id);
     if (!stats) {
       stats = { seen: 0, window: 0, baseline: 0, windows: 0, text: template.text, example: event.line };

@@ -15,6 +15,9 @@ export default defineService({
     ],
     timeoutSeconds: 180,
   },
-  backups: { volumes: ['${CONFIG_ROOT}/data', '${CONFIG_ROOT}/mysql'] },
+  backups: {
+    volumes: ['${CONFIG_ROOT}/data', '${CONFIG_ROOT}/mysql'],
+    databases: [{ service: 'grafana-db', engine: 'mysql' }],
+  },
   dependsOn: ['prometheus', 'loki'],
 });

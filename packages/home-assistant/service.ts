@@ -9,5 +9,8 @@ export default defineService({
     probes: [{ type: 'http', port: 8123, path: '/manifest.json', expectJson: { name: 'Home Assistant' } }],
     timeoutSeconds: 300,
   },
-  backups: { volumes: ['${CONFIG_ROOT}/config'] },
+  backups: {
+    volumes: ['${CONFIG_ROOT}/config'],
+    stop: 'the recorder writes home-assistant_v2.db (SQLite) all the time: a copy taken while it runs can be torn',
+  },
 });

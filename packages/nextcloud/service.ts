@@ -31,5 +31,11 @@ export default defineService({
     ],
     timeoutSeconds: 300,
   },
-  backups: { volumes: ['${CONFIG_ROOT}/html', '${CONFIG_ROOT}/mariadb', '${DATA_ROOT}/nextcloud'] },
+  backups: {
+    volumes: ['${CONFIG_ROOT}/html', '${CONFIG_ROOT}/mariadb', '${DATA_ROOT}/nextcloud'],
+    databases: [
+      { service: 'nextcloud-db', engine: 'mariadb' },
+      { service: 'nextcloud-redis', engine: 'redis' },
+    ],
+  },
 });

@@ -12,5 +12,9 @@ export default defineService({
     probes: [{ type: 'http', port: 32400, path: '/identity', expectBody: '<MediaContainer[^>]*machineIdentifier="[^"]+"' }],
     timeoutSeconds: 180,
   },
-  backups: { volumes: ['${CONFIG_ROOT}/config'] },
+  backups: {
+    volumes: ['${CONFIG_ROOT}/config'],
+    // Plex's support article "Backing up Plex Media Server data" says to stop the server first.
+    stop: 'its SQLite library database and metadata change while it runs: Plex says to back them up with the server stopped',
+  },
 });

@@ -18,5 +18,8 @@ export default defineService({
     ],
     timeoutSeconds: 240,
   },
-  backups: { volumes: ['${CONFIG_ROOT}/html', '${CONFIG_ROOT}/mariadb'] },
+  backups: {
+    volumes: ['${CONFIG_ROOT}/html', '${CONFIG_ROOT}/mariadb'],
+    databases: [{ service: 'wordpress-db', engine: 'mariadb' }],
+  },
 });

@@ -1,5 +1,5 @@
 // The one release pipeline. Every change of a service's running release (deploy and rollback; restart,
-// stop, start and restore to come) is a transition through this sequence: take the host lock, read what
+// stop, start and restore) is a transition through this sequence: take the host lock, read what
 // the host holds, choose (stage a new release, or select one the host keeps), switch `current`, bring it
 // up, gate on its health test, record the result on the host. A failure before the switch changed
 // nothing that runs; a failure after it switches back to the release that ran before and brings that up.
@@ -23,6 +23,7 @@ export type DeployOutcome =
   | 'restarted'
   | 'stopped'
   | 'started'
+  | 'restored'
   | 'skipped'
   | 'interrupted'
   | 'failed';
@@ -84,7 +85,7 @@ export type Choice =
   | {
       /** An operation on the current release (restart, stop, start): no switch, recorded in the history. */
       kind: 'operate';
-      action: 'restart' | 'stop' | 'start';
+      action: 'restart' | 'stop' | 'start' | 'restore';
       release: ReleaseRecord;
       reasons: string;
       run: () => Promise<void>;
@@ -357,7 +358,7 @@ async function recover(
 
 const by = (input: TransitionInput) => (input.by ? { by: input.by } : {});
 
-const operated = { restart: 'restarted', stop: 'stopped', start: 'started' } as const;
+const operated = { restart: 'restarted', stop: 'stopped', start: 'started', restore: 'restored' } as const;
 
 // An operation on the current release under the lock: run it, gate on health where it starts
 // containers, and record it in the host's history whatever the outcome.

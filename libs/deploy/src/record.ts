@@ -22,7 +22,7 @@ export interface HistoryEntry {
   gitSha: string;
   at: string;
   /** Which transition: a deploy of a new release, a rollback to a kept one, or an operation on the current one. */
-  action: 'deploy' | 'rollback' | 'restart' | 'stop' | 'start';
+  action: 'deploy' | 'rollback' | 'restart' | 'stop' | 'start' | 'restore';
   /** deployed: it became current and passed its health test; failed: it did not, and the host went back. */
   result: 'deployed' | 'failed';
   message?: string;

@@ -46,6 +46,40 @@ const settingsShape = {
   dockerHost: z.string().min(1).optional().describe('DOCKER_HOST for commands on the host (lab hosts have their own dockerd)'),
 };
 
+const targetName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lower-case letters, digits and dashes');
+
+export const backupTargetSchema = z
+  .object({
+    name: targetName.describe('tag of the target, e.g. data01 or offsite'),
+    repository: z
+      .string()
+      .min(1)
+      .describe('restic repository as the host running the backup reaches it: /data01/restic, sftp:user@host:/path, rest:https://...'),
+    hosts: z.array(targetName).min(1).optional().describe('the hosts that back up here (every Docker host when absent)'),
+    sftpCommand: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("sftp: the ssh command restic runs (restic -o sftp.command=...), e.g. with the host's own key"),
+  })
+  .strict();
+
+export const backupSettingsSchema = z
+  .object({
+    targets: z.array(backupTargetSchema).default([]).describe('every service is backed up to each of these'),
+    passwordFile: z
+      .string()
+      .default('backup.vault.yaml')
+      .describe('vault file (relative to the inventory) whose RESTIC_PASSWORD opens the repositories'),
+    textfileDir: z
+      .string()
+      .startsWith('/')
+      .default('/var/lib/prometheus/node-exporter')
+      .describe("node-exporter's textfile collector directory on each host: the last backup's time and size"),
+    check: z.string().default('weekly').describe('when `restic check` runs (systemd OnCalendar)'),
+  })
+  .strict();
+
 export const inventorySchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]*$/),
@@ -60,6 +94,7 @@ export const inventorySchema = z
       .boolean()
       .default(false)
       .describe('lab only: secrets without a value get a random one, kept in generatedSecretsDir on this machine'),
+    backup: backupSettingsSchema.prefault({}).describe('restic repositories, the password and the metrics of the backups'),
     generatedSecretsDir: z
       .string()
       .default('../../.lab/secrets')
@@ -118,4 +153,9 @@ export interface Inventory {
   dir: string;
   images: Record<string, string>;
   hosts: Record<string, HostSpec>;
+  /** Backup targets, with the password file resolved against the inventory folder. */
+  backup: BackupSettings;
 }
+
+export type BackupTarget = z.output<typeof backupTargetSchema>;
+export type BackupSettings = z.output<typeof backupSettingsSchema>;

@@ -61,5 +61,6 @@ export function normalizeInventory(inventory: InventoryFile, hosts: Record<strin
     dir,
     images: inventory.images,
     hosts,
+    backup: { ...inventory.backup, passwordFile: resolve(dir, inventory.backup.passwordFile) },
   };
 }

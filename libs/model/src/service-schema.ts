@@ -108,11 +108,38 @@ export const rolloutSchema = z
   })
   .strict();
 
+export const backupDatabaseSchema = z
+  .object({
+    service: name.describe('compose service that runs the database'),
+    engine: z
+      .enum(['mariadb', 'mysql', 'redis'])
+      .describe('mariadb/mysql: mariadb-dump/mysqldump --single-transaction in the container; redis: redis-cli --rdb'),
+  })
+  .strict();
+
 export const backupSchema = z
   .object({
     volumes: z.array(z.string().min(1)).min(1).describe('named volumes or data paths to back up'),
-    schedule: z.string().default('daily'),
-    keep: z.object({ daily: z.number().int().min(0).default(7), weekly: z.number().int().min(0).default(4) }).prefault({}),
+    schedule: z
+      .string()
+      .regex(/^(hourly|daily|weekly|[0-9*].*)$/, 'hourly, daily, weekly or a systemd OnCalendar expression such as "*-*-* 03:30"')
+      .default('daily'),
+    keep: z
+      .object({
+        daily: z.number().int().min(0).default(7),
+        weekly: z.number().int().min(0).default(4),
+        monthly: z.number().int().min(0).default(6),
+      })
+      .prefault({}),
+    databases: z
+      .array(backupDatabaseSchema)
+      .default([])
+      .describe('databases dumped inside their container, never copied as live files: their data folders are left out of the file copy'),
+    stop: z
+      .string()
+      .min(10, 'say why, in a sentence')
+      .optional()
+      .describe("the service is stopped for the copy, and why (its documentation says a live copy of its data is not consistent)"),
   })
   .strict();
 

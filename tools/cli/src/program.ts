@@ -193,6 +193,76 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .addHelpText('after', examples(['homelab prune --dry-run', 'homelab prune ocean --keep 3']))
     .action(async (hosts, options, cmd) => runner((await import('./commands/prune.ts')).pruneCommand, hosts, options, cmd, true));
 
+  const backup = program.command('backup').description("restic backups of the services' declared data (backups: in service.ts)");
+  withVault(
+    backup
+      .command('run')
+      .description('back up services now: dumps inside database containers, then restic to every target of their host')
+      .argument('[services...]', 'services to back up (default: every runnable service that declares backups)')
+      .option('--json', 'print the results as JSON'),
+  )
+    .addHelpText('after', examples(['homelab backup run', 'homelab backup run nextcloud -i production']))
+    .action(async (services, options, cmd) =>
+      runner((await import('./commands/backup.ts')).backupRunCommand, services, options, cmd, true),
+    );
+  withVault(
+    backup
+      .command('list')
+      .description("a service's snapshots in every target of its host")
+      .argument('<service>')
+      .option('--json', 'print the snapshots as JSON'),
+  )
+    .addHelpText('after', examples(['homelab backup list prometheus']))
+    .action(async (service, options, cmd) => runner((await import('./commands/backup.ts')).backupListCommand, [service], options, cmd));
+  withVault(
+    backup
+      .command('check')
+      .description('restic check of every backup target (the timers also run it weekly)')
+      .argument('[hosts...]', 'hosts whose targets to check (default: all)')
+      .option('--read-data <subset>', 'also read back this part of the data, e.g. 5% or 1/7'),
+  )
+    .addHelpText('after', examples(['homelab backup check', 'homelab backup check ocean --read-data 5%']))
+    .action(async (hosts, options, cmd) => runner((await import('./commands/backup.ts')).backupCheckCommand, hosts, options, cmd));
+
+  withVault(
+    program
+      .command('restore')
+      .description(
+        "put a snapshot of a service's data back with the service stopped, then start it and run its health test; under the host lock, recorded in the history",
+      )
+      .argument('<service>')
+      .option('--snapshot <id>', 'a snapshot id or prefix (homelab backup list); default: the newest of the service')
+      .option('--to <path>', 'restore into this folder on the host instead, leaving the service alone')
+      .option('--from <target>', 'the backup target to restore from (default: the first of the host)')
+      .option('--json', 'print the result as JSON')
+      .option(...lockWait),
+  )
+    .addHelpText(
+      'after',
+      examples([
+        'homelab restore prometheus',
+        'homelab restore nextcloud --snapshot 1a2b3c4d',
+        'homelab restore plex --to /tmp/plex-restore',
+      ]),
+    )
+    .action(async (service, options, cmd) => runner((await import('./commands/backup.ts')).restoreCommand, [service], options, cmd, true));
+
+  const dr = program.command('dr').description('disaster recovery: rebuild a host from nothing (docs/disaster-recovery.md)');
+  dr.command('plan')
+    .description('the ordered steps that rebuild a host: bootstrap, deploy and restore each service in dependency order, verify')
+    .argument('<host>')
+    .option('--json', 'print the steps as JSON')
+    .action(async (host, options, cmd) => runner((await import('./commands/dr.ts')).drPlanCommand, [host], options, cmd));
+  withVault(
+    dr
+      .command('restore')
+      .description('run the plan: deploy and restore every service of the host, then its status')
+      .argument('<host>')
+      .option(...lockWait),
+  )
+    .addHelpText('after', examples(['homelab dr plan ocean', 'homelab dr restore ocean']))
+    .action(async (host, options, cmd) => runner((await import('./commands/dr.ts')).drRestoreCommand, [host], options, cmd, true));
+
   const lock = program.command('lock').description('the per-host deploy lock');
   lock
     .command('status')

@@ -8,6 +8,7 @@ import {
   loadService,
   placement,
   type ConfigIssue,
+  type HostSpec,
   type Inventory,
   type LoadedService,
 } from '@homelab/model';
@@ -107,4 +108,19 @@ export function selectRunnable(
     return where.kind === 'placed';
   });
   return { services, skipped };
+}
+
+// The inventory's host of that name; an unknown name is an error that lists the known ones.
+export function hostNamed(inventory: Inventory, name: string): HostSpec {
+  const host = inventory.hosts[name];
+  if (!host)
+    throw new ConfigError([
+      {
+        file: `inventories/${inventory.name}`,
+        path: name,
+        message: `no host "${name}"`,
+        hint: `one of: ${Object.keys(inventory.hosts).join(', ')}`,
+      },
+    ]);
+  return host;
 }

@@ -91,11 +91,13 @@ export const labImages: LabImage[] = [
   {
     // Debian's MariaDB, for the catalog's MariaDB (and MySQL) databases, with an entrypoint and a
     // healthcheck.sh that take the official image's variables and checks (tools/lab/images/mariadb).
-    ref: 'lab/mariadb:10.11.19',
+    ref: 'lab/mariadb:10.11.19-2',
     binaries: [
       '/usr/sbin/mariadbd',
       '/usr/bin/mariadb',
       '/usr/bin/mariadb-admin',
+      // Backups dump the databases inside their containers (homelab backup run), as the upstream images can.
+      '/usr/bin/mariadb-dump',
       '/usr/bin/my_print_defaults',
       '/usr/bin/mariadb-install-db',
       'tools/lab/images/mariadb/docker-entrypoint.sh',
@@ -107,6 +109,7 @@ export const labImages: LabImage[] = [
       '/usr/bin/my_print_defaults': '/bin/my_print_defaults',
       '/bin/mysql': 'mariadb',
       '/bin/mysqladmin': 'mariadb-admin',
+      '/bin/mysqldump': 'mariadb-dump',
     },
     dirs: ['/var/lib/mysql', '/run/mysqld'],
     // System-table SQL, character sets and error messages.

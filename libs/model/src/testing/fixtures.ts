@@ -45,6 +45,12 @@ export function inventory(hosts: HostSpec[], images: Record<string, string> = {}
     dir: '/inventories/test',
     images,
     hosts: Object.fromEntries(hosts.map((h) => [h.name, h])),
+    backup: {
+      targets: [],
+      passwordFile: '/inventories/test/backup.vault.yaml',
+      textfileDir: '/var/lib/prometheus/node-exporter',
+      check: 'weekly',
+    },
   };
 }
 

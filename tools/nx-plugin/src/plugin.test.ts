@@ -62,16 +62,16 @@ describe('nx plugin', () => {
           "deploy": {
             "configurations": {
               "lab": {
-                "command": "tsx tools/cli/src/main.ts deploy web --inventory lab",
+                "inventory": "lab",
               },
               "production": {
-                "command": "tsx tools/cli/src/main.ts deploy web --inventory production",
+                "inventory": "production",
               },
             },
             "dependsOn": [
               "validate",
             ],
-            "executor": "nx:run-commands",
+            "executor": "@homelab/nx-plugin:cli",
             "metadata": {
               "description": "Deploy the service to its host: stage, swap, up, health gate, rollback on failure",
               "technologies": [
@@ -79,20 +79,21 @@ describe('nx plugin', () => {
               ],
             },
             "options": {
-              "command": "tsx tools/cli/src/main.ts deploy web --inventory lab",
-              "cwd": "{workspaceRoot}",
+              "command": "deploy",
+              "inventory": "lab",
+              "service": "web",
             },
           },
           "health": {
             "configurations": {
               "lab": {
-                "command": "tsx tools/cli/src/main.ts health web --inventory lab",
+                "inventory": "lab",
               },
               "production": {
-                "command": "tsx tools/cli/src/main.ts health web --inventory production",
+                "inventory": "production",
               },
             },
-            "executor": "nx:run-commands",
+            "executor": "@homelab/nx-plugin:cli",
             "metadata": {
               "description": "Run the service's health test against its host",
               "technologies": [
@@ -100,8 +101,9 @@ describe('nx plugin', () => {
               ],
             },
             "options": {
-              "command": "tsx tools/cli/src/main.ts health web --inventory lab",
-              "cwd": "{workspaceRoot}",
+              "command": "health",
+              "inventory": "lab",
+              "service": "web",
             },
           },
           "lint": {
@@ -130,16 +132,16 @@ describe('nx plugin', () => {
           "plan": {
             "configurations": {
               "lab": {
-                "command": "tsx tools/cli/src/main.ts plan web --inventory lab",
+                "inventory": "lab",
               },
               "production": {
-                "command": "tsx tools/cli/src/main.ts plan web --inventory production",
+                "inventory": "production",
               },
             },
             "dependsOn": [
               "validate",
             ],
-            "executor": "nx:run-commands",
+            "executor": "@homelab/nx-plugin:cli",
             "metadata": {
               "description": "Show what a deploy would change on the host (secrets masked)",
               "technologies": [
@@ -147,20 +149,21 @@ describe('nx plugin', () => {
               ],
             },
             "options": {
-              "command": "tsx tools/cli/src/main.ts plan web --inventory lab",
-              "cwd": "{workspaceRoot}",
+              "command": "plan",
+              "inventory": "lab",
+              "service": "web",
             },
           },
           "rollback": {
             "configurations": {
               "lab": {
-                "command": "tsx tools/cli/src/main.ts rollback web --inventory lab",
+                "inventory": "lab",
               },
               "production": {
-                "command": "tsx tools/cli/src/main.ts rollback web --inventory production",
+                "inventory": "production",
               },
             },
-            "executor": "nx:run-commands",
+            "executor": "@homelab/nx-plugin:cli",
             "metadata": {
               "description": "Bring back the previous release",
               "technologies": [
@@ -168,8 +171,9 @@ describe('nx plugin', () => {
               ],
             },
             "options": {
-              "command": "tsx tools/cli/src/main.ts rollback web --inventory lab",
-              "cwd": "{workspaceRoot}",
+              "command": "rollback",
+              "inventory": "lab",
+              "service": "web",
             },
           },
           "test": {
@@ -199,13 +203,13 @@ describe('nx plugin', () => {
             "cache": true,
             "configurations": {
               "lab": {
-                "command": "tsx tools/cli/src/main.ts validate web --inventory lab",
+                "inventory": "lab",
               },
               "production": {
-                "command": "tsx tools/cli/src/main.ts validate web --inventory production",
+                "inventory": "production",
               },
             },
-            "executor": "nx:run-commands",
+            "executor": "@homelab/nx-plugin:cli",
             "inputs": [
               "default",
               "^production",
@@ -226,8 +230,9 @@ describe('nx plugin', () => {
               ],
             },
             "options": {
-              "command": "tsx tools/cli/src/main.ts validate web --inventory production",
-              "cwd": "{workspaceRoot}",
+              "command": "validate",
+              "inventory": "production",
+              "service": "web",
             },
             "outputs": [],
           },

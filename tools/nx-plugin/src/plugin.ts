@@ -3,13 +3,15 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
+// Types only: loading @nx/devkit at run time costs every Nx command about a quarter of a second (the plugin
+// runs in its own worker process, started for each command when the daemon is off, as in CI).
+import type {
+  CreateDependencies,
+  CreateNodesResult,
+  CreateNodesV2,
   DependencyType,
-  createNodesFromFiles,
-  type CreateDependencies,
-  type CreateNodesV2,
-  type RawProjectGraphDependency,
-  type TargetConfiguration,
+  RawProjectGraphDependency,
+  TargetConfiguration,
 } from '@nx/devkit';
 import { createLintTarget, createServiceTargets, createTestTarget } from './targets.ts';
 
@@ -52,9 +54,10 @@ function inventories(workspaceRoot: string, dir: string): string[] {
 
 export const createNodesV2: CreateNodesV2<HomelabPluginOptions> = [
   '{packages/*/service.ts,inventories/*/inventory.yaml,inventories/*/*/host.yaml,{libs,tools,packages}/*/package.json}',
-  (files, options, context) =>
-    createNodesFromFiles(
-      (file) => {
+  async (files, options, context) =>
+    files.map((file): [string, CreateNodesResult] => [
+      file,
+      ((): CreateNodesResult => {
         const root = dirname(file);
         const invDir = options?.inventoriesDir ?? 'inventories';
         if (basename(file) === 'package.json') {
@@ -92,12 +95,12 @@ export const createNodesV2: CreateNodesV2<HomelabPluginOptions> = [
             [root]: { name: hostProjectName(inventory, basename(root)), root, tags: ['type:host', `inventory:${inventory}`], targets: {} },
           },
         };
-      },
-      files,
-      options,
-      context,
-    ),
+      })(),
+    ]),
 ];
+
+const staticDependency = 'static' as DependencyType.static;
+const implicitDependency = 'implicit' as DependencyType.implicit;
 
 // Pure: the host of a service.ts read from its text: the one top-level `host: '<name>'` of its
 // defineService object (as Biome formats it). Undefined when there is not exactly one such line.
@@ -118,6 +121,12 @@ async function serviceHost(file: string): Promise<string | undefined> {
   return typeof host === 'string' ? host : undefined;
 }
 
+// Pure: whether a service.ts generates files from the catalog (its top-level `generated:`): nginx's vhosts,
+// the zone, the scrape config read every service and host, so a change to any of them changes its release.
+export function generatesFromCatalog(text: string): boolean {
+  return /^ {2}generated: /m.test(text);
+}
+
 export const createDependencies: CreateDependencies<HomelabPluginOptions> = async (options, context) => {
   const deps: RawProjectGraphDependency[] = [];
   const projects = context.projects;
@@ -132,18 +141,25 @@ export const createDependencies: CreateDependencies<HomelabPluginOptions> = asyn
       deps.push({
         source: hostProject,
         target: inventoryProjectName(inventory),
-        type: DependencyType.static,
+        type: staticDependency,
         sourceFile: `${invDir}/${inventory}/${host}/host.yaml`,
       });
     }
   }
+  const serviceProjects = Object.values(projects).flatMap((p) =>
+    p.root.startsWith('packages/') && p.name && existsSync(join(context.workspaceRoot, p.root, 'service.ts')) ? [p.name] : [],
+  );
+  const hostProjects = Object.values(projects).flatMap((p) => (p.name && p.tags?.includes('type:host') ? [p.name] : []));
   for (const project of Object.values(projects)) {
     const root = project.root;
     const file = join(context.workspaceRoot, root, 'service.ts');
     if (!root.startsWith('packages/') || !existsSync(file) || !project.name) continue;
+    if (generatesFromCatalog(readFileSync(file, 'utf8')))
+      for (const target of [...serviceProjects, ...hostProjects])
+        if (target !== project.name) deps.push({ source: project.name, target, type: implicitDependency });
     // What a service deploys is rendered by the CLI and the libraries: a change there may change its
     // release, so Nx must select it (homelab affected then keeps exactly the services whose release changed).
-    if (byName.has(cliProject)) deps.push({ source: project.name, target: cliProject, type: DependencyType.implicit });
+    if (byName.has(cliProject)) deps.push({ source: project.name, target: cliProject, type: implicitDependency });
     let host: string | undefined;
     try {
       host = await serviceHost(file);
@@ -153,7 +169,7 @@ export const createDependencies: CreateDependencies<HomelabPluginOptions> = asyn
     if (!host) continue;
     for (const inventory of invs) {
       const target = hostProjectName(inventory, host);
-      if (byName.has(target)) deps.push({ source: project.name, target, type: DependencyType.static, sourceFile: `${root}/service.ts` });
+      if (byName.has(target)) deps.push({ source: project.name, target, type: staticDependency, sourceFile: `${root}/service.ts` });
     }
   }
   return deps;

@@ -1,23 +1,26 @@
 // Pure: the targets of one service project, from its name and the inventories that exist.
 import type { TargetConfiguration } from '@nx/devkit';
 
-const cli = 'tsx tools/cli/src/main.ts';
+import type { CliOptions } from './executors/cli.ts';
 
 export interface ServiceTargetOptions {
   inventories: string[];
 }
 
+// `homelab <command> <service> --inventory <inventory>` through the plugin's executor, which runs the
+// tasks of one Nx run in one homelab process per command (executors/cli.ts); `-c <inventory>` picks one.
 function perInventory(
-  command: (inventory: string) => string,
+  command: CliOptions['command'],
+  service: string,
   inventories: string[],
   defaultInventory: string,
   description: string,
   extra: Partial<TargetConfiguration> = {},
 ): TargetConfiguration {
   return {
-    executor: 'nx:run-commands',
-    options: { command: command(defaultInventory), cwd: '{workspaceRoot}' },
-    configurations: Object.fromEntries(inventories.map((inv) => [inv, { command: command(inv) }])),
+    executor: '@homelab/nx-plugin:cli',
+    options: { command, service, inventory: defaultInventory } satisfies CliOptions,
+    configurations: Object.fromEntries(inventories.map((inventory) => [inventory, { inventory }])),
     metadata: { description, technologies: ['docker'] },
     ...extra,
   };
@@ -30,7 +33,8 @@ export function createServiceTargets(service: string, options: ServiceTargetOpti
   const validateDefault = inv.includes('production') ? 'production' : deployDefault;
   return {
     validate: perInventory(
-      (i) => `${cli} validate ${service} --inventory ${i}`,
+      'validate',
+      service,
       inv,
       validateDefault,
       'Check service.ts and compose.yaml: schema, rules, VRAM budget, docker compose config on the rendered files',
@@ -42,27 +46,19 @@ export function createServiceTargets(service: string, options: ServiceTargetOpti
         outputs: [],
       },
     ),
-    plan: perInventory(
-      (i) => `${cli} plan ${service} --inventory ${i}`,
-      inv,
-      deployDefault,
-      'Show what a deploy would change on the host (secrets masked)',
-      { dependsOn: ['validate'] },
-    ),
+    plan: perInventory('plan', service, inv, deployDefault, 'Show what a deploy would change on the host (secrets masked)', {
+      dependsOn: ['validate'],
+    }),
     deploy: perInventory(
-      (i) => `${cli} deploy ${service} --inventory ${i}`,
+      'deploy',
+      service,
       inv,
       deployDefault,
       'Deploy the service to its host: stage, swap, up, health gate, rollback on failure',
       { dependsOn: ['validate'] },
     ),
-    health: perInventory(
-      (i) => `${cli} health ${service} --inventory ${i}`,
-      inv,
-      deployDefault,
-      "Run the service's health test against its host",
-    ),
-    rollback: perInventory((i) => `${cli} rollback ${service} --inventory ${i}`, inv, deployDefault, 'Bring back the previous release'),
+    health: perInventory('health', service, inv, deployDefault, "Run the service's health test against its host"),
+    rollback: perInventory('rollback', service, inv, deployDefault, 'Bring back the previous release'),
   };
 }
 

@@ -1,6 +1,7 @@
 // `homelab deploy|plan|rollback [service...]`: hosts in parallel, one service at a time per host.
 import { deployResult, runMany, type Action, type DeployResult } from '@homelab/deploy';
 import { resultsTable } from '../format.ts';
+import { writeResultsFile } from '../results-file.ts';
 import { readFileSync } from 'node:fs';
 import type { AffectedResult } from '../affected/affected.ts';
 import { computeAffected, describeAffected } from './affected.ts';
@@ -131,6 +132,15 @@ export function manyCommand(action: Action) {
         });
     results.push(...reported);
     print(ctx, action, results);
+    writeResultsFile(
+      action,
+      workspace.inventory.name,
+      results.map((r) => ({
+        service: r.service,
+        ok: succeeded[action].includes(r.result),
+        summary: `${r.service} on ${r.host}: ${r.result}${r.version && r.version !== '-' ? ` (${r.version})` : ''}${r.message ? `: ${r.message}` : ''}${r.plan?.diff ? `\n${r.plan.diff}` : ''}`,
+      })),
+    );
     return results.every((r) => succeeded[action].includes(r.result)) ? 0 : 1;
   };
 }

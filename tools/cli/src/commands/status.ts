@@ -2,6 +2,7 @@
 import { hostStatus, probeTarget, type StatusRow } from '@homelab/deploy';
 import { formatTable } from '../format.ts';
 import { runHealthTest } from '@homelab/health';
+import { writeResultsFile } from '../results-file.ts';
 import { executorFactory } from '../session.ts';
 import { loadWorkspace, selectRunnable } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
@@ -66,5 +67,13 @@ export async function healthCommand(ctx: CommandContext<{ wait?: boolean; json?:
     }
   }
   if (ctx.json) ctx.out(JSON.stringify({ inventory: workspace.inventory.name, services: rows, skipped }, null, 2));
+  writeResultsFile('health', workspace.inventory.name, [
+    ...rows.map((r) => ({
+      service: r.service,
+      ok: r.healthy,
+      summary: `${r.healthy ? '✔' : '✖'} ${r.service} on ${r.host}: ${r.detail.join('; ')}`,
+    })),
+    ...skipped.map((s) => ({ service: s.service, ok: true, summary: `- ${s.service} skipped: ${s.why}` })),
+  ]);
   return rows.every((r) => r.healthy) ? 0 : 1;
 }

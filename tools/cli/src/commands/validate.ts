@@ -2,6 +2,7 @@
 import { formatIssue, type ConfigIssue } from '@homelab/model';
 import { LocalExecutor } from '@homelab/host';
 import { validateService } from '@homelab/validate';
+import { writeResultsFile } from '../results-file.ts';
 import { vaultSecretsIfGiven } from '../session.ts';
 import { loadWorkspace, selectRunnable } from '../workspace.ts';
 import type { CommandContext, VaultOptions } from './context.ts';
@@ -54,5 +55,19 @@ export async function validateCommand(ctx: CommandContext<VaultOptions & { json?
     else ctx.err(`✖ ${name}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n  ${issues.map(formatIssue).join('\n  ')}`);
   }
   if (ctx.json) ctx.out(JSON.stringify({ inventory: workspace.inventory.name, services: rows }, null, 2));
+  writeResultsFile(
+    'validate',
+    workspace.inventory.name,
+    rows.map((r) => ({
+      service: r.service,
+      ok: r.result !== 'invalid',
+      summary:
+        r.result === 'skipped'
+          ? `- ${r.service} skipped: ${r.why}`
+          : r.result === 'valid'
+            ? `✔ ${r.service} is valid for inventory ${workspace.inventory.name}`
+            : `✖ ${r.service}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}\n  ${r.problems.map(formatIssue).join('\n  ')}`,
+    })),
+  );
   return failed === 0 ? 0 : 1;
 }

@@ -1,0 +1,167 @@
+// The executor of every service target (validate, plan, deploy, health, rollback). One task runs
+// `homelab <command> <service> --inventory <inventory>`. Many tasks of one Nx run (run-many, affected)
+// go to its batch implementation: one homelab process per command and inventory for all their services,
+// so that hosts are contacted once each (one connection, one state read per host) instead of once per
+// task and process. Each task still gets its own result and output from HOMELAB_RESULTS_FILE.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
+
+export interface CliOptions {
+  command: 'validate' | 'plan' | 'deploy' | 'health' | 'rollback';
+  service: string;
+  inventory: string;
+}
+
+interface TaskResult {
+  success: boolean;
+  terminalOutput: string;
+  startTime?: number;
+  endTime?: number;
+  status?: 'success' | 'failure' | 'skipped';
+}
+
+interface Outcome {
+  service: string;
+  ok: boolean;
+  summary: string;
+}
+
+export interface Run {
+  code: number;
+  output: string;
+  outcomes: Map<string, Outcome> | undefined;
+}
+
+// Runs the CLI in a child process, its output passed through as it comes and kept.
+export async function runCli(root: string, options: Omit<CliOptions, 'service'>, services: string[]): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'homelab-nx-'));
+  const file = join(dir, 'results.json');
+  try {
+    const child = spawn(
+      process.execPath,
+      [join(root, 'tools/cli/bin/homelab.js'), options.command, ...services, '--inventory', options.inventory],
+      { cwd: root, env: { ...process.env, HOMELAB_RESULTS_FILE: file }, stdio: ['inherit', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stdout.write(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stderr.write(chunk);
+    });
+    const code = await new Promise<number>((resolve) => {
+      child.on('error', (error) => {
+        output += `${error.message}\n`;
+        resolve(1);
+      });
+      child.on('close', (exit, signal) => resolve(exit ?? (signal ? 128 : 1)));
+    });
+    return { code, output, outcomes: readOutcomes(file) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Undefined when the command ended before it had per-service results (a usage or configuration error
+// for the whole run): then every task of the run gets the whole output and fails.
+export function readOutcomes(file: string): Map<string, Outcome> | undefined {
+  let parsed: { services?: Outcome[] };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as { services?: Outcome[] };
+  } catch {
+    return undefined;
+  }
+  return new Map((parsed.services ?? []).map((o) => [o.service, o]));
+}
+
+// Pure: a task's result from its command's run.
+export function taskResult(service: string, run: Run, startTime: number, endTime: number): TaskResult {
+  const outcome = run.outcomes?.get(service);
+  if (!outcome)
+    return {
+      success: false,
+      status: 'failure',
+      terminalOutput: run.outcomes ? `${run.output}\n${service}: no result from homelab (exit ${run.code})\n` : run.output,
+      startTime,
+      endTime,
+    };
+  return { success: outcome.ok, status: outcome.ok ? 'success' : 'failure', terminalOutput: `${outcome.summary}\n`, startTime, endTime };
+}
+
+export default async function cli(options: CliOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const run = await runCli(context.root, options, [options.service]);
+  return { success: run.code === 0 };
+}
+
+// Pure: the tasks of a batch in waves: each wave holds the tasks whose dependencies inside the batch are
+// all in earlier waves (validate before deploy of the same services).
+export function waves(taskGraph: Pick<TaskGraph, 'tasks' | 'dependencies'>): string[][] {
+  const inBatch = new Set(Object.keys(taskGraph.tasks));
+  const done = new Set<string>();
+  const out: string[][] = [];
+  while (done.size < inBatch.size) {
+    const wave = [...inBatch].filter(
+      (id) => !done.has(id) && (taskGraph.dependencies[id] ?? []).every((d) => !inBatch.has(d) || done.has(d)),
+    );
+    if (!wave.length) throw new Error(`the tasks ${[...inBatch].filter((id) => !done.has(id)).join(', ')} depend on each other in a cycle`);
+    for (const id of wave) done.add(id);
+    out.push(wave);
+  }
+  return out;
+}
+
+export function batch(
+  taskGraph: TaskGraph,
+  inputs: Record<string, CliOptions>,
+  _overrides: unknown,
+  context: ExecutorContext,
+): Promise<Record<string, TaskResult>> {
+  return runBatch(taskGraph, inputs, (options, services) => runCli(context.root, options, services));
+}
+
+// The batch, with the way to run one homelab process given (tests pass a fake one). A task whose
+// dependency failed is skipped, not run.
+export async function runBatch(
+  taskGraph: Pick<TaskGraph, 'tasks' | 'dependencies'>,
+  inputs: Record<string, CliOptions>,
+  run: (options: Omit<CliOptions, 'service'>, services: string[]) => Promise<Run>,
+): Promise<Record<string, TaskResult>> {
+  const results: Record<string, TaskResult> = {};
+  for (const wave of waves(taskGraph)) {
+    const groups = new Map<string, string[]>();
+    for (const id of wave) {
+      const failedDependency = (taskGraph.dependencies[id] ?? []).find((d) => results[d] && !results[d].success);
+      if (failedDependency) {
+        const now = Date.now();
+        results[id] = {
+          success: false,
+          status: 'skipped',
+          terminalOutput: `not run: ${failedDependency} failed\n`,
+          startTime: now,
+          endTime: now,
+        };
+        continue;
+      }
+      const key = `${inputs[id]!.command} ${inputs[id]!.inventory}`;
+      groups.set(key, [...(groups.get(key) ?? []), id]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (ids) => {
+        const first = inputs[ids[0]!]!;
+        const startTime = Date.now();
+        const done = await run(
+          first,
+          ids.map((id) => inputs[id]!.service),
+        );
+        const endTime = Date.now();
+        for (const id of ids) results[id] = taskResult(inputs[id]!.service, done, startTime, endTime);
+      }),
+    );
+  }
+  return results;
+}

@@ -1,114 +1,202 @@
-// npm run bench:cli — figures, no assertions: whole `homelab` processes as a user runs them, each row
-// beside a reference measured in the same run (one SSH round trip to the same host, `node -e 0`), as
-// medians with their spread (min-max) over BENCH_RUNS runs, paired side by side.
-// HOMELAB_BENCH_CLI=<path to another checkout's tools/cli/src/main.ts> measures that CLI instead (the
-// "before" of a change), against the same lab and references.
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+// npm run bench:cli — figures, no assertions: whole `homelab` and `nx` processes as a user and CI run them,
+// each row beside a reference measured in the same run and paired with it run by run (one SSH round trip to
+// the same host, the same job as an Ansible playbook, `node -e 0`, an empty Nx workspace on the same Nx),
+// as medians with their spread (min-max) over BENCH_RUNS runs (default 5), and the ratio of the medians.
+// HOMELAB_BENCH_CLI=<path to another checkout's tools/cli/src/main.ts> measures that CLI in the `homelab`
+// rows instead (the "before" of a change), against the same lab and references. The Nx rows run in this
+// repository against the lab services `npm start` deployed; the rest in a throw-away lab workspace.
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { SshExecutor, sshArgs } from '@homelab/host';
+import { sshArgs } from '@homelab/host';
 import { labWorkspace, type TestService } from '@homelab/lab/testing';
 import { repoRoot } from '@homelab/model/testing';
+import { ansibleJob } from './ansible.ts';
+import { median, progressAt, spread, time } from './measure.ts';
 
-const runs = Number(process.env.BENCH_RUNS ?? 7);
+const runs = Number(process.env.BENCH_RUNS ?? 5);
 const main = process.env.HOMELAB_BENCH_CLI ?? join(repoRoot, 'tools/cli/src/main.ts');
+const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e9;
+interface Row {
+  job: string;
+  reference: string;
+  ours: number[];
+  ref: number[];
+  /** Extra figures of the row (CPU seconds, the parts of a changed deploy), medians. */
+  notes: Record<string, number[]>;
 }
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
-const spread = (xs: number[]) => `${sorted(xs)[0]!.toFixed(2)}-${sorted(xs).at(-1)!.toFixed(2)}`;
+const rows: Row[] = [];
+function row(job: string, reference: string): Row {
+  const r: Row = { job, reference, ours: [], ref: [], notes: {} };
+  rows.push(r);
+  return r;
+}
+const note = (r: Row, key: string, value: number) => {
+  r.notes[key] = [...(r.notes[key] ?? []), value];
+};
+
+async function ok(p: Promise<{ exitCode?: number; all?: string; stdout?: string; stderr?: string }>, what: string) {
+  const r = await p;
+  if (r.exitCode !== 0) throw new Error(`${what} failed (exit ${r.exitCode}):\n${r.all ?? `${r.stdout}\n${r.stderr}`}`);
+  return r;
+}
 
 const lab = await labWorkspace();
+const empty = mkdtempSync(join(tmpdir(), 'homelab-empty-nx-'));
 try {
-  const services: TestService[] = Array.from({ length: 4 }, (_, i) => ({
-    name: `${lab.prefix}-b${i}`,
-    host: i % 2 ? 'dns01' : 'ocean',
+  // --- the throw-away lab workspace: 7 services on ocean for homelab, 7 more for the Ansible playbook ---
+  const ours: TestService[] = Array.from({ length: 7 }, (_, i) => ({
+    name: `${lab.prefix}-s${i}`,
+    host: 'ocean',
     port: 18301 + i,
-    title: 'b',
+    title: 's',
   }));
-  for (const s of services) lab.write(s);
-  const cli = (args: string[]) =>
-    execa(process.execPath, ['--import', 'tsx', main, args[0]!, '--inventory', 'lab', ...args.slice(1)], {
+  const theirs: TestService[] = ours.map((s, i) => ({ ...s, name: `${lab.prefix}-a${i}`, port: 18311 + i }));
+  for (const s of [...ours, ...theirs]) lab.write(s);
+  const ocean = lab.inventory.hosts.ocean!;
+  // `homelab` as a user runs it with node_modules/.bin on PATH: node, the bin, the CLI (no npm in between).
+  const homelab = (args: string[]) =>
+    execa(
+      '/usr/bin/time',
+      ['-f', 'cpu %U %S', process.execPath, '--import', 'tsx', main, args[0]!, '--inventory', 'lab', ...args.slice(1)],
+      {
+        cwd: lab.root,
+        reject: false,
+        all: true,
+      },
+    );
+  const cpu = (stderr: string) => {
+    const m = stderr.match(/cpu ([\d.]+) ([\d.]+)\s*$/);
+    return m ? Number(m[1]) + Number(m[2]) : NaN;
+  };
+  const npx = (args: string[]) =>
+    execa(join(repoRoot, 'node_modules/.bin/npx'), ['homelab', args[0]!, '--inventory', 'lab', ...args.slice(1)], {
       cwd: lab.root,
       reject: false,
+      all: true,
     });
-  const ok = async (args: string[]) => {
-    const r = await cli(args);
-    if (r.exitCode !== 0) throw new Error(`homelab ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
-  };
-  await ok(['deploy', ...services.map((s) => s.name)]);
+  await ok(homelab(['deploy', ...ours.map((s) => s.name)]), 'first deploy');
+  const one = ansibleJob(lab.root, join(lab.root, 'ansible-one'), ocean, [theirs[0]!.name]);
+  const seven = ansibleJob(
+    lab.root,
+    join(lab.root, 'ansible-seven'),
+    ocean,
+    theirs.map((s) => s.name),
+  );
+  await one.render();
+  await seven.render();
+  await seven.run();
 
-  const ocean = lab.inventory.hosts.ocean!;
-  const ssh = new SshExecutor(ocean);
-  const file = `${ocean.deployRoot}/${services[0]!.name}/current/compose.yaml`;
-  const rows: Array<{ job: string; ours: number[]; reference: string; ref: number[] }> = [
-    {
-      job: `homelab deploy ${services[0]!.name}, nothing changed`,
-      ours: [],
-      reference: 'one SSH round trip (sha256sum of the deployed compose file)',
-      ref: [],
-    },
-    {
-      job: `homelab deploy ${services[0]!.name}, nothing changed`,
-      ours: [],
-      reference: 'one SSH round trip in a new ssh process and connection (no shared master)',
-      ref: [],
-    },
-    {
-      job: `homelab deploy of ${services.length} services on 2 hosts, nothing changed`,
-      ours: [],
-      reference: 'one SSH round trip',
-      ref: [],
-    },
-    { job: 'homelab --help', ours: [], reference: 'node -e 0', ref: [] },
-    { job: 'homelab deploy --bogus (usage error)', ours: [], reference: 'node -e 0', ref: [] },
-  ];
-  rows.push({
-    job: 'nx show projects in this workspace (the graph: plugin and every project), daemon off',
-    ours: [],
-    reference: 'the same in an empty Nx workspace',
-    ref: [],
-  });
-  // An empty Nx workspace beside it, on the same Nx.
-  const empty = mkdtempSync(join(tmpdir(), 'homelab-empty-nx-'));
-  writeFileSync(join(empty, 'nx.json'), '{}\n');
-  writeFileSync(join(empty, 'package.json'), '{"name":"empty","private":true}\n');
-  symlinkSync(join(repoRoot, 'node_modules'), join(empty, 'node_modules'));
-  const nx = (cwd: string) =>
-    execa(join(repoRoot, 'node_modules/.bin/nx'), ['show', 'projects'], { cwd, env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
-  const roundTrip = () => ssh.sh(`sha256sum ${file}`);
-  const freshRoundTrip = () =>
+  const file = `${ocean.deployRoot}/${ours[0]!.name}/current/compose.yaml`;
+  const roundTrip = () =>
     execa('ssh', [
       ...sshArgs(ocean, { controlDir: '/tmp' }).map((a) => (a.startsWith('ControlMaster=') ? 'ControlMaster=no' : a)),
       `sha256sum ${file}`,
     ]);
   const node0 = () => execa(process.execPath, ['-e', '0']);
+
+  const npxRow = row(`npx homelab deploy ${ours[0]!.name}, nothing changed`, 'the same job as an Ansible playbook');
+  const single = row(`homelab deploy ${ours[0]!.name}, nothing changed`, 'one SSH round trip hashing the deployed compose file');
+  const many = row(
+    `homelab deploy of ${ours.length} services on ocean, nothing changed`,
+    `Ansible looping the same job over ${theirs.length} services`,
+  );
+  const manyRtt = row(`homelab deploy of ${ours.length} services on ocean, nothing changed`, 'one SSH round trip');
+  const help = row('homelab --help', 'node -e 0');
+  const usage = row('homelab deploy --bogus (usage error)', 'node -e 0');
+  const changed = row(`homelab deploy ${ours[0]!.name}, one value changed, less the health wait`, '2 SSH round trips + its compose up');
   for (let i = 0; i < runs; i++) {
-    rows[0]!.ours.push(await time(() => ok(['deploy', services[0]!.name])));
-    rows[0]!.ref.push(await time(roundTrip));
-    rows[1]!.ours.push(await time(() => ok(['deploy', services[0]!.name])));
-    rows[1]!.ref.push(await time(freshRoundTrip));
-    rows[2]!.ours.push(await time(() => ok(['deploy', ...services.map((s) => s.name)])));
-    rows[2]!.ref.push(await time(roundTrip));
-    rows[3]!.ours.push(await time(() => cli(['--help'])));
-    rows[3]!.ref.push(await time(node0));
-    rows[4]!.ours.push(await time(() => cli(['deploy', '--bogus'])));
-    rows[4]!.ref.push(await time(node0));
-    rows[5]!.ours.push(await time(() => nx(repoRoot)));
-    rows[5]!.ref.push(await time(() => nx(empty)));
-  }
-  console.log(`\nCLI benchmark (${runs} runs each, paired; medians and min-max; CLI: ${main})`);
-  console.log('| job | homelab | reference | reference time | ratio |');
-  console.log('|---|---|---|---|---|');
-  for (const r of rows)
-    console.log(
-      `| ${r.job} | ${median(r.ours).toFixed(2)} s (${spread(r.ours)}) | ${r.reference} | ${median(r.ref).toFixed(2)} s (${spread(r.ref)}) | ${(median(r.ours) / median(r.ref)).toFixed(1)}x |`,
+    npxRow.ours.push(await time(() => ok(npx(['deploy', ours[0]!.name]), 'npx homelab deploy')));
+    npxRow.ref.push(await time(() => one.run()));
+    let r = { stderr: '' } as { stderr?: string };
+    single.ours.push(
+      await time(async () => {
+        r = await ok(homelab(['deploy', ours[0]!.name]), 'homelab deploy');
+      }),
     );
+    note(single, 'CPU s', cpu(r.stderr ?? ''));
+    single.ref.push(await time(roundTrip));
+    many.ours.push(await time(() => ok(homelab(['deploy', ...ours.map((s) => s.name)]), 'homelab deploy (7)')));
+    many.ref.push(await time(() => seven.run()));
+    manyRtt.ours.push(many.ours.at(-1)!);
+    manyRtt.ref.push(await time(roundTrip));
+    help.ours.push(await time(() => homelab(['--help'])));
+    help.ref.push(await time(node0));
+    usage.ours.push(await time(() => homelab(['deploy', '--bogus'])));
+    usage.ref.push(await time(node0));
+    lab.write({ ...ours[0]!, title: `c${i}` });
+    let out = '';
+    const total = await time(async () => {
+      out = (await ok(homelab(['deploy', ours[0]!.name]), 'changed deploy')).all ?? '';
+    });
+    const up = progressAt(out, 'waiting for the health test') - progressAt(out, 'starting containers');
+    const health = progressAt(out, ': deployed') - progressAt(out, 'waiting for the health test');
+    changed.ours.push(total - health);
+    note(changed, 'compose up s', up);
+    note(changed, 'health wait s', health);
+    const rtt = await time(roundTrip);
+    changed.ref.push(2 * rtt + up);
+  }
+
+  // --- Nx, in this repository, against the lab services `npm start` deployed ---
+  writeFileSync(join(empty, 'nx.json'), '{}\n');
+  writeFileSync(
+    join(empty, 'package.json'),
+    `${JSON.stringify({ name: 'empty', private: true, nx: { targets: { noop: { command: 'true', cache: true } } } })}\n`,
+  );
+  symlinkSync(join(repoRoot, 'node_modules'), join(empty, 'node_modules'));
+  const nx = (cwd: string, args: string[]) =>
+    execa(join(repoRoot, 'node_modules/.bin/nx'), [...args, '--output-style=static'], { cwd, env: nxEnv, reject: false, all: true });
+  const inRepo = (args: string[]) =>
+    execa(process.execPath, ['--import', 'tsx', main, ...args], { cwd: repoRoot, reject: false, all: true });
+  const composeCache = join(repoRoot, 'node_modules/.cache/homelab/compose-config');
+  await ok(nx(empty, ['run', 'empty:noop']), 'nx run empty:noop');
+  await ok(nx(repoRoot, ['run', 'static-site:deploy', '-c', 'lab']), 'nx run static-site:deploy');
+  await ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab']), 'nx run-many -t deploy');
+
+  const graph = row('nx show projects (the project graph, daemon off)', 'the same in an empty Nx workspace');
+  const trivial = row(
+    'nx run static-site:validate, a cache hit (a trivial target)',
+    'nx run empty:noop, a cache hit, in an empty Nx workspace',
+  );
+  const nxOne = row(
+    'nx run static-site:deploy -c lab, nothing changed (validate cached)',
+    'the empty workspace trivial target + 2 SSH round trips',
+  );
+  const nxMany = row('nx run-many -t deploy -c lab, nothing changed (validate cached)', 'homelab deploy -i lab of the same set');
+  const nxValidate = row(
+    'nx run-many -t validate, cold (no Nx cache, no compose config cache)',
+    'homelab validate -i production, the same services, cold',
+  );
+  for (let i = 0; i < runs; i++) {
+    graph.ours.push(await time(() => ok(nx(repoRoot, ['show', 'projects']), 'nx show projects')));
+    graph.ref.push(await time(() => ok(nx(empty, ['show', 'projects']), 'nx show projects (empty)')));
+    trivial.ours.push(await time(() => ok(nx(repoRoot, ['run', 'static-site:validate']), 'nx run static-site:validate')));
+    trivial.ref.push(await time(() => ok(nx(empty, ['run', 'empty:noop']), 'nx run empty:noop')));
+    nxOne.ours.push(await time(() => ok(nx(repoRoot, ['run', 'static-site:deploy', '-c', 'lab']), 'nx run static-site:deploy')));
+    nxOne.ref.push(trivial.ref.at(-1)! + 2 * (await time(roundTrip)));
+    nxMany.ours.push(await time(() => ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab']), 'nx run-many -t deploy')));
+    nxMany.ref.push(await time(() => ok(inRepo(['deploy', '--inventory', 'lab']), 'homelab deploy -i lab')));
+    rmSync(composeCache, { recursive: true, force: true });
+    nxValidate.ours.push(await time(() => ok(nx(repoRoot, ['run-many', '-t', 'validate', '--skip-nx-cache']), 'nx run-many -t validate')));
+    rmSync(composeCache, { recursive: true, force: true });
+    nxValidate.ref.push(await time(() => ok(inRepo(['validate', '--inventory', 'production']), 'homelab validate')));
+  }
+
+  console.log(`\nCLI benchmark (${runs} runs each, paired; medians and min-max; CLI: ${main})`);
+  console.log('| job | homelab | reference | reference time | ratio | other figures (medians) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const notes = Object.entries(r.notes)
+      .map(([k, v]) => `${k} ${median(v).toFixed(2)}`)
+      .join(', ');
+    console.log(
+      `| ${r.job} | ${median(r.ours).toFixed(2)} s (${spread(r.ours)}) | ${r.reference} | ${median(r.ref).toFixed(2)} s (${spread(r.ref)}) | ${(median(r.ours) / median(r.ref)).toFixed(2)}x | ${notes} |`,
+    );
+  }
 } finally {
+  rmSync(empty, { recursive: true, force: true });
   await lab.cleanup();
 }

@@ -1,23 +1,16 @@
 // npm run bench:deploy — figures, no assertions: our deploy against an Ansible playbook doing the
 // same job on the same lab host, and 10 services across 2 hosts in parallel against one by one.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { runMany, type DeployResult } from '@homelab/deploy';
 import { SshExecutor } from '@homelab/host';
 import { labWorkspace, type TestService } from '@homelab/lab/testing';
-import { renderRelease } from '@homelab/render';
 import { loadWorkspace } from '../workspace.ts';
+import { ansibleJob } from './ansible.ts';
+import { median, progressAt, time } from './measure.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (s: number) => `${s.toFixed(2)} s`;
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - start) / 1e9;
-}
 
 const lab = await labWorkspace();
 try {
@@ -38,14 +31,6 @@ try {
   const oursNoop: number[] = [];
   const oursChanged: number[] = [];
   const healthGate: number[] = [];
-  // Seconds between two progress lines of the CLI ("[  1.8s] ocean/x: waiting for the health test").
-  const at = (out: string, text: string) =>
-    Number(
-      out
-        .split('\n')
-        .find((l) => l.includes(text))
-        ?.match(/\[\s*([\d.]+)s\]/)?.[1] ?? NaN,
-    );
   for (let i = 0; i < runs; i++) oursNoop.push(await time(() => cli()));
   for (let i = 0; i < runs; i++) {
     let out = '';
@@ -54,42 +39,17 @@ try {
         out = (await cli(`t${i + 1}`)).stderr;
       }),
     );
-    healthGate.push(at(out, ': deployed') - at(out, 'waiting for the health test'));
+    healthGate.push(progressAt(out, ': deployed') - progressAt(out, 'waiting for the health test'));
   }
 
   // --- the same job as an Ansible playbook: copy compose and .env, docker compose up -d ---
-  const ansDir = join(lab.root, 'ansible');
-  mkdirSync(ansDir, { recursive: true });
   const host = lab.inventory.hosts.ocean!;
-  const remoteDir = `${host.deployRoot}/ansible/${theirs.name}`;
+  const playbook = ansibleJob(lab.root, join(lab.root, 'ansible'), host, [theirs.name]);
   const render = async (title: string) => {
     lab.write({ ...theirs, title });
-    const { workspace } = await loadWorkspace('lab', lab.root);
-    const s = workspace.services.find((x) => x.name === theirs.name)!;
-    const r = renderRelease(s, { host, images: workspace.inventory.images }, {});
-    writeFileSync(join(ansDir, 'compose.yaml'), r.compose);
-    writeFileSync(join(ansDir, 'env'), r.env);
+    await playbook.render();
   };
-  writeFileSync(
-    join(ansDir, 'hosts.ini'),
-    `[lab]\nocean ansible_host=${host.address} ansible_user=root ansible_ssh_private_key_file=${host.ssh.identityFile} ansible_python_interpreter=/usr/bin/python3\n`,
-  );
-  writeFileSync(
-    join(ansDir, 'ansible.cfg'),
-    `[defaults]\nhost_key_checking = True\ninterpreter_python = /usr/bin/python3\n[ssh_connection]\nssh_args = -o UserKnownHostsFile=${host.ssh.knownHosts} -o ControlMaster=auto -o ControlPersist=60s\npipelining = True\n`,
-  );
-  writeFileSync(
-    join(ansDir, 'deploy.yml'),
-    `- hosts: lab\n  gather_facts: false\n  tasks:\n    - file: { path: ${remoteDir}, state: directory }\n    - copy: { src: compose.yaml, dest: ${remoteDir}/compose.yaml }\n    - copy: { src: env, dest: ${remoteDir}/.env, mode: '0600' }\n      no_log: true\n    - command: docker compose up -d --remove-orphans\n      args: { chdir: ${remoteDir} }\n      environment: { DOCKER_HOST: '${host.dockerHost}' }\n`,
-  );
-  const ansible = async () => {
-    const r = await execa('ansible-playbook', ['-i', 'hosts.ini', 'deploy.yml'], {
-      cwd: ansDir,
-      reject: false,
-      env: { ANSIBLE_CONFIG: join(ansDir, 'ansible.cfg') },
-    });
-    if (r.exitCode !== 0) throw new Error(`ansible-playbook failed:\n${r.stdout}\n${r.stderr}`);
-  };
+  const ansible = () => playbook.run();
   await render('t0');
   await ansible();
   const ansNoop: number[] = [];

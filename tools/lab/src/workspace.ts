@@ -156,9 +156,8 @@ export async function labWorkspace(): Promise<LabWorkspace> {
       return execa(
         process.execPath,
         [
-          '--import',
-          'tsx',
-          join(repoRoot, 'tools/cli/src/main.ts'),
+          // The command a user runs (node_modules/.bin/homelab).
+          join(repoRoot, 'tools/cli/bin/homelab.js'),
           // Options right after the command name: what follows `--` (exec) goes to the container as given.
           ...args.slice(0, 1),
           '--inventory',

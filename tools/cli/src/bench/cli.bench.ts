@@ -2,9 +2,11 @@
 // each row beside a reference measured in the same run and paired with it run by run (one SSH round trip to
 // the same host, the same job as an Ansible playbook, `node -e 0`, an empty Nx workspace on the same Nx),
 // as medians with their spread (min-max) over BENCH_RUNS runs (default 5), and the ratio of the medians.
-// HOMELAB_BENCH_CLI=<path to another checkout's tools/cli/src/main.ts> measures that CLI in the `homelab`
-// rows instead (the "before" of a change), against the same lab and references. The Nx rows run in this
-// repository against the lab services `npm start` deployed; the rest in a throw-away lab workspace.
+// The `homelab` rows run tools/cli/bin/homelab.js, as node_modules/.bin/homelab does.
+// HOMELAB_BENCH_CLI=<another checkout's tools/cli/bin/homelab.js, or its src/main.ts (run through tsx)>
+// measures that CLI in the `homelab` rows instead (the "before" of a change), against the same lab and
+// references. The Nx rows run in this repository against the lab services `npm start` deployed; the rest
+// in a throw-away lab workspace.
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +18,8 @@ import { ansibleJob } from './ansible.ts';
 import { median, progressAt, spread, time } from './measure.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
-const main = process.env.HOMELAB_BENCH_CLI ?? join(repoRoot, 'tools/cli/src/main.ts');
+const main = process.env.HOMELAB_BENCH_CLI ?? join(repoRoot, 'tools/cli/bin/homelab.js');
+const node = main.endsWith('.ts') ? [process.execPath, '--import', 'tsx', main] : [process.execPath, main];
 const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
 
 interface Row {
@@ -58,15 +61,11 @@ try {
   const ocean = lab.inventory.hosts.ocean!;
   // `homelab` as a user runs it with node_modules/.bin on PATH: node, the bin, the CLI (no npm in between).
   const homelab = (args: string[]) =>
-    execa(
-      '/usr/bin/time',
-      ['-f', 'cpu %U %S', process.execPath, '--import', 'tsx', main, args[0]!, '--inventory', 'lab', ...args.slice(1)],
-      {
-        cwd: lab.root,
-        reject: false,
-        all: true,
-      },
-    );
+    execa('/usr/bin/time', ['-f', 'cpu %U %S', ...node, args[0]!, '--inventory', 'lab', ...args.slice(1)], {
+      cwd: lab.root,
+      reject: false,
+      all: true,
+    });
   const cpu = (stderr: string) => {
     const m = stderr.match(/cpu ([\d.]+) ([\d.]+)\s*$/);
     return m ? Number(m[1]) + Number(m[2]) : NaN;
@@ -149,8 +148,7 @@ try {
   symlinkSync(join(repoRoot, 'node_modules'), join(empty, 'node_modules'));
   const nx = (cwd: string, args: string[]) =>
     execa(join(repoRoot, 'node_modules/.bin/nx'), [...args, '--output-style=static'], { cwd, env: nxEnv, reject: false, all: true });
-  const inRepo = (args: string[]) =>
-    execa(process.execPath, ['--import', 'tsx', main, ...args], { cwd: repoRoot, reject: false, all: true });
+  const inRepo = (args: string[]) => execa(node[0]!, [...node.slice(1), ...args], { cwd: repoRoot, reject: false, all: true });
   const composeCache = join(repoRoot, 'node_modules/.cache/homelab/compose-config');
   await ok(nx(empty, ['run', 'empty:noop']), 'nx run empty:noop');
   await ok(nx(repoRoot, ['run', 'static-site:deploy', '-c', 'lab']), 'nx run static-site:deploy');

@@ -3,6 +3,7 @@
 // the terminal and the CLI, so Ctrl-C and exit codes reach it directly). Node 22.18 and newer strip the
 // types themselves (the code is written for it: erasable syntax only, type-only imports marked); tsx's
 // loader is the fallback for an older Node 22, and costs about half a second of CPU at every start.
+import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -13,6 +14,8 @@ if (major < 22) {
   );
   process.exit(1);
 }
+// V8's code cache for the CLI's modules, kept between runs (in the system's temporary folder).
+module.enableCompileCache?.();
 if (!process.features.typescript) {
   const { register } = await import('tsx/esm/api');
   register();

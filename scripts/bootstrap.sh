@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(docker.io busybox-static openssh-server openssh-client iproute2 util-linux git ca-certificates
-          ansible-core restic prometheus prometheus-alertmanager prometheus-node-exporter nginx-light bind9 bind9-utils
+          ansible-core restic prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter nginx-light bind9 bind9-utils
           redis-server redis-tools mariadb-server mariadb-client dnsmasq-base bind9-dnsutils)
 missing=()
 for p in "${packages[@]}"; do

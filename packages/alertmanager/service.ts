@@ -1,12 +1,16 @@
 import { defineService } from '@homelab/model';
+import { alertmanagerConfig } from '@homelab/monitoring';
 
 export default defineService({
-  description: 'Alertmanager: routes Prometheus and log-anomaly alerts to Discord',
+  description: 'Alertmanager: routes Prometheus and log-anomaly alerts to Discord, Slack and email',
   host: 'ocean',
   category: 'monitoring',
-  secrets: ['DISCORD_WEBHOOK_URL'],
+  // Routes, receivers (Discord; Slack and email for critical alerts) and inhibition: libs/monitoring.
+  generated: { files: () => ({ 'alertmanager.yml.tmpl': alertmanagerConfig() }) },
+  metrics: { port: 9093 },
+  secrets: ['DISCORD_WEBHOOK_URL', 'SLACK_WEBHOOK_URL', 'SMTP_PASSWORD'],
   // Read by the container's user, nobody (not the host's user).
-  secretFiles: { DISCORD_WEBHOOK_URL: { uid: 65534 } },
+  secretFiles: { DISCORD_WEBHOOK_URL: { uid: 65534 }, SLACK_WEBHOOK_URL: { uid: 65534 }, SMTP_PASSWORD: { uid: 65534 } },
   health: {
     probes: [
       { type: 'http', port: 9093, path: '/-/healthy', expectBody: '^OK' },

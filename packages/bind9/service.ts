@@ -1,9 +1,12 @@
 import { defineService } from '@homelab/model';
+import { zoneFile } from '@homelab/edge';
 
 export default defineService({
   description: 'BIND9: authoritative DNS for the .home zone (Pi-hole forwards to it)',
   host: 'dns01',
   category: 'infrastructure',
+  // db.home from the inventory's hosts and every exposed service (at nginx's host); its serial comes from its content.
+  generated: { files: (catalog) => ({ 'db.home': zoneFile(catalog) }) },
   health: {
     probes: [
       {

@@ -4,7 +4,7 @@ export default defineService({
   description: 'ComfyUI: AI image generation (YanWenKun cu126-slim image)',
   host: 'ocean',
   category: 'ai',
-  exposure: { port: 8188, domain: 'comfyui.terrac.com', access: 'admin' },
+  exposure: { port: 8188, domain: 'comfyui.terrac.com', access: 'admin', websockets: true, maxBodySize: '100m' },
   gpu: { vramMiB: 4096 },
   health: {
     probes: [

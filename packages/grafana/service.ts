@@ -1,9 +1,12 @@
 import { databaseLoginProbe, defineService } from '@homelab/model';
+import { grafanaFiles } from '@homelab/monitoring';
 
 export default defineService({
   description: 'Grafana: dashboards for Prometheus and Loki, on its consolidated MySQL backend',
   host: 'ocean',
   category: 'monitoring',
+  // Datasources (Prometheus, Loki, its MySQL) and dashboards (hosts, GPU, a row per service, logs).
+  generated: { files: (catalog) => grafanaFiles(catalog) },
   exposure: { port: 3000, domain: 'grafana.terrac.com', access: 'admin' },
   secrets: ['GRAFANA_ADMIN_PASSWORD', 'GRAFANA_DB_PASSWORD', 'GRAFANA_DB_ROOT_PASSWORD'],
   health: {

@@ -4,7 +4,7 @@ export default defineService({
   description: 'Home Assistant: smart home automation',
   host: 'ocean',
   category: 'cloud',
-  exposure: { port: 8123, domain: 'ha.terrac.com', access: 'admin' },
+  exposure: { port: 8123, domain: 'ha.terrac.com', access: 'admin', websockets: true },
   health: {
     probes: [{ type: 'http', port: 8123, path: '/manifest.json', expectJson: { name: 'Home Assistant' } }],
     timeoutSeconds: 300,

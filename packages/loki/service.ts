@@ -4,6 +4,7 @@ export default defineService({
   description: 'Grafana Loki: log aggregation fed by Promtail',
   host: 'ocean',
   category: 'monitoring',
+  metrics: { port: 3100 },
   health: {
     probes: [{ type: 'http', port: 3100, path: '/ready', expectBody: '^ready' }],
     timeoutSeconds: 180,

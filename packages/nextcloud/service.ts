@@ -11,6 +11,8 @@ export default defineService({
     port: 80,
     domain: 'nextcloud.terrac.com',
     access: 'public',
+    // Uploads of large files; NextCloud's own limit is 16G.
+    maxBodySize: '16g',
   },
   health: {
     probes: [

@@ -4,6 +4,7 @@ export default defineService({
   description: 'Prometheus node exporter: host metrics of ocean',
   host: 'ocean',
   category: 'monitoring',
+  metrics: { port: 9100 },
   health: {
     probes: [
       {

@@ -9,6 +9,9 @@ export default defineService({
     port: 8080,
     domain: 'chat.terrac.com',
     access: 'admin',
+    // Answers stream over a websocket; documents are uploaded for RAG.
+    websockets: true,
+    maxBodySize: '100m',
   },
   health: {
     probes: [{ type: 'http', port: 3000, path: '/health', expectJson: { status: true } }],

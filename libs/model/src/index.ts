@@ -11,3 +11,4 @@ export * from './mask.ts';
 export * from './probes.ts';
 export * from './placement.ts';
 export * from './node-modules.ts';
+export * from './catalog.ts';

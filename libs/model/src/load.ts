@@ -5,7 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
 import { composeSchema, type ComposeFile } from './compose.ts';
-import { isServiceDefinition } from './define-service.ts';
+import { isServiceDefinition, type GeneratedFiles } from './define-service.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { hostSchema, inventorySchema, type HostSpec, type Inventory } from './inventory-schema.ts';
 import { normalizeHost, normalizeInventory } from './normalize-inventory.ts';
@@ -25,6 +25,10 @@ export interface LoadedService {
   /** Configuration files under packages/<name>/files/, shipped in each release as ./files/<path>. */
   configFiles: Record<string, string>;
   files: { service: string; compose: string };
+  /** Files made from the catalog (service.ts `generated`); applyCatalog merges them into configFiles. */
+  generated?: GeneratedFiles;
+  /** After applyCatalog: the paths of configFiles that were generated (not hand-written). */
+  generatedPaths?: string[];
 }
 
 // Walks up from `start` to the directory holding nx.json.
@@ -100,6 +104,7 @@ export async function loadService(root: string, name: string): Promise<LoadedSer
     ]);
 
   let spec: ServiceSpec | undefined;
+  let generated: GeneratedFiles | undefined;
   try {
     const url = `${pathToFileURL(serviceFile).href}?mtime=${statSync(serviceFile).mtimeMs}`;
     const mod = (await importGuarded(url)) as { default?: unknown };
@@ -114,6 +119,14 @@ export async function loadService(root: string, name: string): Promise<LoadedSer
       const parsed = parseWith(serviceSchema, mod.default.input, rel(serviceFile));
       if (parsed.ok) spec = normalizeService(name, parsed.value);
       else issues.push(...parsed.issues);
+      generated = mod.default.generated;
+      if (generated && typeof generated.files !== 'function')
+        issues.push({
+          file: rel(serviceFile),
+          path: 'generated.files',
+          message: 'is not a function',
+          hint: 'generated: { files: (catalog) => ({ "path": "content" }) }',
+        });
     }
   } catch (error) {
     issues.push({
@@ -148,6 +161,7 @@ export async function loadService(root: string, name: string): Promise<LoadedSer
     secretsFile: existsSync(secretsFile) ? secretsFile : undefined,
     configFiles: readTree(join(dir, 'files')),
     files: { service: rel(serviceFile), compose: rel(composeFile) },
+    ...(generated ? { generated } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import type { Inventory } from './inventory-schema.ts';
 import type { LoadedService } from './load.ts';
 
 /** Variables render fills from the host; a compose file may use them freely. */
-export const hostVariables = ['DATA_ROOT', 'CONFIG_ROOT', 'PUID', 'PGID', 'TZ', 'HOST_ADDRESS'] as const;
+export const hostVariables = ['DATA_ROOT', 'CONFIG_ROOT', 'CONFIG_BASE', 'PUID', 'PGID', 'TZ', 'HOST_ADDRESS'] as const;
 
 export const webProxyNetwork = 'web_proxy';
 

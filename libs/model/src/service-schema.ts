@@ -17,6 +17,20 @@ export const exposureSchema = z
       .optional()
       .describe('public domain published through the Cloudflare tunnel'),
     access: accessPolicySchema.default('admin'),
+    websockets: z.boolean().default(false).describe('the application upgrades HTTP to websockets (nginx passes Upgrade/Connection)'),
+    maxBodySize: z
+      .string()
+      .regex(/^[0-9]+[kmg]?$/, 'an nginx size such as 100m')
+      .optional()
+      .describe('largest request body the proxy accepts (uploads), e.g. 10g; nginx default 1m when absent'),
+  })
+  .strict();
+
+export const metricsSchema = z
+  .object({
+    service: name.optional().describe('compose service that serves the metrics; defaults to the package name'),
+    port: z.number().int().min(1).max(65535).describe('published host port Prometheus scrapes'),
+    path: z.string().startsWith('/').default('/metrics'),
   })
   .strict();
 
@@ -126,6 +140,7 @@ export const backupSchema = z
       .default('daily'),
     keep: z
       .object({
+        last: z.number().int().min(0).default(3).describe('the newest snapshots kept whatever their day (a backup taken by hand before a change)'),
         daily: z.number().int().min(0).default(7),
         weekly: z.number().int().min(0).default(4),
         monthly: z.number().int().min(0).default(6),
@@ -139,7 +154,7 @@ export const backupSchema = z
       .string()
       .min(10, 'say why, in a sentence')
       .optional()
-      .describe("the service is stopped for the copy, and why (its documentation says a live copy of its data is not consistent)"),
+      .describe('the service is stopped for the copy, and why (its documentation says a live copy of its data is not consistent)'),
   })
   .strict();
 
@@ -155,6 +170,7 @@ export const serviceSchema = z
     category: z.enum(['infrastructure', 'media', 'ai', 'monitoring', 'cloud', 'automation', 'lab']).default('infrastructure'),
     exposure: exposureSchema.optional(),
     gpu: gpuSchema.optional(),
+    metrics: metricsSchema.optional().describe('a Prometheus endpoint: the generated scrape config collects it'),
     secrets: z
       .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'secret names are environment variable names, e.g. DB_PASSWORD'))
       .default([])
@@ -201,9 +217,10 @@ export type ServiceInput = z.input<typeof serviceSchema>;
 /** What the schema gives: every default it can fill in. */
 export type ParsedService = z.output<typeof serviceSchema>;
 /** A service with every default filled in, the ones that depend on its name too: what every consumer reads. */
-export type ServiceSpec = Omit<ParsedService, 'exposure' | 'gpu'> & {
+export type ServiceSpec = Omit<ParsedService, 'exposure' | 'gpu' | 'metrics'> & {
   exposure: (z.output<typeof exposureSchema> & { service: string }) | undefined;
   gpu: (z.output<typeof gpuSchema> & { service: string }) | undefined;
+  metrics: (z.output<typeof metricsSchema> & { service: string }) | undefined;
 };
 
 // Fills the defaults that depend on the package's name: the compose service behind the proxy and the GPU.
@@ -212,6 +229,7 @@ export function normalizeService(name: string, parsed: ParsedService): ServiceSp
     ...parsed,
     exposure: parsed.exposure ? { ...parsed.exposure, service: parsed.exposure.service ?? name } : undefined,
     gpu: parsed.gpu ? { ...parsed.gpu, service: parsed.gpu.service ?? name } : undefined,
+    metrics: parsed.metrics ? { ...parsed.metrics, service: parsed.metrics.service ?? name } : undefined,
   };
 }
 export type Probe = z.output<typeof probeSchema>;
@@ -219,4 +237,5 @@ export type HealthSpec = z.output<typeof healthSchema>;
 export type GpuSpec = z.output<typeof gpuSchema>;
 export type Exposure = z.output<typeof exposureSchema>;
 export type Rollout = z.output<typeof rolloutSchema>;
+export type MetricsSpec = z.output<typeof metricsSchema>;
 export type SecretFile = ParsedService['secretFiles'][string];

@@ -10,11 +10,13 @@ export interface RenderTarget {
   images: Record<string, string>;
 }
 
-// The values behind ${DATA_ROOT}, ${CONFIG_ROOT}, ${PUID}, ${PGID}, ${TZ} and ${HOST_ADDRESS}.
+// The values behind ${DATA_ROOT}, ${CONFIG_ROOT}, ${CONFIG_BASE} (the host's config path, for the few files two
+// services share by design: the certificates acme writes and nginx reads), ${PUID}, ${PGID}, ${TZ} and ${HOST_ADDRESS}.
 export function hostValues(service: string, host: HostSpec): Record<string, string> {
   return {
     DATA_ROOT: host.paths.data,
     CONFIG_ROOT: `${host.paths.config}/${service}`,
+    CONFIG_BASE: host.paths.config,
     PUID: String(host.uid),
     PGID: String(host.gid),
     TZ: host.timezone,

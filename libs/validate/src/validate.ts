@@ -18,6 +18,7 @@ import {
 } from '@homelab/model';
 import { releaseFiles, releaseHash, renderComposeObject, renderRelease, type RenderedRelease } from '@homelab/render';
 import { checkServiceSecrets, type VaultSecret } from '@homelab/vault';
+import { configToolIssues } from './config-tools.ts';
 
 // Stand-in values so Compose can interpolate secrets; validate never reads the vault.
 export function placeholderSecrets(svc: LoadedService): Record<string, string> {
@@ -145,7 +146,11 @@ export async function validateService(
   for (const w of secrets.warnings) options.onWarning?.(w);
   const issues = [...staticIssues(svc, inventory, all), ...secrets.errors];
   if (issues.length) return issues;
-  return composeConfigIssues(svc, inventory, local, all);
+  const compose = await composeConfigIssues(svc, inventory, local, all);
+  if (compose.length) return compose;
+  // The configuration files, generated ones included, by the tools that read them (nginx -t, promtool, ...).
+  const host = inventory.hosts[svc.spec.host]!;
+  return configToolIssues(svc, renderRelease(svc, { host, images: inventory.images }, placeholderSecrets(svc)), local);
 }
 
 /** What `docker compose config --format json` prints that these checks read. */

@@ -32,10 +32,13 @@ describe('catalog services on real servers in the lab', () => {
     expect(health.stdout).toContain('✔ nginx on ocean: GET http://10.231.0.2:80/healthz: 200; GET http://10.231.0.2:80/nginx_status: 200');
   }, 300_000);
 
-  it('BIND 9 on dns01 answers for the .home zone from the package', async () => {
+  it('BIND 9 on dns01 answers for the .home zone generated from the lab inventory and the exposed services', async () => {
     const resolver = new Resolver({ timeout: 3000, tries: 2 });
     resolver.setServers(['10.231.1.2:5300']);
-    expect(await resolver.resolve4('ocean.home')).toEqual(['192.168.1.143']);
+    expect(await resolver.resolve4('ocean.home')).toEqual(['10.231.0.2']);
+    expect(await resolver.resolve4('dns01.home')).toEqual(['10.231.1.2']);
+    // An exposed service answers at nginx's host.
+    expect(await resolver.resolve4('prometheus.home')).toEqual(['10.231.0.2']);
   });
 
   it('a probe that the real server does not satisfy fails (the checks are not just open ports)', async () => {

@@ -295,6 +295,19 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .addHelpText('after', examples(['homelab affected --base main -i production', 'homelab affected --output affected.json']))
     .action(async (options, cmd) => runner((await import('./commands/affected.ts')).affectedCommand, [], options, cmd));
 
+  const edge = program.command('edge').description('Cloudflare Zero Trust Access for the public domains of the catalog');
+  withVault(
+    edge
+      .command('plan')
+      .description('what Access applications and policies would change in the Cloudflare account (reads only)')
+      .option('--json', 'print the plan as JSON'),
+  )
+    .addHelpText('after', examples(['homelab edge plan -i production --allow-production']))
+    .action(async (options, cmd) => runner((await import('./commands/edge.ts')).edgeCommand, ['plan'], options, cmd));
+  withVault(edge.command('apply').description('make the Access changes of the plan (prints it first)'))
+    .addHelpText('after', examples(['homelab edge apply -i production --allow-production']))
+    .action(async (options, cmd) => runner((await import('./commands/edge.ts')).edgeCommand, ['apply'], options, cmd));
+
   program
     .command('summary')
     .description('the Markdown table of a `deploy --json` result (pull-request comments)')
@@ -313,7 +326,7 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
 
   program
     .command('render')
-    .description('print the rendered compose file, .env (values masked) and systemd unit of services')
+    .description('print every file of the rendered release (compose, .env, unit, files/ with the generated ones), secrets masked')
     .argument('<services...>', 'services to render')
     .action(async (services, options, cmd) => runner((await import('./commands/render.ts')).renderCommand, services, options, cmd));
 

@@ -1,5 +1,6 @@
 // Loads the workspace once per command: every service and the chosen inventory.
 import {
+  applyCatalog,
   ConfigError,
   findWorkspaceRoot,
   formatIssue,
@@ -49,7 +50,10 @@ export async function loadWorkspace(
       else throw error;
     }
   }
-  return { workspace: { root, inventory, services, absent }, issues };
+  // Files made from the catalog (nginx vhosts, the zone, the scrape config) join their services' releases.
+  const generated = applyCatalog(services, inventory, [...issues.keys()]);
+  for (const [name, problems] of generated.issues) issues.set(name, problems);
+  return { workspace: { root, inventory, services: generated.services, absent }, issues };
 }
 
 // What a service that cannot be loaded says on screen and in results: its issues, one a line.

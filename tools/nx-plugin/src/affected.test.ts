@@ -6,6 +6,7 @@ import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listServices, loadService } from '@homelab/model';
+import { generatesFromCatalog } from './plugin.ts';
 import { throwawayRepo, type ThrowawayRepo } from './testing.ts';
 
 let repo: ThrowawayRepo;
@@ -45,18 +46,34 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(repo.root, { recursive: true, force: true }));
 
+// Services whose release holds files made from every service and host (nginx's vhosts, the zone, the scrape
+// config): Nx selects them with any service or host (homelab affected then keeps those whose files changed).
+const generating = () => services.filter((s) => generatesFromCatalog(readFileSync(join(repo.root, 'packages', s, 'service.ts'), 'utf8')));
+const andGenerating = (names: string[]) => [...new Set([...names, ...generating()])].sort();
+
 describe('nx affected selects every service a change may touch, and caches nothing it should not', () => {
   it('knows every service: one Nx project per packages/*/service.ts', () => {
     expect(services).toEqual(listServices(repo.root));
     expect(services).toEqual(expect.arrayContaining(['dns-probe', 'grafana', 'llama-cpp', 'plex', 'static-site']));
   });
 
-  it("a service's own files: that service", async () => {
-    expect(await affectedBy(edit('packages/loki/files/loki.yaml'))).toEqual(['loki']);
-    expect(await affectedBy(edit('packages/plex/compose.yaml'))).toEqual(['plex']);
+  it("a service's own files: that service, and the services generated from the catalog", async () => {
+    expect(generating()).toEqual([
+      'acme',
+      'alertmanager',
+      'bind9',
+      'blackbox-exporter',
+      'cloudflared',
+      'grafana',
+      'nginx',
+      'pihole',
+      'prometheus',
+    ]);
+    expect(await affectedBy(edit('packages/loki/files/loki.yaml'))).toEqual(andGenerating(['loki']));
+    expect(await affectedBy(edit('packages/plex/compose.yaml'))).toEqual(andGenerating(['plex']));
   });
 
-  it("a service's secrets file: that service", async () => {
+  it("a service's secrets file: that service (and the generated ones)", async () => {
     expect(
       await affectedBy(() =>
         writeFileSync(
@@ -64,7 +81,7 @@ describe('nx affected selects every service a change may touch, and caches nothi
           'GRAFANA_ADMIN_PASSWORD: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3132\n',
         ),
       ),
-    ).toEqual(['grafana']);
+    ).toEqual(andGenerating(['grafana']));
   });
 
   it('a library or the CLI: every service (their code renders and deploys each release)', async () => {
@@ -105,13 +122,13 @@ describe('nx affected selects every service a change may touch, and caches nothi
     expect(withTests).not.toContain('@homelab/health');
   });
 
-  it("one host's inventory entry: only the services placed on that host", async () => {
-    expect(await affectedBy(edit('inventories/production/dns01/host.yaml'))).toEqual(['bind9', 'dns-probe', 'pihole']);
-    expect(await affectedBy(edit('inventories/production/gh-runner-01/host.yaml'))).toEqual(['github-runners']);
+  it("one host's inventory entry: only the services placed on that host (and the generated ones)", async () => {
+    expect(await affectedBy(edit('inventories/production/dns01/host.yaml'))).toEqual(andGenerating(['bind9', 'dns-probe', 'pihole']));
+    expect(await affectedBy(edit('inventories/production/gh-runner-01/host.yaml'))).toEqual(andGenerating(['github-runners']));
     const onOcean = [];
     for (const s of services) if ((await loadService(repo.root, s)).spec.host === 'ocean') onOcean.push(s);
     expect(onOcean.length).toBeGreaterThan(5);
-    expect(await affectedBy(edit('inventories/lab/ocean/host.yaml'))).toEqual(onOcean);
+    expect(await affectedBy(edit('inventories/lab/ocean/host.yaml'))).toEqual(andGenerating(onOcean));
   });
 
   it('workspace-wide configuration: every service', async () => {

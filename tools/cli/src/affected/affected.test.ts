@@ -85,8 +85,10 @@ describe('homelab affected: exactly the services whose release changes', () => {
 
   it("a host's entry selects only the services placed on it; the lab inventory never selects a production service", async () => {
     const dns = await change(rewrite('inventories/production/dns01/host.yaml', /^address: .*$/m, 'address: 192.168.1.53'));
-    expect(names(dns)).toEqual(await onHost('production', 'dns01'));
-    expect(names(dns)).toEqual(['bind9', 'pihole']);
+    // Those placed on it, and Prometheus, which scrapes and probes them at that address.
+    expect(names(dns)).toEqual([...(await onHost('production', 'dns01')), 'prometheus']);
+    expect(names(dns)).toEqual(['bind9', 'pihole', 'prometheus']);
+    expect(reasons(dns, 'prometheus')).toEqual(['compose.yaml changed', 'files/prometheus.yml changed']);
     expect(names(await change(append('inventories/production/dns01/host.yaml', '# a comment\n')))).toEqual([]);
     expect(
       names(await change(rewrite('inventories/lab/ocean/host.yaml', /^description: .*$/m, 'description: changed'), 'production')),
@@ -114,7 +116,7 @@ describe('homelab affected: exactly the services whose release changes', () => {
     expect(r.removed).toEqual([]);
     expect(names(await affectedBetween(repo.root, 'HEAD~1', 'HEAD', 'lab'))).toEqual(['static-site']);
     const moved = await change(rewrite('packages/node-exporter/service.ts', "host: 'ocean'", "host: 'dns01'"));
-    expect(names(moved)).toEqual(['node-exporter']);
+    expect(names(moved)).toEqual(['node-exporter', 'prometheus']);
     expect(reasons(moved, 'node-exporter')).toContain('moved from host ocean to dns01');
   });
 
@@ -142,9 +144,38 @@ describe('homelab affected: exactly the services whose release changes', () => {
     expect(reasons(added, 'grafana')).toEqual(['secrets +GRAFANA_SMTP_PASSWORD']);
   });
 
-  it('a service that cannot be loaded at head is reported, not left out', async () => {
+  it("a service's exposure, port, host or health test changes exactly the releases generated from them", async () => {
+    const domain = await change(rewrite('packages/grafana/service.ts', "domain: 'grafana.terrac.com'", "domain: 'dash.terrac.com'"));
+    // The vhost, the tunnel route, the certificate's domain and the TLS probe's server name; Grafana's own release is the same.
+    expect(names(domain)).toEqual(['acme', 'blackbox-exporter', 'cloudflared', 'nginx']);
+    expect(reasons(domain, 'nginx')).toEqual(['compose.yaml changed', 'files/conf.d/grafana.conf changed']);
+    expect(reasons(domain, 'cloudflared')).toEqual(['compose.yaml changed', 'files/config.yml changed']);
+    const port = await change(rewrite('packages/plex/service.ts', 'exposure: { port: 32400', 'exposure: { port: 32401'));
+    expect(names(port)).toEqual(['nginx']);
+    const probe = await change(rewrite('packages/plex/service.ts', "path: '/identity'", "path: '/identity?x=1'"));
+    expect(names(probe)).toEqual(['plex', 'prometheus']);
+    expect(reasons(probe, 'prometheus')).toEqual(['compose.yaml changed', 'files/prometheus.yml changed']);
+    const body = await change(rewrite('packages/plex/service.ts', 'machineIdentifier="[^"]+"', 'machineIdentifier="[^"]*"'));
+    expect(names(body)).toEqual(['blackbox-exporter', 'plex']);
+    const exposed = await change(
+      rewrite(
+        'packages/tautulli/service.ts',
+        "exposure: { port: 8181, access: 'admin' }",
+        "exposure: { port: 8181, access: 'admin', domain: 'stats.terrac.com' }",
+      ),
+    );
+    expect(names(exposed)).toEqual(['acme', 'blackbox-exporter', 'cloudflared', 'nginx', 'prometheus']);
+    // The generated files of the lab: the lab runs nginx, BIND 9 and Prometheus with what the lab can run.
+    const lab = await affectedBetween(repo.root, 'HEAD~1', 'HEAD', 'lab');
+    expect(names(lab)).toEqual([]);
+  });
+
+  it('a service that cannot be loaded at head is reported, not left out, and so are the services generated from it', async () => {
     const r = await change(() => writeFileSync(file('packages/bazarr/service.ts'), 'process.exit(0);\n'));
-    expect(r.broken.map((b) => b.service)).toEqual(['bazarr']);
+    expect(r.broken.map((b) => b.service).sort()).toEqual(
+      ['acme', 'alertmanager', 'bazarr', 'bind9', 'blackbox-exporter', 'cloudflared', 'grafana', 'nginx', 'pihole', 'prometheus'].sort(),
+    );
+    expect(r.broken.find((b) => b.service === 'nginx')?.message).toContain('bazarr cannot be loaded');
     expect(names(r)).toEqual([]);
   });
 });

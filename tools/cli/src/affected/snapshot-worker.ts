@@ -12,6 +12,12 @@ interface RevisionModel {
   listServices(root: string): string[];
   loadService(root: string, name: string): Promise<LoadedService>;
   loadInventory(root: string, name: string): Inventory;
+  /** Revisions with generated files (nginx vhosts, the zone, the scrape config) merge them here. */
+  applyCatalog?(
+    services: LoadedService[],
+    inventory: Inventory,
+    broken: string[],
+  ): { services: LoadedService[]; issues: Map<string, unknown[]> };
 }
 
 const [root, inventoryName, out] = process.argv.slice(2) as [string, string, string];
@@ -46,9 +52,25 @@ const exit = process.exit;
 process.exit = ((code?: number) => {
   throw new Error(`service.ts called process.exit(${code ?? ''})`);
 }) as typeof process.exit;
+const loaded: LoadedService[] = [];
 for (const name of model.listServices(root)) {
   try {
-    const svc = await model.loadService(root, name);
+    loaded.push(await model.loadService(root, name));
+  } catch (error) {
+    snapshot.broken[name] = message(error);
+  }
+}
+// Generated files depend on every service of the inventory: they are made once all are loaded.
+let services = loaded;
+if (model.applyCatalog) {
+  const generated = model.applyCatalog(loaded, inventory, Object.keys(snapshot.broken));
+  services = generated.services;
+  for (const [name, problems] of generated.issues)
+    snapshot.broken[name] = (problems as Array<{ file?: string; message?: string }>).map((p) => `${p.file}: ${p.message}`).join('; ');
+}
+for (const svc of services) {
+  const name = svc.name;
+  try {
     const where = placement(svc, inventory);
     const fingerprint = where.kind === 'placed' ? releaseFingerprint(svc, inventory, renderRelease, root) : undefined;
     if (!fingerprint)

@@ -14,12 +14,15 @@ export interface ServiceGeneratorOptions {
   healthPath?: string;
   domain?: string;
   access?: 'admin' | 'plex-users' | 'public' | 'none';
+  /** Path of a Prometheus endpoint on the application's port: the generated scrape config collects it. */
+  metricsPath?: string;
   category?: string;
   description?: string;
 }
 
-export interface NormalizedOptions extends Required<Omit<ServiceGeneratorOptions, 'domain'>> {
+export interface NormalizedOptions extends Required<Omit<ServiceGeneratorOptions, 'domain' | 'metricsPath'>> {
   domain: string | undefined;
+  metricsPath: string | undefined;
 }
 
 export function normalizeOptions(o: ServiceGeneratorOptions): NormalizedOptions {
@@ -42,6 +45,7 @@ export function normalizeOptions(o: ServiceGeneratorOptions): NormalizedOptions 
     healthPath: o.healthPath ?? '/health',
     domain: o.domain,
     access: o.access ?? 'admin',
+    metricsPath: o.metricsPath,
     category: o.category ?? 'infrastructure',
     description: o.description ?? `${o.name}`,
   };
@@ -93,6 +97,7 @@ export function serviceFiles(o: NormalizedOptions): Record<string, string> {
       `  exposure: { ${Object.entries(exposure)
         .map(([k, v]) => `${k}: ${js(v)}`)
         .join(', ')} },`,
+      ...(o.metricsPath ? [`  metrics: { port: ${o.hostPort}, path: ${js(o.metricsPath)} },`] : []),
       '  health: {',
       `    probes: [{ type: 'http', port: ${o.hostPort}, path: ${js(o.healthPath)}, expectStatus: [200] }],`,
       '    timeoutSeconds: 120,',

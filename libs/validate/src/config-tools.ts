@@ -1,0 +1,133 @@
+// The configuration files of a release checked by the tools that read them: nginx -t, named-checkzone,
+// promtool (config, rules and the rules' unit tests), amtool check-config. Builders here are pure (they
+// return argv lists for a release laid out in a folder); configToolIssues runs them on this machine.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import type { Executor } from '@homelab/host';
+import type { ConfigIssue, LoadedService } from '@homelab/model';
+import { releaseFiles, type RenderedRelease } from '@homelab/render';
+
+export interface ToolCheck {
+  /** The program (checked on PATH first). */
+  tool: string;
+  /** The Debian package that has it (scripts/bootstrap.sh installs it). */
+  debian: string;
+  argv: string[];
+  /** What is checked, for messages: the release path. */
+  what: string;
+}
+
+// Container path -> release path of every ./files bind mount of the rendered compose file.
+export function fileMounts(compose: string): Array<{ target: string; source: string }> {
+  const doc = parse(compose) as { services?: Record<string, { volumes?: unknown[] }> } | null;
+  const out: Array<{ target: string; source: string }> = [];
+  for (const def of Object.values(doc?.services ?? {}))
+    for (const v of def.volumes ?? []) {
+      const [source, target] =
+        typeof v === 'string' ? v.split(':') : [(v as { source?: string }).source, (v as { target?: string }).target];
+      if (source?.startsWith('./files/') && target) out.push({ target, source: source.slice(2) });
+    }
+  return out.sort((a, b) => b.target.length - a.target.length);
+}
+
+// A file's text with the container paths of the mounts replaced by the paths in the laid-out release, so
+// that includes (nginx conf.d, Prometheus rule_files) resolve to the files of this release.
+export function localPaths(text: string, mounts: Array<{ target: string; source: string }>, dir: string): string {
+  let out = text;
+  for (const m of mounts) out = out.replaceAll(m.target, join(dir, m.source));
+  return out;
+}
+
+// Pure: the checks a release's files call for, for a release laid out in `dir` (checked copies under dir/.check/).
+export function toolChecks(
+  files: Record<string, string>,
+  compose: string,
+  dir: string,
+): { checks: ToolCheck[]; rewrites: Record<string, string> } {
+  const mounts = fileMounts(compose);
+  const checks: ToolCheck[] = [];
+  const rewrites: Record<string, string> = {};
+  const byTarget = new Map(mounts.map((m) => [m.target, m.source]));
+  const nginx = byTarget.get('/etc/nginx/nginx.conf');
+  if (nginx && files[nginx] !== undefined) {
+    // The container logs to its stdout/stderr; here, with no terminal, those cannot be opened.
+    const quiet = (text: string) => text.replaceAll('/dev/stdout', '/dev/null').replaceAll('/dev/stderr', '/dev/null');
+    for (const [path, text] of Object.entries(files))
+      if (path.startsWith('files/') && /\.conf$/.test(path)) rewrites[path] = quiet(localPaths(text, mounts, dir));
+    checks.push({
+      tool: 'nginx',
+      debian: 'nginx-light',
+      argv: ['nginx', '-t', '-q', '-e', '/dev/null', '-c', join(dir, nginx)],
+      what: nginx,
+    });
+  }
+  for (const path of Object.keys(files).filter((p) => /^files\/(.*\/)?db\.[a-z0-9.-]+$/.test(p))) {
+    const zone = path.slice(path.lastIndexOf('/db.') + 4);
+    checks.push({ tool: 'named-checkzone', debian: 'bind9-utils', argv: ['named-checkzone', '-q', zone, join(dir, path)], what: path });
+  }
+  const prometheus = byTarget.get('/etc/prometheus/prometheus.yml');
+  if (prometheus && files[prometheus] !== undefined) {
+    rewrites[prometheus] = localPaths(files[prometheus], mounts, dir);
+    checks.push({ tool: 'promtool', debian: 'prometheus', argv: ['promtool', 'check', 'config', join(dir, prometheus)], what: prometheus });
+    const rules = Object.keys(files).filter((p) => /^files\/rules\/[^/]+\.ya?ml$/.test(p));
+    if (rules.length)
+      checks.push({
+        tool: 'promtool',
+        debian: 'prometheus',
+        argv: ['promtool', 'check', 'rules', ...rules.map((r) => join(dir, r))],
+        what: 'files/rules/',
+      });
+    for (const t of Object.keys(files).filter((p) => /^files\/rules-tests\/[^/]+\.ya?ml$/.test(p)))
+      checks.push({ tool: 'promtool', debian: 'prometheus', argv: ['promtool', 'test', 'rules', join(dir, t)], what: t });
+  }
+  for (const path of Object.keys(files).filter((p) => /^files\/(.*\/)?alertmanager\.ya?ml(\.tmpl)?$/.test(p))) {
+    // Placeholders the container fills from secret files at start (__NAME__) stand in as valid URLs.
+    const check = `${path}.check.yml`;
+    rewrites[check] = files[path]!.replace(/__[A-Z][A-Z0-9_]*__/g, 'https://placeholder.invalid/secret');
+    checks.push({ tool: 'amtool', debian: 'prometheus-alertmanager', argv: ['amtool', 'check-config', join(dir, check)], what: path });
+  }
+  return { checks, rewrites };
+}
+
+// Runs every check a rendered release calls for; a missing tool is an issue that says how to install it.
+export async function configToolIssues(svc: LoadedService, release: RenderedRelease, local: Executor): Promise<ConfigIssue[]> {
+  const files = Object.fromEntries(releaseFiles(release).map((f) => [f.name, f.content]));
+  const dir = mkdtempSync(join(tmpdir(), `homelab-check-${svc.name}-`));
+  try {
+    const { checks, rewrites } = toolChecks(files, release.compose, dir);
+    if (!checks.length) return [];
+    for (const [name, content] of Object.entries({ ...files, ...rewrites })) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
+    const issues: ConfigIssue[] = [];
+    const present = new Map<string, boolean>();
+    for (const c of checks) {
+      if (!present.has(c.tool))
+        present.set(c.tool, (await local.run(['sh', '-c', `command -v ${c.tool}`], { allowFailure: true })).exitCode === 0);
+      const source = `packages/${svc.name}/${c.what}`;
+      if (!present.get(c.tool)) {
+        issues.push({
+          file: source,
+          path: '',
+          message: `${c.tool} is not installed on this machine: \`${c.argv.slice(0, 3).join(' ')}\` cannot check it`,
+          hint: `run scripts/bootstrap.sh (it installs the Debian package ${c.debian})`,
+        });
+        continue;
+      }
+      const r = await local.run(c.argv, { allowFailure: true });
+      if (r.exitCode !== 0)
+        issues.push({
+          file: source,
+          path: '',
+          message: `${c.argv.slice(0, 3).join(' ')} rejects it (exit ${r.exitCode}): ${`${r.stderr}\n${r.stdout}`.replaceAll(dir, '<release>').trim()}`,
+          hint: `fix ${svc.files.service} or the file under packages/${svc.name}/files/ it comes from`,
+        });
+    }
+    return issues;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { Detector, type DetectorOptions } from './detect/detector.ts';
 import { Notifier, type Sink } from './detect/notifier.ts';
 import type { Alert, LogEvent, PatternRule } from './detect/types.ts';
+import { followDocker, type DockerOptions } from './io/docker.ts';
 import { followFile, readStdin, type Follower } from './io/files.ts';
 import { queryRange, tail, type LokiOptions } from './io/loki.ts';
 import { alertmanagerSink, discordSink, slackSink } from './io/sinks.ts';
@@ -15,6 +16,7 @@ export interface AppConfig {
   files: string[];
   stdin: boolean;
   loki: (LokiOptions & { backfillMinutes: number }) | undefined;
+  docker: DockerOptions | undefined;
   alertmanagerUrl: string | undefined;
   discordWebhook: string | undefined;
   slackWebhook: string | undefined;
@@ -49,6 +51,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     loki: env.LAD_LOKI_URL
       ? { url: env.LAD_LOKI_URL, query: env.LAD_LOKI_QUERY ?? '{job=~".+"}', backfillMinutes: Number(env.LAD_LOKI_BACKFILL_MINUTES ?? 60) }
       : undefined,
+    docker: env.LAD_DOCKER_HOST
+      ? { socket: env.LAD_DOCKER_HOST, backfillMinutes: Number(env.LAD_DOCKER_BACKFILL_MINUTES ?? 60) }
+      : undefined,
     alertmanagerUrl: env.LAD_ALERTMANAGER_URL || undefined,
     discordWebhook: env.LAD_DISCORD_WEBHOOK || undefined,
     slackWebhook: env.LAD_SLACK_WEBHOOK || undefined,
@@ -75,6 +80,8 @@ export class App {
   #server: Server | undefined;
   #timer: NodeJS.Timeout | undefined;
   log: (line: string) => void = (l) => console.error(l);
+  /** Resolves when the inputs that start with a listing (Docker) have started. */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(config: AppConfig, sinks?: Sink[]) {
     this.#config = config;
@@ -114,6 +121,11 @@ export class App {
     }
     if (this.#config.stdin) void readStdin(push);
     if (this.#config.loki) void this.#runLoki(this.#config.loki, push);
+    if (this.#config.docker) {
+      const docker = followDocker(this.#config.docker, push, (e) => this.log(`docker: ${e.message}`));
+      this.#stops.push(() => docker.stop());
+      this.ready = docker.ready.catch(() => undefined);
+    }
     this.#timer = setInterval(() => {
       this.#record(this.detector.flush(Date.now()));
       void this.notifier.flush();

@@ -2,8 +2,8 @@
 import { App, configFromEnv } from './app.ts';
 
 const config = configFromEnv();
-if (!config.files.length && !config.stdin && !config.loki) {
-  console.error('log-anomaly-detector: no input; set LAD_FILES, LAD_STDIN=1 or LAD_LOKI_URL');
+if (!config.files.length && !config.stdin && !config.loki && !config.docker) {
+  console.error('log-anomaly-detector: no input; set LAD_FILES, LAD_STDIN=1, LAD_LOKI_URL or LAD_DOCKER_HOST');
   process.exit(2);
 }
 const app = new App(config);

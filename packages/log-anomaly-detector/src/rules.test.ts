@@ -16,6 +16,7 @@ const cases: Record<string, string[]> = {
     'Nov 26 03:12:44 ocean kernel: [812345.119000] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=docker-1a2b.scope,mems_allowed=0,oom_memcg=/system.slice/docker-1a2b.scope,task=python3,pid=4410,uid=0',
     'Nov 26 03:12:45 ocean kernel: [812345.200000] oom_reaper: reaped process 23817 (java), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB',
     '            "OOMKilled": true,',
+    '2026-11-26T03:12:44.000Z container oom 4f3c2b1a0e9d8c7b (image=lab/app:1.0.0, name=app-worker-1)',
   ],
   'disk-error': [
     'Nov 26 04:01:02 ocean kernel: [ 9321.554433] blk_update_request: I/O error, dev sdb, sector 1953525000 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0',

@@ -6,9 +6,9 @@ import type { PatternRule } from './detect/types.ts';
 
 const rules: PatternRule[] = [
   {
-    // Kernel OOM killer (global or cgroup), and Docker's OOMKilled state.
+    // Kernel OOM killer (global or cgroup), Docker's oom event and OOMKilled state.
     name: 'oom-kill',
-    pattern: String.raw`Out of memory: Kill(ed)? process|Memory cgroup out of memory|oom-kill:|oom_reaper: reaped process|"OOMKilled":\s*true`,
+    pattern: String.raw`Out of memory: Kill(ed)? process|Memory cgroup out of memory|oom-kill:|oom_reaper: reaped process|container oom [0-9a-f]+ |"OOMKilled":\s*true`,
     severity: 'critical',
   },
   {
@@ -20,7 +20,7 @@ const rules: PatternRule[] = [
   {
     // A file system that is full: the writes that fail.
     name: 'disk-full',
-    pattern: String.raw`No space left on device|ENOSPC|[Dd]isk quota exceeded`,
+    pattern: 'No space left on device|ENOSPC|[Dd]isk quota exceeded',
     severity: 'critical',
   },
   {

@@ -58,7 +58,7 @@ describe('what a backup copies', () => {
     expect(spec.dumped).toEqual([{ entry: '${CONFIG_ROOT}/mariadb', by: 'blog-db' }]);
     expect(spec.dumps).toEqual([{ service: 'blog-db', engine: 'mariadb', file: 'blog-db.sql' }]);
     expect(spec.tags).toEqual(['homelab', 'service:blog', 'host:ocean']);
-    expect(spec.keep).toEqual({ daily: 7, weekly: 4, monthly: 6 });
+    expect(spec.keep).toEqual({ last: 3, daily: 7, weekly: 4, monthly: 6 });
     expect(spec.targets.map((t) => t.name)).toEqual(['data01', 'offsite']);
     expect(targetsFor(inv, 'dns01').map((t) => t.name)).toEqual(['offsite']);
   });
@@ -116,7 +116,7 @@ describe('restic, exactly', () => {
       'host:ocean',
     ]);
     expect(forgetArgs(spec, offsite).join(' ')).toBe(
-      'restic -r sftp:restic@node005:/srv/restic -o sftp.command=ssh -i /root/.ssh/restic -o BatchMode=yes restic@node005 -s sftp forget --quiet --host ocean --tag service:blog --group-by host,tags --keep-daily 3 --keep-weekly 4 --keep-monthly 6 --prune',
+      'restic -r sftp:restic@node005:/srv/restic -o sftp.command=ssh -i /root/.ssh/restic -o BatchMode=yes restic@node005 -s sftp forget --quiet --host ocean --tag service:blog --group-by host,tags --keep-last 3 --keep-daily 3 --keep-weekly 4 --keep-monthly 6 --prune',
     );
     expect(restoreArgs(data01, 'latest', '/stage', 'ocean', 'blog')).toEqual([
       'restic',

@@ -25,7 +25,7 @@ export interface BackupSpec {
   /** Why the service is stopped for the copy; undefined: copied while it runs. */
   stop: string | undefined;
   schedule: string;
-  keep: { daily: number; weekly: number; monthly: number };
+  keep: { last: number; daily: number; weekly: number; monthly: number };
   tags: string[];
   /** The current release's folder (docker compose runs there). */
   composeDir: string;

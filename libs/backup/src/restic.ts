@@ -15,9 +15,9 @@ export function backupArgs(spec: BackupSpec, target: BackupTarget): string[] {
   return restic(target, 'backup', '--json', '--quiet', '--host', spec.host, ...tagFlags(spec.tags));
 }
 
-// Retention: the declared daily/weekly/monthly keeps, per service and host, and the data no snapshot needs.
+// Retention: the declared last/daily/weekly/monthly keeps, per service and host, and the data no snapshot needs.
 export function forgetArgs(spec: BackupSpec, target: BackupTarget): string[] {
-  const { daily, weekly, monthly } = spec.keep;
+  const { last, daily, weekly, monthly } = spec.keep;
   return restic(
     target,
     'forget',
@@ -28,6 +28,8 @@ export function forgetArgs(spec: BackupSpec, target: BackupTarget): string[] {
     `service:${spec.service}`,
     '--group-by',
     'host,tags',
+    '--keep-last',
+    String(last),
     '--keep-daily',
     String(daily),
     '--keep-weekly',

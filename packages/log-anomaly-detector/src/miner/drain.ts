@@ -36,7 +36,7 @@ interface Cluster extends Template {
   tokens: string[];
   constAt: number[];
   bucket: string;
-  keys: string[];
+  keys: Key[];
   /** Names of the sibling groups it belongs to; the template that absorbed it. */
   groups: string[];
   into?: Cluster;
@@ -55,20 +55,31 @@ export interface MinedLine {
 // maskLine both go through here.
 const OTHER_WHITESPACE = /[\t\n\r\f\v]/;
 const WHITESPACE = /[ \t\n\r\f\v]+/;
-const GAP = '\u0001';
-const SEP = '\u0002';
+// The variable mask, kept here: the hot path reads no imported binding.
+const VAR = WILDCARD;
+
+// FNV-1a of a string, and one step of the same hash over a 32-bit value: a line's key is the hash of
+// its masks' hashes, so no key string is built for a line whose key is known.
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+function mix(h: number, v: number): number {
+  return Math.imul(h ^ v, 0x01000193) >>> 0;
+}
 
 interface Masked {
   mask: string;
-  /** The mask and the key's separator, as the key takes it. */
-  keyed: string;
+  hash: number;
   /** A unit word: part of the variable before it ("512 bytes"). */
   unit: boolean;
 }
 const maskCache = new Map<string, Masked>();
 const MASK_CACHE_SIZE = 65_536;
-const variable: Masked = { mask: WILDCARD, keyed: GAP, unit: false };
-const addressWithPort: Masked = { mask: `${WILDCARD}:${WILDCARD}`, keyed: `${WILDCARD}:${WILDCARD}${SEP}`, unit: false };
+const variable: Masked = { mask: VAR, hash: hashString(VAR), unit: false };
+const addressWithPort: Masked = { mask: `${VAR}:${VAR}`, hash: hashString(`${VAR}:${VAR}`), unit: false };
+const masked = (mask: string, t: string): Masked => ({ mask, hash: hashString(mask), unit: isUnit(t) });
 
 // 0: the token has an ASCII letter or a non-ASCII character; 1: digits and punctuation only; 2: punctuation only.
 function shapeOf(t: string): number {
@@ -91,8 +102,8 @@ function maskOf(t: string): Masked {
   if (m === undefined) {
     const mask = maskToken(t);
     // Variables (blk_38865, (1.35KB) take ever new values: only constants are kept.
-    if (mask === WILDCARD) return variable;
-    m = { mask, keyed: mask + SEP, unit: isUnit(t) };
+    if (mask === VAR) return variable;
+    m = masked(mask, t);
     if (maskCache.size >= MASK_CACHE_SIZE) maskCache.clear();
     maskCache.set(t, m);
   }
@@ -112,25 +123,49 @@ export function forEachMasked(text: string, visit: (mask: string) => void): void
   }
 }
 
-// The template key: constants and separators, a run of variables as one gap (no token array); the
-// same tokens and masks as forEachMasked, without a callback (the hot path).
-function templateKey(text: string): string {
+// The template key of a line, the hot path: its masks with each run of variables as one <*> (the same
+// tokens and masks as forEachMasked, without a callback) go to `keyMasks` (the first `keyLength`), and
+// their hash is returned.
+const keyMasks: string[] = [];
+let keyLength = 0;
+function templateKey(text: string): number {
   const parts = OTHER_WHITESPACE.test(text) ? text.split(WHITESPACE) : text.split(' ');
-  let key = '';
+  let h = 0x811c9dc5;
+  let n = 0;
   let prevVar = false;
   for (let i = 0; i < parts.length; i++) {
     const t = parts[i]!;
     if (t === '') continue;
     const m = maskOf(t);
-    if (m.mask === WILDCARD || (prevVar && m.unit)) {
-      if (!prevVar) key += GAP;
+    if (m.mask === VAR || (prevVar && m.unit)) {
+      if (!prevVar) {
+        keyMasks[n++] = VAR;
+        h = mix(h, variable.hash);
+      }
       prevVar = true;
     } else {
-      key += m.keyed;
+      keyMasks[n++] = m.mask;
+      h = mix(h, m.hash);
       prevVar = false;
     }
   }
-  return key;
+  keyLength = n;
+  return h;
+}
+
+// A known key: the masks it stands for (to tell keys with one hash apart) and its template.
+interface Key {
+  hash: number;
+  masks: string[];
+  cluster: Cluster;
+  /** The next key with the same hash. */
+  next: Key | undefined;
+}
+
+function sameMasks(masks: string[]): boolean {
+  if (masks.length !== keyLength) return false;
+  for (let i = 0; i < keyLength; i++) if (masks[i] !== keyMasks[i]) return false;
+  return true;
 }
 
 // The masked tokens of a line (the miner's own tokens, as an array).
@@ -142,7 +177,8 @@ export function maskLine(text: string): string[] {
 
 export class TemplateMiner {
   readonly options: MinerOptions;
-  readonly #byKey = new Map<string, Cluster>();
+  /** Known keys by hash (keys that share a hash are chained). */
+  readonly #byKey = new Map<number, Key>();
   readonly #byBucket = new Map<string, Cluster[]>();
   readonly #all = new Map<number, Cluster>();
   /** Templates by text: a new key whose masked tokens read exactly as a template joins it. */
@@ -164,12 +200,14 @@ export class TemplateMiner {
   add(line: string): MinedLine {
     const now = ++this.#clock;
     const text = line.length > this.options.maxLineLength ? line.slice(0, this.options.maxLineLength) : line;
-    const key = templateKey(text);
-    const hit = this.#byKey.get(key);
-    if (hit) {
-      this.#touch(hit, now);
-      return { template: hit, created: false };
+    const hash = templateKey(text);
+    for (let k = this.#byKey.get(hash); k; k = k.next) {
+      if (sameMasks(k.masks)) {
+        this.#touch(k.cluster, now);
+        return { template: k.cluster, created: false };
+      }
     }
+    const key: Key = { hash, masks: keyMasks.slice(0, keyLength), cluster: undefined as unknown as Cluster, next: undefined };
     // A new key: the masked tokens again (rare, so the hot path above allocates no array).
     const tokens = maskLine(text);
     const consts: string[] = [];
@@ -180,7 +218,7 @@ export class TemplateMiner {
         constAt.push(i);
       }
     });
-    const bucket = `${consts.length}${SEP}${consts[0] ?? ''}`;
+    const bucket = `${consts.length}\u0002${consts[0] ?? ''}`;
     const joined = tokens.join(' ');
     const same = this.#byText.get(joined);
     if (same) return this.#join(same, consts, key, now);
@@ -236,7 +274,7 @@ export class TemplateMiner {
     return c;
   }
 
-  #join(c: Cluster, consts: Array<string | null>, key: string, now: number): MinedLine {
+  #join(c: Cluster, consts: Array<string | null>, key: Key, now: number): MinedLine {
     this.#merge(c, consts);
     this.#remember(key, c);
     this.#touch(c, now);
@@ -255,7 +293,10 @@ export class TemplateMiner {
     into.count += s.count;
     if (s.firstSeen < into.firstSeen) into.firstSeen = s.firstSeen;
     if (s.lastSeen > into.lastSeen) into.lastSeen = s.lastSeen;
-    for (const k of s.keys) this.#remember(k, into);
+    for (const k of s.keys) {
+      k.cluster = into;
+      into.keys.push(k);
+    }
     this.#merge(into, s.consts);
     this.#forget(s);
   }
@@ -309,9 +350,11 @@ export class TemplateMiner {
     }
   }
 
-  #remember(key: string, c: Cluster): void {
-    this.#byKey.set(key, c);
+  #remember(key: Key, c: Cluster): void {
+    key.cluster = c;
     c.keys.push(key);
+    key.next = this.#byKey.get(key.hash);
+    this.#byKey.set(key.hash, key);
   }
 
   #touch(c: Cluster, now: number): void {
@@ -324,9 +367,23 @@ export class TemplateMiner {
     let oldest: Cluster | undefined;
     for (const c of this.#all.values()) if (!oldest || c.lastSeen < oldest.lastSeen) oldest = c;
     if (!oldest) return;
-    for (const k of oldest.keys) if (this.#byKey.get(k) === oldest) this.#byKey.delete(k);
+    for (const k of oldest.keys) this.#unchain(k);
     this.#forget(oldest);
     this.evicted++;
+  }
+
+  #unchain(key: Key): void {
+    const first = this.#byKey.get(key.hash);
+    if (first === key) {
+      if (key.next) this.#byKey.set(key.hash, key.next);
+      else this.#byKey.delete(key.hash);
+      return;
+    }
+    for (let k = first; k; k = k.next)
+      if (k.next === key) {
+        k.next = key.next;
+        return;
+      }
   }
 
   // Takes `c` out of the template list, its bucket, the text index and its sibling groups.

@@ -17,6 +17,10 @@ for (let c = 65; c <= 90; c++) classes[c] = LETTER;
 for (let c = 97; c <= 122; c++) classes[c] = LETTER;
 for (const ch of '/:=,()[]{}"\';@#<>|') classes[ch.charCodeAt(0)] = SEPARATOR;
 
+// Characters that can start a shape (see maskShape): / \\ = and quotes.
+const shapeChars = new Uint8Array(128);
+for (const ch of '/\\="\'') shapeChars[ch.charCodeAt(0)] = 1;
+
 function classOf(c: number): number {
   return c < 128 ? classes[c]! : 0;
 }
@@ -255,7 +259,7 @@ export function maskToken(token: string): string {
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     const cls = classOf(c);
-    if (c === 47 || c === 92 || c === 61 || c === 34 || c === 39) shape = true;
+    if (c < 128 && shapeChars[c] === 1) shape = true;
     if (cls === DIGIT) {
       hasDigit = true;
       if (firstDigitAt < 0) firstDigitAt = i;

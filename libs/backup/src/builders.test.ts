@@ -15,6 +15,7 @@ import { backupSpec, targetsFor } from './plan.ts';
 import { backupArgs, forgetArgs, restoreArgs } from './restic.ts';
 import { intervalSeconds, maxAgeSeconds, onCalendar } from './schedule.ts';
 import { backupScript, checkScript, stageScript, swapScript } from './scripts.ts';
+import { installScheduleScript, scheduleFiles } from './schedule-install.ts';
 import { backupUnits, checkUnits } from './units.ts';
 
 const ocean = host('ocean', { paths: { data: '/data01', config: '/opt/appdata' } });
@@ -204,6 +205,27 @@ describe('schedules, units and metrics', () => {
     );
     expect(checkUnits('/opt/homelab', 'weekly')['homelab-backup-check.timer']).toContain('OnCalendar=Sun *-*-* 03:00:00');
     expect(metricsFile('/tx', 'ocean', 'blog')).toBe('/tx/homelab_backup_ocean_blog.prom');
+  });
+
+  it("a host's timers: the 0600 password file, the scripts reading it, the units; written from stdin, enabled where systemd runs", () => {
+    const spec = backupSpec(blog({ volumes: ['${CONFIG_ROOT}/html'] }), ocean, inv)!;
+    const { files, timers } = scheduleFiles([spec], ocean, inv, 's3cret pw');
+    expect(files.map((f) => `${f.mode} ${f.path}`)).toEqual([
+      '600 /opt/homelab/.backup/restic-password',
+      '700 /opt/homelab/.backup/backup-blog.sh',
+      '644 /opt/homelab/.backup/units/homelab-backup-blog.service',
+      '644 /opt/homelab/.backup/units/homelab-backup-blog.timer',
+      '700 /opt/homelab/.backup/check.sh',
+      '644 /opt/homelab/.backup/units/homelab-backup-check.service',
+      '644 /opt/homelab/.backup/units/homelab-backup-check.timer',
+    ]);
+    expect(files[1]!.content).toContain('export RESTIC_PASSWORD_FILE=/opt/homelab/.backup/restic-password');
+    expect(timers).toEqual(['homelab-backup-blog.timer', 'homelab-backup-check.timer']);
+    const script = installScheduleScript(files, timers);
+    execFileSync('sh', ['-n'], { input: script });
+    expect(script).not.toContain('s3cret');
+    expect(script).toContain('head -c 9 > /opt/homelab/.backup/restic-password.tmp\n');
+    expect(script).toContain('systemctl enable --now homelab-backup-blog.timer homelab-backup-check.timer');
   });
 
   it('the alert rules are what promtool accepts, one pair per service with backups', () => {

@@ -18,7 +18,7 @@ export function dumpCommand(engine: Engine): string[] {
         'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysqldump -u root --single-transaction --routines --events --add-drop-database --databases "$MYSQL_DATABASE"',
       ];
     case 'redis':
-      return ['sh', '-c', redisAuth + 'exec redis-cli --rdb -'];
+      return ['sh', '-c', `${redisAuth}exec redis-cli --rdb -`];
   }
 }
 

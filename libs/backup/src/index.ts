@@ -6,5 +6,6 @@ export * from './dumps.ts';
 export * from './scripts.ts';
 export * from './metrics.ts';
 export * from './units.ts';
+export * from './schedule-install.ts';
 export * from './dr.ts';
 export * from './run.ts';

@@ -6,6 +6,7 @@ import { quote, type Executor } from '@homelab/host';
 import { NoBackupTargetError, ResticError, SnapshotError } from './errors.ts';
 import { backupPaths, backupSpec, targetsFor, type BackupSpec } from './plan.ts';
 import { maxAgeSeconds } from './schedule.ts';
+import { installScheduleScript, scheduleFiles } from './schedule-install.ts';
 import { backupScript, checkScript, snapshotsScript, stageScript, swapScript, type PasswordSource } from './scripts.ts';
 
 export interface HostContext {
@@ -238,4 +239,16 @@ export async function restore(
     for (const line of r.stderr.split('\n')) if (/^(restored|loaded) /.test(line)) ctx.log(line);
     if (r.exitCode !== 0) throw scriptFailure(ctx, [], `put ${what} in place`, r);
   });
+}
+
+// Installs the backup timers of a host (see schedule-install.ts); false where the host runs no systemd
+// (the files are written, nothing is enabled).
+export async function installSchedule(ctx: HostContext, services: LoadedService[]): Promise<{ systemd: boolean; timers: string[] }> {
+  const specs = services.map((s) => specOf(s, ctx));
+  const { files, timers } = scheduleFiles(specs, ctx.host, ctx.inventory, ctx.password);
+  const r = await ctx.executor.sh(installScheduleScript(files, timers), {
+    input: files.map((f) => f.content).join(''),
+    display: `install the backup timers of ${ctx.host.name}`,
+  });
+  return { systemd: r.stdout.includes('--systemd--'), timers };
 }

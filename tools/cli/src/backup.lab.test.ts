@@ -5,8 +5,9 @@
 // unreachable target refused with clear errors and nothing changed. Its own deploy roots, data
 // folders, ports and repositories: the lab's own services are not touched.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labWorkspace, type LabWorkspace } from '@homelab/lab/testing';
 import { databaseLoginProbe } from '@homelab/model';
@@ -325,4 +326,22 @@ describe('backups and disaster recovery on the lab, with real restic', () => {
     // Nothing was added to the repositories either.
     expect((await cli(['backup', 'list', n.files, '--json'])).stdout).toBe(before.snapshots);
   }, 300_000);
+
+  it("the timers' script runs unattended, with the host's own 0600 password file", async () => {
+    const n = names();
+    const count = async () => (JSON.parse((await cli(['backup', 'list', n.files, '--json'])).stdout) as unknown[]).length;
+    const before = await count();
+    const scheduled = await cli(['backup', 'schedule', 'ocean']);
+    expect(scheduled.code, scheduled.out).toBe(0);
+    expect(scheduled.out).toMatch(/ocean: no systemd runs there: the scripts and units are written under/);
+    expect(statSync(`${root}/.backup/restic-password`).mode & 0o777).toBe(0o600);
+    expect(readFileSync(`${root}/.backup/units/homelab-backup-${n.files}.timer`, 'utf8')).toContain('OnCalendar=*-*-* 03:00:00');
+    // What the timer's service runs (the lab hosts share this machine's file system; Docker is the lab host's).
+    const run = await execa('sh', [`${root}/.backup/backup-${n.files}.sh`], {
+      env: { DOCKER_HOST: ws.inventory.hosts.ocean!.dockerHost! },
+      reject: false,
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(await count()).toBe(before + 2);
+  }, 120_000);
 });

@@ -225,6 +225,15 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .action(async (hosts, options, cmd) => runner((await import('./commands/backup.ts')).backupCheckCommand, hosts, options, cmd));
 
   withVault(
+    backup
+      .command('schedule')
+      .description("install each host's backup timers (its services' schedules, and restic check weekly) and the host's 0600 password file")
+      .argument('[hosts...]', 'hosts to install on (default: every host with services that declare backups)'),
+  )
+    .addHelpText('after', examples(['homelab backup schedule', 'homelab backup schedule ocean -i production --allow-production']))
+    .action(async (hosts, options, cmd) => runner((await import('./commands/backup.ts')).backupScheduleCommand, hosts, options, cmd));
+
+  withVault(
     program
       .command('restore')
       .description(

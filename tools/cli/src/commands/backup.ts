@@ -1,10 +1,19 @@
 // `homelab backup run|list|check` and `homelab restore`: restic for the services' declared data.
-import { checkTargets, listSnapshots, restore, runBackup, targetsFor, type BackupOutcome, type HostContext } from '@homelab/backup';
+import {
+  checkTargets,
+  installSchedule,
+  listSnapshots,
+  restore,
+  runBackup,
+  targetsFor,
+  type BackupOutcome,
+  type HostContext,
+} from '@homelab/backup';
 import { ConfigError, type HostSpec, type Inventory, type LoadedService } from '@homelab/model';
 import type { Executor } from '@homelab/host';
 import { formatTable, resultsTable } from '../format.ts';
 import { actor, executorFactory, progressLogger } from '../session.ts';
-import { loadWorkspace, selectRunnable, selectServices } from '../workspace.ts';
+import { hostNamed, loadWorkspace, selectRunnable, selectServices } from '../workspace.ts';
 import { backupPassword } from './backup-password.ts';
 import type { CommandContext, VaultOptions } from './context.ts';
 
@@ -178,4 +187,27 @@ export async function restoreCommand(ctx: CommandContext<BackupOptions>): Promis
     ctx.out(resultsTable([result!]));
   }
   return result!.result === 'restored' ? 0 : 1;
+}
+
+// `homelab backup schedule [host...]`: the timers of each host's services with backups, and the weekly check.
+export async function backupScheduleCommand(ctx: CommandContext<BackupOptions>): Promise<number> {
+  const { workspace, issues } = await loadWorkspace(ctx.inventory);
+  const inventory = workspace.inventory;
+  const services = selectRunnable(workspace, [], issues).services.filter((s) => s.spec.backups);
+  const hosts = hostsOf(inventory, services).filter((h) => ctx.args.length === 0 || ctx.args.includes(h.name));
+  for (const name of ctx.args) hostNamed(inventory, name);
+  const results = await withHosts(ctx, inventory, hosts, async (host, hctx) => ({
+    host: host.name,
+    ...(await installSchedule(
+      hctx,
+      services.filter((s) => s.spec.host === host.name),
+    )),
+  }));
+  for (const r of results)
+    ctx.out(
+      r.systemd
+        ? `${r.host}: enabled ${r.timers.join(', ')}`
+        : `${r.host}: no systemd runs there: the scripts and units are written under ${inventory.hosts[r.host]!.deployRoot}/.backup, no timer is enabled`,
+    );
+  return 0;
 }

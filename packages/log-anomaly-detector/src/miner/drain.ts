@@ -75,7 +75,9 @@ interface Masked {
   /** A unit word: part of the variable before it ("512 bytes"). */
   unit: boolean;
 }
-const maskCache = new Map<string, Masked>();
+// Masks of constant tokens, by token: a miner keeps its own (a fresh miner starts cold), bounded.
+type MaskCache = Map<string, Masked>;
+const sharedCache: MaskCache = new Map();
 const MASK_CACHE_SIZE = 65_536;
 const variable: Masked = { mask: VAR, hash: hashString(VAR), unit: false };
 const addressWithPort: Masked = { mask: `${VAR}:${VAR}`, hash: hashString(`${VAR}:${VAR}`), unit: false };
@@ -93,7 +95,7 @@ function shapeOf(t: string): number {
   return digit ? 1 : 2;
 }
 
-function maskOf(t: string): Masked {
+function maskOf(t: string, maskCache: MaskCache): Masked {
   const c = t.charCodeAt(0) | 32;
   // A token that does not start with a letter may be digits and punctuation only (the usual number, time
   // or address): maskToken's own fast path, decided here without its full scan.
@@ -110,13 +112,13 @@ function maskOf(t: string): Masked {
   return m;
 }
 
-export function forEachMasked(text: string, visit: (mask: string) => void): void {
+export function forEachMasked(text: string, visit: (mask: string) => void, cache: MaskCache = sharedCache): void {
   const parts = OTHER_WHITESPACE.test(text) ? text.split(WHITESPACE) : text.split(' ');
   let prevVar = false;
   for (let i = 0; i < parts.length; i++) {
     const t = parts[i]!;
     if (t === '') continue;
-    const m = maskOf(t);
+    const m = maskOf(t, cache);
     const mask: string = prevVar && m.unit ? WILDCARD : m.mask;
     visit(mask);
     prevVar = mask === WILDCARD;
@@ -128,7 +130,7 @@ export function forEachMasked(text: string, visit: (mask: string) => void): void
 // their hash is returned.
 const keyMasks: string[] = [];
 let keyLength = 0;
-function templateKey(text: string): number {
+function templateKey(text: string, cache: MaskCache): number {
   const parts = OTHER_WHITESPACE.test(text) ? text.split(WHITESPACE) : text.split(' ');
   let h = 0x811c9dc5;
   let n = 0;
@@ -136,7 +138,7 @@ function templateKey(text: string): number {
   for (let i = 0; i < parts.length; i++) {
     const t = parts[i]!;
     if (t === '') continue;
-    const m = maskOf(t);
+    const m = maskOf(t, cache);
     if (m.mask === VAR || (prevVar && m.unit)) {
       if (!prevVar) {
         keyMasks[n++] = VAR;
@@ -169,9 +171,9 @@ function sameMasks(masks: string[]): boolean {
 }
 
 // The masked tokens of a line (the miner's own tokens, as an array).
-export function maskLine(text: string): string[] {
+export function maskLine(text: string, cache: MaskCache = sharedCache): string[] {
   const tokens: string[] = [];
-  forEachMasked(text, (m) => tokens.push(m));
+  forEachMasked(text, (m) => tokens.push(m), cache);
   return tokens;
 }
 
@@ -181,6 +183,7 @@ export class TemplateMiner {
   readonly #byKey = new Map<number, Key>();
   readonly #byBucket = new Map<string, Cluster[]>();
   readonly #all = new Map<number, Cluster>();
+  readonly #masks: MaskCache = new Map();
   /** Templates by text: a new key whose masked tokens read exactly as a template joins it. */
   readonly #byText = new Map<string, Cluster>();
   /** Templates that differ from one another only at the same positions, by the name of the group. */
@@ -200,7 +203,7 @@ export class TemplateMiner {
   add(line: string): MinedLine {
     const now = ++this.#clock;
     const text = line.length > this.options.maxLineLength ? line.slice(0, this.options.maxLineLength) : line;
-    const hash = templateKey(text);
+    const hash = templateKey(text, this.#masks);
     for (let k = this.#byKey.get(hash); k; k = k.next) {
       if (sameMasks(k.masks)) {
         this.#touch(k.cluster, now);
@@ -209,7 +212,7 @@ export class TemplateMiner {
     }
     const key: Key = { hash, masks: keyMasks.slice(0, keyLength), cluster: undefined as unknown as Cluster, next: undefined };
     // A new key: the masked tokens again (rare, so the hot path above allocates no array).
-    const tokens = maskLine(text);
+    const tokens = maskLine(text, this.#masks);
     const consts: string[] = [];
     const constAt: number[] = [];
     tokens.forEach((t, i) => {

@@ -154,6 +154,13 @@ if (isMain) {
     `Normal stretches (between alert lines, one window kept clear either side): ${normal.hours.toFixed(0)} h, ${normal.alerts} alerts, ${(normal.alerts / normal.hours).toFixed(4)} alerts per hour.`,
   );
   console.log(
-    '\nPublished unsupervised baselines on BGL (He et al., "Experience Report: System Log Analysis for Anomaly Detection", ISSRE 2016: PCA, Invariants Mining, Log Clustering) are scored per time window (sliding and fixed windows of hours) over the full 4.7 M-line BGL log, not per line of this 2,000-line sample; their figures are not comparable to the line-level ones above and are not quoted here.',
+    [
+      '',
+      'Published unsupervised baseline on BGL, for scale only (not comparable: scored per sliding time window over the full',
+      '4.7 M-line BGL log, not per line of this 2,000-line sample): Log Clustering (Lin et al., ICSE 2016) as implemented in',
+      'loglizer for "Experience Report: System Log Analysis for Anomaly Detection" (He et al., ISSRE 2016), run on BGL with',
+      "loglizer's sliding windows (5,151 windows, 1,400 anomalous) and reported in logpai/loglizer issue #24: precision 0.160,",
+      "recall 0.298, F1 0.208 (the reporter notes it differs from the paper's figures, which are not quoted here).",
+    ].join('\n'),
   );
 }

@@ -97,7 +97,7 @@ if (values.loo) {
 
 // Throughput, one thread, each figure beside a floor measured in the same run on the same lines.
 console.log(
-  `\nThroughput on one thread. Floor: the same Content lines split on whitespace and counted in a Map by the tokens joined again (the shape of the miner's key); floor 2: counted by the first token only. First pass: a fresh miner over the 2,000 unseen lines (median of 15 runs). Steady: one miner, after a first pass, over the set replayed to ${k(steadyLines)} lines in 5 rounds, each round timing the floors and the miner back to back (medians). Ratios: miner / floor, median of the rounds.\n`,
+  `\nThroughput on one thread. Floor: the same Content lines split on whitespace and counted in a Map by the tokens joined again (the shape of the miner's key); floor 2: counted by the first token only. First pass: a fresh miner over the 2,000 unseen lines (median of 15 runs). Steady: one miner, after a first pass, over the set replayed to ${k(steadyLines)} lines in 10 rounds, each round timing the floors and the miner back to back on the same lines; each figure is the best of its rounds (the least disturbed by other work on the machine). Ratios: miner / floor.\n`,
 );
 console.log(
   '| data set | floor lines/s | floor 2 lines/s | first pass lines/s | ratio | steady lines/s | ratio | ratio to floor 2 | templates | miner heap MiB |',
@@ -153,5 +153,7 @@ for (const count of [100, 1_000, 10_000, 50_000]) {
 console.log(
   `\nMemory is bounded: at most ${k(defaultMinerOptions.maxTemplates)} templates (least recently used evicted) and ${defaultMinerOptions.maxLineLength} characters a line. Max RSS of this run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB.`,
 );
-console.log('Miner heap: the heap the miner holds after the run (garbage collected before and after; run with --expose-gc, as npm run bench does).');
+console.log(
+  'Miner heap: the heap the miner holds after the run (garbage collected before and after; run with --expose-gc, as npm run bench does).',
+);
 console.log(`GA: Group Accuracy; PA: Parsing Accuracy (definitions in ${dir}/README.md). Drain GA: published, tuned per data set.`);

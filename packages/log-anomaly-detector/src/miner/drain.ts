@@ -75,10 +75,27 @@ interface Masked {
   /** A unit word: part of the variable before it ("512 bytes"). */
   unit: boolean;
 }
-// Masks of constant tokens, by token: a miner keeps its own (a fresh miner starts cold), bounded.
-type MaskCache = Map<string, Masked>;
-const sharedCache: MaskCache = new Map();
-const MASK_CACHE_SIZE = 65_536;
+// Masks of constant tokens, by token: a miner keeps its own (a fresh miner starts cold). An open-addressed
+// table of fixed size (bounded memory, no resizing): the slot comes from the token's length and a few of
+// its characters (no hash over the whole token), a few slots are probed, and a full run overwrites the
+// first slot. A token compares equal to the one in its slot or misses.
+const CACHE_SLOTS = 1 << 15;
+const CACHE_PROBES = 4;
+class MaskCache {
+  readonly tokens: Array<string | undefined> = new Array(CACHE_SLOTS).fill(undefined);
+  readonly masks: Array<Masked | undefined> = new Array(CACHE_SLOTS).fill(undefined);
+}
+function slotOf(t: string): number {
+  const n = t.length;
+  return (
+    (Math.imul(n, 0x9e3779b1) ^
+      Math.imul(t.charCodeAt(0), 0x85ebca6b) ^
+      Math.imul(t.charCodeAt(n - 1), 0xc2b2ae35) ^
+      Math.imul(t.charCodeAt(n >> 1), 0x27d4eb2f)) &
+    (CACHE_SLOTS - 1)
+  );
+}
+const sharedCache = new MaskCache();
 const variable: Masked = { mask: VAR, hash: hashString(VAR), unit: false };
 const addressWithPort: Masked = { mask: `${VAR}:${VAR}`, hash: hashString(`${VAR}:${VAR}`), unit: false };
 const masked = (mask: string, t: string): Masked => ({ mask, hash: hashString(mask), unit: isUnit(t) });
@@ -100,15 +117,28 @@ function maskOf(t: string, maskCache: MaskCache): Masked {
   // A token that does not start with a letter may be digits and punctuation only (the usual number, time
   // or address): maskToken's own fast path, decided here without its full scan.
   if ((c < 97 || c > 122) && shapeOf(t) === 1) return t.indexOf(':') > 0 && isAddressWithPort(t, 0, t.length) ? addressWithPort : variable;
-  let m = maskCache.get(t);
-  if (m === undefined) {
-    const mask = maskToken(t);
-    // Variables (blk_38865, (1.35KB) take ever new values: only constants are kept.
-    if (mask === VAR) return variable;
-    m = masked(mask, t);
-    if (maskCache.size >= MASK_CACHE_SIZE) maskCache.clear();
-    maskCache.set(t, m);
+  const slot = slotOf(t);
+  const tokens = maskCache.tokens;
+  for (let i = 0; i < CACHE_PROBES; i++) {
+    const at = (slot + i) & (CACHE_SLOTS - 1);
+    const known = tokens[at];
+    if (known === undefined) break;
+    if (known === t) return maskCache.masks[at]!;
   }
+  const mask = maskToken(t);
+  // Variables (blk_38865, (1.35KB) take ever new values: only constants are kept.
+  if (mask === VAR) return variable;
+  const m = masked(mask, t);
+  let at = slot;
+  for (let i = 0; i < CACHE_PROBES; i++) {
+    const probe = (slot + i) & (CACHE_SLOTS - 1);
+    if (tokens[probe] === undefined) {
+      at = probe;
+      break;
+    }
+  }
+  tokens[at] = t;
+  maskCache.masks[at] = m;
   return m;
 }
 
@@ -183,7 +213,7 @@ export class TemplateMiner {
   readonly #byKey = new Map<number, Key>();
   readonly #byBucket = new Map<string, Cluster[]>();
   readonly #all = new Map<number, Cluster>();
-  readonly #masks: MaskCache = new Map();
+  readonly #masks = new MaskCache();
   /** Templates by text: a new key whose masked tokens read exactly as a template joins it. */
   readonly #byText = new Map<string, Cluster>();
   /** Templates that differ from one another only at the same positions, by the name of the group. */

@@ -133,6 +133,17 @@ describe('template miner', () => {
     expect(m.templates().map((t) => t.text)).toEqual(['mount of volume <*> failed at <*>']);
   });
 
+  it('masks the same through a full mask cache (its slots overwritten many times over)', () => {
+    const m = new TemplateMiner({ maxTemplates: 10 });
+    const line = 'worker eth0 finished job alpha in 12 ms';
+    const before = m.add(line).template.text;
+    // Far more distinct constant words than the cache has slots.
+    for (let i = 0; i < 100_000; i++) m.add(`w${i.toString(36).replace(/\d/g, 'q')}x done`);
+    expect(before).toBe('worker eth0 finished job alpha in <*> <*>');
+    expect(m.add(line).template.text).toBe(before);
+    expect(maskLine('unit eth0 took 5 ms')).toEqual(['unit', 'eth0', 'took', WILDCARD, WILDCARD]);
+  });
+
   it('reports created templates and counts', () => {
     const m = new TemplateMiner();
     expect(m.add('disk full on sda1').created).toBe(true);

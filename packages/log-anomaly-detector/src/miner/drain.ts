@@ -18,7 +18,7 @@ export interface MinerOptions {
   maxLineLength: number;
 }
 
-export const defaultMinerOptions: MinerOptions = { similarity: 0.5, variants: 3, maxTemplates: 50_000, maxLineLength: 4096 };
+export const defaultMinerOptions: MinerOptions = { similarity: 0.4, variants: 3, maxTemplates: 50_000, maxLineLength: 4096 };
 
 export interface Template {
   id: number;

@@ -51,8 +51,17 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
   const started = Date.now();
   const executor = options.executorFor(host);
   let facts: HostFacts;
+  // The facts and the state of every service of the host in one round trip: what changes nothing is
+  // decided from it, without another.
+  let states = new Map<string, string>();
+  const readAt = Date.now();
   try {
-    facts = await gatherFacts(executor, host.deployRoot);
+    const read = await gatherFacts(executor, host.deployRoot, {
+      script: readStatesScript(services.map((s) => ({ paths: servicePaths(host.deployRoot, s.name), project: s.name }))),
+      display: `gather host facts and read the deployed state of ${services.length} service(s)`,
+    });
+    facts = read;
+    states = splitStates(read.then);
     if (!facts.docker) throw new Error(dockerProblem(host.name, facts));
     if (!facts.compose) throw new Error(`the Docker Compose v2 plugin is missing on ${host.name}: install docker-compose-plugin`);
   } catch (error) {
@@ -61,29 +70,13 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
   }
   const results: DeployResult[] = [];
   const changes = options.action === 'deploy' || options.action === 'plan';
-  // A GPU service is refused before its host changes (or is even read) when the host's real GPUs do not match.
+  // A GPU service is refused before its host changes when the host's real GPUs do not match.
   const refused = new Map(
     services.flatMap((svc) => {
       const problem = svc.spec.gpu && changes ? gpuPreflight(svc.name, svc.spec.gpu, host, facts) : undefined;
       return problem ? [[svc.name, problem.message] as const] : [];
     }),
   );
-  // The state of every other service of the host in one round trip: what changes nothing is decided from it.
-  const readable = services.filter((s) => !refused.has(s.name));
-  let states = new Map<string, string>();
-  const readAt = Date.now();
-  try {
-    if (readable.length)
-      states = splitStates(
-        (
-          await executor.sh(readStatesScript(readable.map((s) => ({ paths: servicePaths(host.deployRoot, s.name), project: s.name }))), {
-            display: `read the deployed state of ${readable.length} service(s)`,
-          })
-        ).stdout,
-      );
-  } catch {
-    // each transition reads its own state then
-  }
   try {
     for (const svc of services) {
       const by = interruptedBy(options.signal);

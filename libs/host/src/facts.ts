@@ -20,8 +20,10 @@ export interface HostFacts {
 // Pure: the script that prints the facts, one `key=value` line each, GPUs between markers.
 export function factsScript(deployRoot: string): string {
   return [
+    // The Compose plugin answers in about 0.1 s: asked while the daemon is, not after it.
+    `c=$(mktemp); docker compose version --short >"$c" 2>/dev/null & cpid=$!`,
     `if command -v docker >/dev/null 2>&1; then echo docker_cli=yes; v=$(docker version --format '{{.Server.Version}}' 2>&1) && echo "docker=$v" || echo "docker_error=$(printf '%s' "$v" | grep -v '^ *$' | tail -n 1)"; else echo docker_cli=no; fi`,
-    `echo "compose=$(docker compose version --short 2>/dev/null)"`,
+    `wait $cpid; echo "compose=$(cat "$c")"; rm -f "$c"`,
     `if [ -d /run/systemd/system ]; then echo systemd=yes; else echo systemd=no; fi`,
     `if command -v nvidia-smi >/dev/null 2>&1; then echo '--gpus--'; ${join(['nvidia-smi', ...nvidiaSmiQuery])} 2>&1; echo "--end-- $?"; fi`,
     `d=${quote(deployRoot)}; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; echo "disk=$(df -Pk "$d" | awk 'NR==2 {print $4}')"`,
@@ -58,13 +60,31 @@ function gpuFacts(output: string, host: string): Pick<HostFacts, 'gpus' | 'nvidi
   }
 }
 
-export async function gatherFacts(executor: Executor, deployRoot: string): Promise<HostFacts> {
+// The end of the facts in gatherFacts' output when a caller's script follows them.
+const factsEnd = '--end-of-facts--';
+
+export async function gatherFacts(executor: Executor, deployRoot: string): Promise<HostFacts>;
+// With a caller's script run in the same round trip, after the facts: its output comes back as `then`
+// (the deploy reads the state of its services this way). The script's exit code is not checked.
+export async function gatherFacts(
+  executor: Executor,
+  deployRoot: string,
+  then: { script: string; display: string },
+): Promise<HostFacts & { then: string }>;
+export async function gatherFacts(
+  executor: Executor,
+  deployRoot: string,
+  then?: { script: string; display: string },
+): Promise<HostFacts & { then?: string }> {
   // The first command to a host: bounded, so a host that is down fails in seconds instead of hanging.
-  const result = await executor.sh(factsScript(deployRoot), {
-    display: 'gather host facts',
+  const result = await executor.sh(then ? `${factsScript(deployRoot)}\necho '${factsEnd}'\n${then.script}\n:` : factsScript(deployRoot), {
+    display: then?.display ?? 'gather host facts',
     timeoutMs: 12_000,
     // The first contact, before anything changes: a host that does not answer fails at once (nothing changed).
     retryConnection: false,
   });
-  return parseFacts(result.stdout, executor.host);
+  if (!then) return parseFacts(result.stdout, executor.host);
+  const at = result.stdout.indexOf(`\n${factsEnd}\n`);
+  const facts = parseFacts(at < 0 ? result.stdout : result.stdout.slice(0, at), executor.host);
+  return { ...facts, then: at < 0 ? '' : result.stdout.slice(at + factsEnd.length + 2) };
 }

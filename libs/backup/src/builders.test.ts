@@ -117,7 +117,7 @@ describe('restic, exactly', () => {
       'host:ocean',
     ]);
     expect(forgetArgs(spec, offsite).join(' ')).toBe(
-      'restic -r sftp:restic@node005:/srv/restic -o sftp.command=ssh -i /root/.ssh/restic -o BatchMode=yes restic@node005 -s sftp forget --quiet --host ocean --tag service:blog --group-by host,tags --keep-last 3 --keep-daily 3 --keep-weekly 4 --keep-monthly 6 --prune',
+      'restic -r sftp:restic@node005:/srv/restic -o sftp.command=ssh -i /root/.ssh/restic -o BatchMode=yes restic@node005 -s sftp forget --json --host ocean --tag service:blog --group-by host,tags --keep-last 3 --keep-daily 3 --keep-weekly 4 --keep-monthly 6',
     );
     expect(restoreArgs(data01, 'latest', '/stage', 'ocean', 'blog')).toEqual([
       'restic',
@@ -182,6 +182,7 @@ describe('restic, exactly', () => {
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(interactive).toContain(`v1=$(docker volume inspect -f '{{.Mountpoint}}' blog_cache) || exit 5`);
     expect(interactive).toContain('"$v0" "$v1" /opt/homelab/blog/backup/dumps 2>"$err")');
+    expect(interactive).toContain(`case "$f" in *'"remove":[{'*) restic -r /data01/backups/restic prune --quiet >&2 2>"$err"`);
   });
 });
 

@@ -15,13 +15,13 @@ export function backupArgs(spec: BackupSpec, target: BackupTarget): string[] {
   return restic(target, 'backup', '--json', '--quiet', '--host', spec.host, ...tagFlags(spec.tags));
 }
 
-// Retention: the declared last/daily/weekly/monthly keeps, per service and host, and the data no snapshot needs.
+// Retention: the declared last/daily/weekly/monthly keeps, per service and host (JSON: what it removed).
 export function forgetArgs(spec: BackupSpec, target: BackupTarget): string[] {
   const { last, daily, weekly, monthly } = spec.keep;
   return restic(
     target,
     'forget',
-    '--quiet',
+    '--json',
     '--host',
     spec.host,
     '--tag',
@@ -36,7 +36,6 @@ export function forgetArgs(spec: BackupSpec, target: BackupTarget): string[] {
     String(weekly),
     '--keep-monthly',
     String(monthly),
-    '--prune',
   );
 }
 
@@ -55,5 +54,7 @@ export function restoreArgs(target: BackupTarget, snapshot: string, dir: string,
   return restic(target, 'restore', snapshot, '--target', dir, ...filter);
 }
 
+// The data no snapshot needs any more; run only after forget removed a snapshot (it reads every pack).
+export const pruneArgs = (target: BackupTarget) => restic(target, 'prune', '--quiet');
 export const catConfigArgs = (target: BackupTarget) => restic(target, 'cat', 'config');
 export const initArgs = (target: BackupTarget) => restic(target, 'init');

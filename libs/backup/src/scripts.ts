@@ -6,7 +6,7 @@ import type { BackupTarget } from '@homelab/model';
 import { dumpCommand, loadCommand } from './dumps.ts';
 import { metricsScript } from './metrics.ts';
 import type { BackupSpec } from './plan.ts';
-import { backupArgs, catConfigArgs, checkArgs, forgetArgs, initArgs, restoreArgs, snapshotsArgs } from './restic.ts';
+import { backupArgs, catConfigArgs, checkArgs, forgetArgs, initArgs, pruneArgs, restoreArgs, snapshotsArgs } from './restic.ts';
 
 export type PasswordSource = { stdinBytes: number } | { file: string };
 
@@ -51,7 +51,7 @@ function ensureRepository(t: BackupTarget): string[] {
 
 // A service's backup: open every target, dump its databases inside their containers, stop it where
 // its documentation asks, copy files and dumps to each target (one snapshot each), start it again,
-// apply the retention, and write the node-exporter metrics. Prints one `--summary-- <target> <json>`
+// apply the retention (prune only when forget removed a snapshot), and write the node-exporter metrics. Prints one `--summary-- <target> <json>`
 // line per target.
 export function backupScript(spec: BackupSpec, password: PasswordSource, textfileDir: string, maxAgeSeconds: number): string {
   const dumpDir = quote(spec.dumpDir);
@@ -98,7 +98,12 @@ export function backupScript(spec: BackupSpec, password: PasswordSource, textfil
       `echo "--summary-- ${t.name} $s${i}"`,
     );
   if (spec.stop) lines.push('docker compose start >&2 2>&1 && stopped=');
-  for (const t of spec.targets) lines.push(targetMarker(t), `${join(forgetArgs(spec, t))} >&2 2>"$err" || { cat "$err" >&2; exit 7; }`);
+  for (const t of spec.targets)
+    lines.push(
+      targetMarker(t),
+      `f=$(${join(forgetArgs(spec, t))} 2>"$err") || { cat "$err" >&2; exit 7; }`,
+      `case "$f" in *'"remove":[{'*) ${join(pruneArgs(t))} >&2 2>"$err" || { cat "$err" >&2; exit 7; } ;; esac`,
+    );
   lines.push(...metricsScript(spec, textfileDir, maxAgeSeconds));
   return lines.join('\n');
 }

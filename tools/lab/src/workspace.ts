@@ -75,13 +75,15 @@ export function writeService(root: string, s: TestService): void {
   }
 }
 
-// Removes the containers and the data volume of test services (compose projects) from a lab host's Docker.
+// Removes the containers, the data volume and the default network of test services (compose projects) from a lab host's Docker.
 export async function removeServices(dockerHost: string, names: string[]): Promise<void> {
   const docker = async (args: string[]) => (await execa('docker', args, { env: { DOCKER_HOST: dockerHost }, reject: false })).stdout;
   for (const name of names) {
     const ids = (await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`])).split('\n').filter(Boolean);
     if (ids.length) await docker(['rm', '-f', ...ids]);
     await docker(['volume', 'rm', '-f', `${name}_data`]);
+    // Its default network too: left behind, they use up Docker's address pools (a later compose up then fails).
+    await docker(['network', 'rm', `${name}_default`]);
   }
 }
 

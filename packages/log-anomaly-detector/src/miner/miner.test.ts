@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataSet } from '../bench/loghub.ts';
 import { blockStoreLog } from '../detect/synthetic-log.ts';
-import { maskLine, TemplateMiner } from './drain.ts';
+import { maskLine, type Template, TemplateMiner } from './drain.ts';
 import { isUnit, maskToken, WILDCARD } from './tokens.ts';
 
 describe('masking (one configuration for every source)', () => {
@@ -142,6 +142,41 @@ describe('template miner', () => {
     expect(before).toBe('worker eth0 finished job alpha in <*> <*>');
     expect(m.add(line).template.text).toBe(before);
     expect(maskLine('unit eth0 took 5 ms')).toEqual(['unit', 'eth0', 'took', WILDCARD, WILDCARD]);
+  });
+
+  // Formats of no LogHub set, written here: each generator is one event with varying values.
+  it('groups invented formats: sshd, logfmt, Windows paths, URLs, MAC addresses, user names', () => {
+    const users = ['admin', 'oracle', 'test', 'guest', 'ubuntu', 'pi', 'git', 'postgres'];
+    const events: Array<(i: number) => string> = [
+      (i) => `Invalid user ${users[i % users.length]} from 203.0.113.${i % 250} port ${40000 + i}`,
+      (i) => `Accepted publickey for ${users[i % 3]} from 192.168.1.${i % 250} port ${50000 + i} ssh2: ED25519 SHA256:Zm9v${i}YmFy`,
+      (i) => `level=info msg="request done" method=GET path=/api/v1/items/${i} status=200 took=${i % 90}.${i % 10}ms`,
+      (i) => `Loading driver C:\\Windows\\System32\\drivers\\drv${i}.sys (size ${i * 512} bytes)`,
+      (i) => `fetching https://mirror.example.org/debian/pool/main/p${i}/pkg_${i}.deb into /var/cache/apt/archives/partial`,
+      (i) =>
+        `wlan0: associated with ${(0x100000 + i)
+          .toString(16)
+          .padStart(12, '0')
+          .replace(/(..)(?!$)/g, '$1:')} on channel ${1 + (i % 11)}`,
+      (i) => `backup job 'nightly-${i}' finished: ${i % 7} files changed, ${i * 3} MiB written in ${i % 60} s`,
+    ];
+    const m = new TemplateMiner();
+    const mined = events.map(() => [] as Template[]);
+    for (let i = 0; i < 40; i++) events.forEach((e, k) => mined[k]!.push(m.add(e(i)).template));
+    // Each event is one template (the first lines of a word's place absorbed later), no two share one.
+    const groups = mined.map((ts) => new Set(ts.map((t) => m.resolve(t).id)));
+    expect(groups.map((g) => g.size)).toEqual(events.map(() => 1));
+    expect(new Set(groups.map((g) => [...g][0])).size).toBe(events.length);
+    expect(m.templates().map((t) => t.text)).toEqual([
+      'Invalid user <*> from <*> port <*>',
+      // ED25519 (five digits) and the fingerprint are variables; so is a unit after a number (MiB).
+      'Accepted publickey for <*> from <*> port <*> ssh2: <*> <*>:<*>',
+      'level=info msg="request done" method=GET path=<*> status=<*> took=<*>',
+      'Loading driver <*> (size <*> <*>',
+      'fetching <*> into <*>',
+      'wlan0: associated with <*> on channel <*>',
+      'backup job <*> finished: <*> files changed, <*> <*> written in <*> <*>',
+    ]);
   });
 
   it('reports created templates and counts', () => {

@@ -162,7 +162,7 @@ describe('template miner', () => {
     ];
     const m = new TemplateMiner();
     const mined = events.map(() => [] as Template[]);
-    for (let i = 0; i < 40; i++) events.forEach((e, k) => mined[k]!.push(m.add(e(i)).template));
+    for (let i = 0; i < 40; i++) for (const [k, e] of events.entries()) mined[k]!.push(m.add(e(i)).template);
     // Each event is one template (the first lines of a word's place absorbed later), no two share one.
     const groups = mined.map((ts) => new Set(ts.map((t) => m.resolve(t).id)));
     expect(groups.map((g) => g.size)).toEqual(events.map(() => 1));

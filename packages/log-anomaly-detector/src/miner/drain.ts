@@ -1,8 +1,9 @@
 // A streaming template miner. Each line's masked tokens give a key: its constant tokens, with every
 // run of variables collapsed into one gap, so a variable that spans one token or three ("0 bytes" /
-// "1385 bytes (1.35 KB)") does not split a template. A key seen before is one map lookup. A new key
-// joins the most similar template with the same number of constants and the same first constant,
-// Drain-style, or starts a template. Memory is bounded: templates are evicted least recently used.
+// "1385 bytes (1.35 KB)") does not split a template. A key seen before is found by its hash in one map
+// lookup. A new key joins the most similar template with the same number of constants and the same
+// first constant, Drain-style, once the words where they differ have taken `variants` values, or starts
+// a template. Memory is bounded: templates are evicted least recently used.
 import { isAddressWithPort, isEnumWord, isUnit, maskToken, WILDCARD } from './tokens.ts';
 
 export interface MinerOptions {

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labWorkspace, type LabWorkspace } from '@homelab/lab/testing';
 import { databaseLoginProbe } from '@homelab/model';
-import { serviceTs } from '@homelab/model/testing';
+import { oceanPaths, writeFilesService, writePackage } from './testing/backup-lab.ts';
 
 let ws: LabWorkspace;
 let p: string;
@@ -49,25 +49,12 @@ function inventoryYaml(offsitePort = 22): string {
   ].join('\n');
 }
 
-const pkg = (name: string, service: Record<string, unknown>, compose: string, files: Record<string, string> = {}) =>
-  ws.writeFiles('ocean', name, {
-    [`packages/${name}/package.json`]: JSON.stringify({
-      name: `@homelab/${name}`,
-      version: '1.0.0',
-      private: true,
-      type: 'module',
-      nx: { name },
-    }),
-    [`packages/${name}/service.ts`]: serviceTs({ description: `backup lab test ${name}`, host: 'ocean', ...service }),
-    [`packages/${name}/compose.yaml`]: compose,
-    ...Object.fromEntries(Object.entries(files).map(([k, v]) => [`packages/${name}/files/${k}`, v])),
-  });
-
 const names = () => ({ prom: `${p}-prom`, db: `${p}-db`, files: `${p}-files` });
 
 function writeServices(): void {
   const n = names();
-  pkg(
+  writePackage(
+    ws,
     n.prom,
     {
       health: { probes: [{ type: 'http', port: ports.prom, path: '/-/ready' }], timeoutSeconds: 90, intervalSeconds: 0.5 },
@@ -89,7 +76,8 @@ function writeServices(): void {
         'global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: self\n    static_configs: [{ targets: ["127.0.0.1:9090"] }]\n',
     },
   );
-  pkg(
+  writePackage(
+    ws,
     n.db,
     {
       secrets: ['DB_PASSWORD', 'DB_ROOT_PASSWORD'],
@@ -110,28 +98,7 @@ function writeServices(): void {
       '',
     ].join('\n'),
   );
-  pkg(
-    n.files,
-    {
-      health: {
-        probes: [{ type: 'http', port: ports.files, path: '/health', expectBody: '^ok' }],
-        timeoutSeconds: 60,
-        intervalSeconds: 0.5,
-      },
-      backups: { volumes: ['${DATA_ROOT}/files'] },
-    },
-    [
-      'services:',
-      '  web:',
-      '    image: lab/busybox:1.35.0',
-      '    init: true',
-      `    command: ["sh", "-c", "echo ok > /www/health && exec httpd -f -p 80 -h /www"]`,
-      `    ports: ["${ports.files}:80"]`,
-      '    volumes: ["${DATA_ROOT}/files:/www/files"]',
-      '    healthcheck: { test: ["CMD", "wget", "-qO-", "http://127.0.0.1/health"], interval: 1s, retries: 30 }',
-      '',
-    ].join('\n'),
-  );
+  writeFilesService(ws, n.files, ports.files, 'files');
 }
 
 const cli = async (args: string[]) => {
@@ -194,10 +161,7 @@ beforeAll(async () => {
   root = ws.inventory.hosts.ocean!.deployRoot;
   mkdirSync(root, { recursive: true });
   writeFileSync(join(ws.root, 'inventories/lab/inventory.yaml'), inventoryYaml());
-  writeFileSync(
-    join(ws.root, 'inventories/lab/ocean/host.yaml'),
-    `${readFileSync(join(ws.root, 'inventories/lab/ocean/host.yaml'), 'utf8')}paths:\n  data: ${data()}\n  config: ${config()}\n`,
-  );
+  oceanPaths(ws, root);
   writeServices();
 }, 300_000);
 

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { labWorkspace } from '@homelab/lab/testing';
-import { serviceTs } from '@homelab/model/testing';
+import { oceanPaths, writeFilesService } from '../testing/backup-lab.ts';
 import { time } from './measure.ts';
 
 const totalMiB = Number(process.env.BENCH_BACKUP_MIB ?? 1024);
@@ -14,7 +14,6 @@ const fmt = (s: number) => `${s.toFixed(1)} s`;
 const lab = await labWorkspace();
 try {
   const root = lab.inventory.hosts.ocean!.deployRoot;
-  const data = `${root}/data`;
   const names = [0, 1, 2].map((i) => `${lab.prefix}-b${i}`);
   mkdirSync(root, { recursive: true });
   const password = `${root}/bench-password`;
@@ -25,41 +24,8 @@ try {
   );
   mkdirSync(join(lab.root, '.lab/secrets'), { recursive: true });
   writeFileSync(join(lab.root, '.lab/secrets/backup.json'), JSON.stringify({ RESTIC_PASSWORD: 'bench password' }), { mode: 0o600 });
-  writeFileSync(
-    join(lab.root, 'inventories/lab/ocean/host.yaml'),
-    `${readFileSync(join(lab.root, 'inventories/lab/ocean/host.yaml'), 'utf8')}paths:\n  data: ${data}\n  config: ${root}/appdata\n`,
-  );
-  for (const [i, name] of names.entries())
-    lab.writeFiles('ocean', name, {
-      [`packages/${name}/package.json`]: JSON.stringify({
-        name: `@homelab/${name}`,
-        version: '1.0.0',
-        private: true,
-        type: 'module',
-        nx: { name },
-      }),
-      [`packages/${name}/service.ts`]: serviceTs({
-        description: `backup bench ${name}`,
-        host: 'ocean',
-        health: {
-          probes: [{ type: 'http', port: 19480 + i, path: '/health', expectBody: '^ok' }],
-          timeoutSeconds: 60,
-          intervalSeconds: 0.5,
-        },
-        backups: { volumes: [`\${DATA_ROOT}/${name}`] },
-      }),
-      [`packages/${name}/compose.yaml`]: [
-        'services:',
-        '  web:',
-        '    image: lab/busybox:1.35.0',
-        '    init: true',
-        '    command: ["sh", "-c", "echo ok > /www/health && exec httpd -f -p 80 -h /www"]',
-        `    ports: ["${19480 + i}:80"]`,
-        `    volumes: ["\${DATA_ROOT}/${name}:/www/files"]`,
-        '    healthcheck: { test: ["CMD", "wget", "-qO-", "http://127.0.0.1/health"], interval: 1s, retries: 30 }',
-        '',
-      ].join('\n'),
-    });
+  const { data } = oceanPaths(lab, root);
+  for (const [i, name] of names.entries()) writeFilesService(lab, name, 19480 + i, name);
   const cli = async (args: string[]) => {
     const r = await lab.cli(args);
     if (r.exitCode !== 0) throw new Error(`homelab ${args.join(' ')} failed:\n${r.all}`);

@@ -90,7 +90,7 @@ describe('what a backup copies', () => {
     expect(by.nextcloud!.dumps.map((d) => `${d.service}:${d.engine}`)).toEqual(['nextcloud-db:mariadb', 'nextcloud-redis:redis']);
     expect(by.grafana!.dumps.map((d) => d.engine)).toEqual(['mysql']);
     expect(by.wordpress!.dumped).toEqual([{ entry: '${CONFIG_ROOT}/mariadb', by: 'wordpress-db' }]);
-    expect(built.filter((s) => s.stop).map((s) => s.service)).toEqual(['home-assistant', 'plex']);
+    expect(built.filter((s) => s.stop).map((s) => s.service)).toEqual(['home-assistant', 'libation', 'plex']);
     expect(by.plex!.targets.map((t) => t.name)).toEqual(['data01', 'offsite']);
     for (const s of built) expect(s.targets.length, s.service).toBeGreaterThan(0);
   });

@@ -106,6 +106,33 @@ describe('an abandoned compose up', () => {
     expect(existsSync(pf)).toBe(false);
   });
 
+  it('a release with a registry login pulls the images it lacks with its own Docker config, before compose up', async () => {
+    const bin = mkdtempSync(join(dir, 'bin-'));
+    const rel = mkdtempSync(join(dir, 'rel-'));
+    // A stand-in `docker`: one image, missing; logs each call with the DOCKER_CONFIG it saw.
+    writeFileSync(
+      join(bin, 'docker'),
+      '#!/bin/sh\necho "$* DOCKER_CONFIG=${DOCKER_CONFIG:-}" >> "$LOG"\ncase "$1 $2" in\n"compose config") echo me/tina:1.0.0;;\n"image inspect") exit 1;;\nesac\nexit 0\n',
+      { mode: 0o755 },
+    );
+    const log = join(dir, 'docker.log');
+    const env = { PATH: `${bin}:${process.env.PATH}`, LOG: log };
+    const pf = join(dir, 'pull.pid');
+    await new LocalExecutor({ env }).run(['sh', '-c', composeUpScript(rel, pf)]);
+    expect(readFileSync(log, 'utf8')).toBe('compose up -d --remove-orphans DOCKER_CONFIG=\n');
+    rmSync(log);
+    mkdirSync(join(rel, 'secrets/docker'), { recursive: true });
+    writeFileSync(join(rel, 'secrets/docker/config.json'), '{}');
+    await new LocalExecutor({ env }).run(['sh', '-c', composeUpScript(rel, pf)]);
+    expect(readFileSync(log, 'utf8').split('\n')).toEqual([
+      'compose config --images DOCKER_CONFIG=',
+      'image inspect me/tina:1.0.0 DOCKER_CONFIG=',
+      `pull -q me/tina:1.0.0 DOCKER_CONFIG=${rel}/secrets/docker`,
+      'compose up -d --remove-orphans DOCKER_CONFIG=',
+      '',
+    ]);
+  });
+
   it('the states of several services in one script: a service never deployed does not end the others', async () => {
     const root = mkdtempSync(join(dir, 'root-'));
     const paths = (name: string) => servicePaths(root, name);

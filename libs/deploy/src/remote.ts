@@ -82,13 +82,19 @@ export function awaitAbandonedUpScript(pidFile: string, waitSeconds = 120): stri
   ].join('\n');
 }
 
+// A release with a registry login (secrets/docker/config.json) pulls the images it lacks with that
+// config first (plain `docker pull`: DOCKER_CONFIG would also hide the Compose plugin); the credentials
+// are read by Docker from the 0400 file, never from a command line.
+export const pullPrivateScript =
+  '{ [ ! -f secrets/docker/config.json ] || for i in $(docker compose config --images); do docker image inspect "$i" >/dev/null 2>&1 || DOCKER_CONFIG="$PWD/secrets/docker" docker pull -q "$i" >&2 || exit 1; done; }';
+
 // Runs `command` in `dir` under nohup in a process group of its own (setsid), so a dropped SSH session
 // does not stop Compose half-way: it finishes and the host runs a whole release. Its pid (= its group)
 // is in `pidFile` while it runs, for the next deploy to wait for or stop; its output in .compose-up.log,
 // echoed to stderr.
 function detachedUp(dir: string, pidFile: string, command: string, after = ''): string {
   const pf = q(pidFile);
-  return `${awaitAbandonedUpScript(pidFile)}\ncd ${q(dir)} && { nohup setsid ${command} > .compose-up.log 2>&1 & echo $! > ${pf}; wait $!; rc=$?; rm -f ${pf}; cat .compose-up.log >&2; ${after}exit $rc; }`;
+  return `${awaitAbandonedUpScript(pidFile)}\ncd ${q(dir)} && ${pullPrivateScript} && { nohup setsid ${command} > .compose-up.log 2>&1 & echo $! > ${pf}; wait $!; rc=$?; rm -f ${pf}; cat .compose-up.log >&2; ${after}exit $rc; }`;
 }
 
 export function composeUpScript(dir: string, pidFile: string): string {

@@ -11,7 +11,9 @@ import {
   hostExists,
   hostNetworkConsistent,
   imagesPinned,
+  inventoryImagesNamed,
   namedComposeServicesExist,
+  registryLoginSecretsDeclared,
   noPortClash,
   secretFilesDeclared,
   variablesDeclared,
@@ -28,6 +30,32 @@ describe('rules', () => {
   it('a well-formed service passes every rule', () => {
     const svc = service('web');
     expect(checkService(svc, inv, [svc])).toEqual([]);
+  });
+
+  it('inventoryImagesNamed: a private image is one issue naming the line to add, until the inventory maps it to a pinned image', () => {
+    const compose = { services: { web: { ...simpleCompose('web').services.web!, image: 'private/web:from-inventory' } } };
+    const svc = service('web', { imagesFromInventory: { web: "the user's private web image" } }, compose);
+    const at = { ...inv, dir: '/repo/inventories/production', name: 'production' };
+    expect(inventoryImagesNamed(svc, at, [])).toEqual([
+      {
+        file: 'inventories/production/inventory.yaml',
+        path: 'images["private/web:from-inventory"]',
+        message: "web needs the user's private web image, and inventory production does not name it",
+        hint: 'add under images: in inventories/production/inventory.yaml:  "private/web:from-inventory": <repository>:<tag> (e.g. "private/web:from-inventory": youruser/web:1.0.0)',
+      },
+    ]);
+    const latest = { ...at, images: { 'private/web:from-inventory': 'me/web:latest' } };
+    expect(inventoryImagesNamed(svc, latest, []).map((i) => i.message)).toEqual([`web's image "me/web:latest" uses the "latest" tag`]);
+    expect(inventoryImagesNamed(svc, { ...at, images: { 'private/web:from-inventory': 'me/web:2.1.0' } }, [])).toEqual([]);
+    expect(inventoryImagesNamed(service('web'), at, [])).toEqual([]);
+  });
+
+  it('registryLoginSecretsDeclared: the login names secrets of the service', () => {
+    const login = { username: 'REG_USER', password: 'REG_TOKEN' };
+    expect(registryLoginSecretsDeclared(service('web', { secrets: ['REG_USER', 'REG_TOKEN'], registryLogin: login }), inv, [])).toEqual([]);
+    expect(registryLoginSecretsDeclared(service('web', { secrets: ['REG_USER'], registryLogin: login }), inv, [])).toEqual([
+      expect.objectContaining({ path: 'registryLogin.password', message: '"REG_TOKEN" is not one of the service\'s secrets' }),
+    ]);
   });
 
   it('imagesPinned rejects latest and untagged images, accepts tags and digests', () => {

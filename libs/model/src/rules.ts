@@ -281,8 +281,54 @@ export const domainsUnique: Rule = (svc, _inv, all) => {
     }));
 };
 
+// A private image the repository cannot name: the compose image is a placeholder, and the inventory's
+// `images:` must map it to the user's image (pinned). One issue, naming the exact line to add.
+export const inventoryImagesNamed: Rule = (svc, inv) =>
+  Object.entries(svc.spec.imagesFromInventory).flatMap(([name, what]) => {
+    const placeholder = svc.compose.services[name]?.image;
+    if (!placeholder) return [];
+    const at = inv.dir.lastIndexOf('inventories/');
+    const file = `${at >= 0 ? inv.dir.slice(at) : inv.dir}/inventory.yaml`;
+    const mapped = inv.images[placeholder];
+    if (!mapped)
+      return [
+        {
+          file,
+          path: `images["${placeholder}"]`,
+          message: `${svc.name} needs ${what}, and inventory ${inv.name} does not name it`,
+          hint: `add under images: in ${file}:  "${placeholder}": <repository>:<tag> (e.g. "${placeholder}": youruser/${name}:1.0.0)`,
+        },
+      ];
+    const ref = parseImage(mapped);
+    if (ref.digest || (ref.tag && ref.tag !== 'latest')) return [];
+    return [
+      {
+        file,
+        path: `images["${placeholder}"]`,
+        message: `${svc.name}'s image "${mapped}" ${ref.tag ? 'uses the "latest" tag' : 'has no tag (it means "latest")'}`,
+        hint: `pin a released version: "${placeholder}": ${ref.repository}:1.2.3`,
+      },
+    ];
+  });
+
+// The registry login's user name and password are secrets of the service.
+export const registryLoginSecretsDeclared: Rule = (svc) => {
+  const login = svc.spec.registryLogin;
+  if (!login) return [];
+  return (['username', 'password'] as const)
+    .filter((field) => !svc.spec.secrets.includes(login[field]))
+    .map((field) => ({
+      file: svc.files.service,
+      path: `registryLogin.${field}`,
+      message: `"${login[field]}" is not one of the service's secrets`,
+      hint: `add "${login[field]}" to secrets in ${svc.files.service}`,
+    }));
+};
+
 export const serviceRules: Rule[] = [
   imagesPinned,
+  inventoryImagesNamed,
+  registryLoginSecretsDeclared,
   healthchecksPresent,
   hostExists,
   gpuHost,

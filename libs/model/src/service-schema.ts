@@ -140,7 +140,12 @@ export const backupSchema = z
       .default('daily'),
     keep: z
       .object({
-        last: z.number().int().min(0).default(3).describe('the newest snapshots kept whatever their day (a backup taken by hand before a change)'),
+        last: z
+          .number()
+          .int()
+          .min(0)
+          .default(3)
+          .describe('the newest snapshots kept whatever their day (a backup taken by hand before a change)'),
         daily: z.number().int().min(0).default(7),
         weekly: z.number().int().min(0).default(4),
         monthly: z.number().int().min(0).default(6),
@@ -207,6 +212,33 @@ export const serviceSchema = z
       .default({})
       .describe('compose services that cannot carry a healthcheck (no shell, no HTTP port), and why'),
     dependsOn: z.array(name).default([]).describe('services that must run first, on any host'),
+    registryLogin: z
+      .object({
+        registry: z
+          .string()
+          .min(1)
+          .default('https://index.docker.io/v1/')
+          .describe("the registry's address in Docker's config.json (Docker Hub's by default)"),
+        username: z
+          .string()
+          .regex(/^[A-Z][A-Z0-9_]*$/, 'a secret named in secrets')
+          .describe('secret holding the user name'),
+        password: z
+          .string()
+          .regex(/^[A-Z][A-Z0-9_]*$/, 'a secret named in secrets')
+          .describe('secret holding the password or access token'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "log in to a private registry to pull the service's images: the release holds a Docker config (secrets/docker/config.json, 0400) built from these secrets, used only for those pulls",
+      ),
+    imagesFromInventory: z
+      .record(name, z.string().min(10, 'say what image, in a sentence'))
+      .default({})
+      .describe(
+        "compose services whose image only the user has (a private image): their compose image is a placeholder that each inventory's `images:` must map to the real one; the text says what it is",
+      ),
   })
   .strict()
   // Below this line `secrets` names every secret, optional ones included.

@@ -42,6 +42,8 @@ export function renderRelease(svc: LoadedService, target: RenderTarget, secrets:
     content: secrets[name] ?? '',
     owner: uid,
   }));
+  const login = registryConfig(svc, secrets);
+  if (login !== undefined) secretFiles.push({ name: registryConfigFile, content: login, owner: 0 });
   const owners = secretFiles.map((f) => `${f.name}:${f.owner}`);
   const hash = releaseHash([compose, env, unit, ...Object.entries(files).flat(), ...owners]);
   return {
@@ -57,6 +59,17 @@ export function renderRelease(svc: LoadedService, target: RenderTarget, secrets:
     networks: externalNetworks(rendered),
     hash,
   };
+}
+
+/** The Docker config a release with a registry login holds; the deploy pulls with DOCKER_CONFIG set to its folder. */
+export const registryConfigFile = 'secrets/docker/config.json';
+
+// Pure: Docker's config.json with the registry login (auth is base64 of "user:password", as `docker login` writes it).
+export function registryConfig(svc: LoadedService, secrets: Record<string, string>): string | undefined {
+  const login = svc.spec.registryLogin;
+  if (!login) return undefined;
+  const auth = Buffer.from(`${secrets[login.username] ?? ''}:${secrets[login.password] ?? ''}`).toString('base64');
+  return `${JSON.stringify({ auths: { [login.registry]: { auth } } }, null, 2)}\n`;
 }
 
 // A changed secret file must recreate the containers that mount it: Compose compares only the

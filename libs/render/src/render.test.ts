@@ -193,6 +193,26 @@ describe('render', () => {
     expect(owner.hash).not.toBe(a.hash);
   });
 
+  it('holds a registry login as a Docker config (secrets/docker/config.json, 0400 root), not in compose', () => {
+    const svc = service('tina', {
+      secrets: ['REG_USER', 'REG_TOKEN'],
+      registryLogin: { username: 'REG_USER', password: 'REG_TOKEN' },
+    });
+    const a = renderRelease(svc, { host: ocean, images: {} }, { REG_USER: 'me', REG_TOKEN: 'dckr_pat_x' });
+    const config = releaseFiles(a).find((f) => f.name === 'secrets/docker/config.json');
+    expect(config).toEqual({
+      name: 'secrets/docker/config.json',
+      content: `${JSON.stringify({ auths: { 'https://index.docker.io/v1/': { auth: Buffer.from('me:dckr_pat_x').toString('base64') } } }, null, 2)}\n`,
+      mode: '0400',
+      owner: 0,
+    });
+    expect(a.compose).not.toContain('dckr_pat_x');
+    expect(renderRelease(svc, { host: ocean, images: {} }, { REG_USER: 'me', REG_TOKEN: 'dckr_pat_y' }).hash).not.toBe(a.hash);
+    expect(releaseFiles(renderRelease(plex, { host: ocean, images: {} }, {})).map((f) => f.name)).not.toContain(
+      'secrets/docker/config.json',
+    );
+  });
+
   it('writes secrets into .env only, quoted literally', () => {
     expect(renderEnvFile(['A', 'B', 'C'], { A: 'plain', B: "it's $HOME", C: 'two\nlines' })).toMatchInlineSnapshot(`
       "# Secrets of this release. Mode 0600; written by homelab over the SSH session, never on a command line.

@@ -47,7 +47,8 @@ function target(recording: Recording, which: 'ready' | 'notReady', only?: string
     containerExec: async (service) => recorded(`exec ${service}`) as RecordedExec,
     fetch: (async (url: string | URL) => {
       const r = answer(String(url));
-      return new Response(r.body, { status: r.status, headers: r.headers });
+      // A 204 (Strapi's /_health) or 304 answer has no body: Response refuses one, even empty.
+      return new Response([204, 205, 304].includes(r.status) ? null : r.body, { status: r.status, headers: r.headers });
     }) as typeof fetch,
   };
 }

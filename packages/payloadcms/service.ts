@@ -1,0 +1,38 @@
+import { defineService } from '@homelab/model';
+
+// PayloadCMS, built from the user's application source (compose.yaml, files/Dockerfile), with its own
+// PostgreSQL. The roadmap gives it no URL: internal only (payloadcms.home through the proxy), no
+// domain and no Access policy. Secrets: `echo -n VALUE | npx homelab vault set payloadcms <NAME>`;
+// they live encrypted in packages/payloadcms/secrets.vault.yaml.
+export default defineService({
+  description: 'PayloadCMS: headless CMS from the user source, with its own PostgreSQL',
+  host: 'ocean',
+  category: 'cloud',
+  secrets: ['PAYLOAD_DB_PASSWORD', 'PAYLOAD_SECRET'],
+  exposure: { port: 3000, access: 'none', maxBodySize: '200m' },
+  health: {
+    probes: [
+      // Payload's REST "Me" operation of the users collection (payloadcms.com/docs, "Authentication
+      // Operations"): 200 with the user, null without a token, once the app and its database are up.
+      { type: 'http', port: 3010, path: '/api/users/me', expectBody: '^\\{"user":' },
+      // A query over TCP as the application's own user, with its password, must name its database.
+      {
+        type: 'exec',
+        service: 'payloadcms-db',
+        command: [
+          'sh',
+          '-c',
+          'PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "select current_database()"',
+        ],
+        expectOutput: '^payload\\s*$',
+      },
+    ],
+    timeoutSeconds: 300,
+  },
+  backups: {
+    // The uploads. The database is not in the backup yet: libs/backup dumps MariaDB, MySQL and Redis
+    // inside their containers and refuses a running PostgreSQL's live files (not consistent); a
+    // `postgres` engine (pg_dump in payloadcms-db) is what adds ${DATA_ROOT}/payloadcms/postgres here.
+    volumes: ['${DATA_ROOT}/payloadcms/media'],
+  },
+});

@@ -75,7 +75,9 @@ export const backupSettingsSchema = z
       .string()
       .startsWith('/')
       .default('/var/lib/prometheus/node-exporter')
-      .describe("node-exporter's textfile collector directory on each host: the last backup's time and size"),
+      .describe(
+        "node-exporter's textfile collector directory on each host (its compose reads /var/lib/prometheus/node-exporter): the last backup's time and size",
+      ),
     check: z.string().default('weekly').describe('when `restic check` runs (systemd OnCalendar)'),
   })
   .strict();

@@ -1,12 +1,12 @@
 import { defineService } from '@homelab/model';
-import { alertmanagerConfig } from '@homelab/monitoring';
+import { alertmanagerConfig, alertmanagerOptionsFor } from '@homelab/monitoring';
 
 export default defineService({
   description: 'Alertmanager: routes Prometheus and log-anomaly alerts to Discord, Slack and email',
   host: 'ocean',
   category: 'monitoring',
   // Routes, receivers (Discord; Slack and email for critical alerts) and inhibition: libs/monitoring.
-  generated: { files: () => ({ 'alertmanager.yml.tmpl': alertmanagerConfig() }) },
+  generated: { files: (catalog) => ({ 'alertmanager.yml.tmpl': alertmanagerConfig(alertmanagerOptionsFor(catalog.inventory)) }) },
   metrics: { port: 9093 },
   secrets: ['DISCORD_WEBHOOK_URL', 'SLACK_WEBHOOK_URL', 'SMTP_PASSWORD'],
   // Read by the container's user, nobody (not the host's user).

@@ -1,6 +1,6 @@
 import { defineService } from '@homelab/model';
 import { backupAlertRules } from '@homelab/backup';
-import { alertRuleFiles, prometheusConfig, ruleFile, ruleTests } from '@homelab/monitoring';
+import { alertRuleFiles, prometheusConfig, prometheusOptionsFor, ruleFile, ruleOptionsFor, ruleTests } from '@homelab/monitoring';
 
 export default defineService({
   description: 'Prometheus: metrics collection with node-exporter and NVIDIA DCGM',
@@ -10,11 +10,11 @@ export default defineService({
   // rules, and their promtool unit tests (validate runs them).
   generated: {
     files: (catalog) => ({
-      'prometheus.yml': prometheusConfig(catalog),
-      ...alertRuleFiles(),
+      'prometheus.yml': prometheusConfig(catalog, prometheusOptionsFor(catalog.inventory)),
+      ...alertRuleFiles(ruleOptionsFor(catalog.inventory)),
       // A backup too old or never made, per service with backups (libs/backup).
       'rules/backups.yml': ruleFile(backupAlertRules(catalog.services)),
-      'rules-tests/rules.test.yml': ruleTests('../rules'),
+      'rules-tests/rules.test.yml': ruleTests('../rules', ruleOptionsFor(catalog.inventory)),
     }),
   },
   metrics: { port: 9090 },

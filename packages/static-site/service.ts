@@ -6,7 +6,8 @@ export default defineService({
   // A demo of the lab's own image (lab/busybox): it exists only in the lab, never in production.
   inventories: ['lab'],
   category: 'lab',
-  exposure: { port: 8088, access: 'public' },
+  // A public domain in the lab: nginx serves it over TLS with a certificate of the lab's CA.
+  exposure: { port: 8088, domain: 'lab.terrac.com', access: 'public' },
   health: {
     probes: [
       { type: 'http', port: 8088, path: '/health', expectBody: '^ok ' },

@@ -19,7 +19,7 @@ import {
   scrapeJobs,
 } from './index.ts';
 
-const inv = inventory([host('ocean', { address: '10.0.0.1' }), host('dns01', { address: '10.0.0.53' })]);
+const inv = { ...inventory([host('ocean', { address: '10.0.0.1' }), host('dns01', { address: '10.0.0.53' })]), production: true };
 const probe = (port: number, path = '/health') => ({ probes: [{ type: 'http' as const, port, path }] });
 const catalog = catalogOf(
   [
@@ -88,6 +88,13 @@ describe('Prometheus from the catalog', () => {
     });
     expect(modules.bind9_0).toEqual({ prober: 'tcp', timeout: '5s' });
     expect((modules.grafana_tls!.http as Record<string, unknown>).tls_config).toEqual({ server_name: 'grafana.terrac.com' });
+    // The lab's certificates come from its own CA: there the TLS probe reads the expiry without verifying.
+    const lab = (
+      parse(blackboxConfig({ ...catalog, inventory: { ...inv, production: false } })) as {
+        modules: Record<string, { http: Record<string, unknown> }>;
+      }
+    ).modules;
+    expect(lab.grafana_tls!.http.tls_config).toEqual({ server_name: 'grafana.terrac.com', insecure_skip_verify: true });
   });
 
   it('no blackbox exporter, no Alertmanager in the catalog: no probe job and no alerting block', () => {

@@ -52,10 +52,41 @@ export function toolChecks(
   const byTarget = new Map(mounts.map((m) => [m.target, m.source]));
   const nginx = byTarget.get('/etc/nginx/nginx.conf');
   if (nginx && files[nginx] !== undefined) {
-    // The container logs to its stdout/stderr; here, with no terminal, those cannot be opened.
-    const quiet = (text: string) => text.replaceAll('/dev/stdout', '/dev/null').replaceAll('/dev/stderr', '/dev/null');
-    for (const [path, text] of Object.entries(files))
-      if (path.startsWith('files/') && /\.conf$/.test(path)) rewrites[path] = quiet(localPaths(text, mounts, dir));
+    // The container logs to its stdout/stderr; here, with no terminal, those cannot be opened. Every TLS
+    // server is checked (the start script enables those whose certificate exists), with a throw-away
+    // certificate made here standing in for each domain's.
+    const local = (text: string) =>
+      localPaths(text, mounts, dir)
+        .replaceAll('/dev/stdout', '/dev/null')
+        .replaceAll('/dev/stderr', '/dev/null')
+        .replaceAll('/tmp/nginx-tls/', `${join(dir, 'files/tls.d')}/`)
+        .replace(/\/etc\/nginx\/certs\/live\/[^/\s;]+\/fullchain\.pem/g, join(dir, 'validate-cert.pem'))
+        .replace(/\/etc\/nginx\/certs\/live\/[^/\s;]+\/privkey\.pem/g, join(dir, 'validate-key.pem'));
+    for (const [path, text] of Object.entries(files)) if (path.startsWith('files/') && /\.conf$/.test(path)) rewrites[path] = local(text);
+    if (Object.keys(files).some((p) => p.startsWith('files/tls.d/')))
+      checks.push({
+        tool: 'openssl',
+        debian: 'openssl',
+        argv: [
+          'openssl',
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=homelab validate',
+          '-keyout',
+          join(dir, 'validate-key.pem'),
+          '-out',
+          join(dir, 'validate-cert.pem'),
+        ],
+        what: 'files/tls.d/',
+      });
     checks.push({
       tool: 'nginx',
       debian: 'nginx-light',
@@ -82,6 +113,14 @@ export function toolChecks(
     for (const t of Object.keys(files).filter((p) => /^files\/rules-tests\/[^/]+\.ya?ml$/.test(p)))
       checks.push({ tool: 'promtool', debian: 'prometheus', argv: ['promtool', 'test', 'rules', join(dir, t)], what: t });
   }
+  const blackbox = byTarget.get('/etc/blackbox/blackbox.yml');
+  if (blackbox && files[blackbox] !== undefined)
+    checks.push({
+      tool: 'prometheus-blackbox-exporter',
+      debian: 'prometheus-blackbox-exporter',
+      argv: ['prometheus-blackbox-exporter', '--config.check', `--config.file=${join(dir, blackbox)}`],
+      what: blackbox,
+    });
   for (const path of Object.keys(files).filter((p) => /^files\/(.*\/)?alertmanager\.ya?ml(\.tmpl)?$/.test(p))) {
     // Placeholders the container fills from secret files at start (__NAME__) stand in as valid URLs.
     const check = `${path}.check.yml`;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Issues a Let's Encrypt certificate for each domain in domains.txt (DNS-01 through Cloudflare) and renews
-# what is due, every 12 hours. nginx reads the certificate at each TLS handshake (its ssl_certificate
-# names $ssl_server_name), so a renewed one is served at once, without a reload.
+# what is due, every 12 hours. nginx's start script enables a domain's TLS server once its certificate is
+# here and reloads nginx when one is renewed.
 set -u
 umask 077
 # The token goes from its secret file into certbot's credentials file (tmpfs) by shell builtins: it is

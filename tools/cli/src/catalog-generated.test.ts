@@ -65,6 +65,7 @@ describe('a public service added with the generator and nothing else', () => {
     expect(affected.affected.find((a) => a.service === 'nginx')!.reasons).toEqual([
       'compose.yaml changed',
       'files/conf.d/uptime-kuma.conf added',
+      'files/tls.d/status.terrac.com.conf added',
     ]);
   });
 
@@ -72,10 +73,12 @@ describe('a public service added with the generator and nothing else', () => {
     const vhost = file('nginx', 'conf.d/uptime-kuma.conf');
     expect(vhost).toContain('server_name uptime-kuma.home;');
     expect(vhost).toContain('  server_name status.terrac.com;\n  return 301 https://$host$request_uri;');
-    expect(vhost).toContain(
-      '  listen 443 ssl;\n  server_name status.terrac.com;\n  ssl_certificate /etc/nginx/certs/live/$ssl_server_name/fullchain.pem;',
-    );
     expect(vhost).toContain('set $upstream http://uptime-kuma:3001;');
+    const tls = file('nginx', 'tls.d/status.terrac.com.conf');
+    expect(tls).toContain(
+      '  listen 443 ssl;\n  server_name status.terrac.com;\n  ssl_certificate /etc/nginx/certs/live/status.terrac.com/fullchain.pem;',
+    );
+    expect(tls).toContain('set $upstream http://uptime-kuma:3001;');
     expect(file('acme', 'domains.txt').split('\n')).toContain('status.terrac.com');
   });
 

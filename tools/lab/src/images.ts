@@ -55,6 +55,13 @@ export const labImages: LabImage[] = [
     entrypoint: ['/bin/node_exporter'],
   },
   {
+    ref: 'lab/blackbox-exporter:0.23.0',
+    binaries: ['/usr/bin/prometheus-blackbox-exporter'],
+    links: { '/bin/blackbox_exporter': 'prometheus-blackbox-exporter' },
+    dirs: ['/etc/blackbox'],
+    entrypoint: ['/bin/blackbox_exporter'],
+  },
+  {
     // Debian's nginx-light (stub_status included) with the paths it was built with.
     ref: 'lab/nginx:1.22.1',
     binaries: ['/usr/sbin/nginx'],

@@ -14,6 +14,8 @@ export const requiredBinaries: Record<string, string> = {
   prometheus: 'prometheus',
   'prometheus-alertmanager': 'prometheus-alertmanager',
   'prometheus-node-exporter': 'prometheus-node-exporter',
+  'prometheus-blackbox-exporter': 'prometheus-blackbox-exporter',
+  openssl: 'openssl',
   nginx: 'nginx-light',
   named: 'bind9',
   'rndc-confgen': 'bind9-utils',

@@ -6,6 +6,7 @@ import { SshExecutor } from '@homelab/host';
 import { loadInventory, type HostSpec, type Inventory } from '@homelab/model';
 import { $ } from 'zx';
 import { hostDown, hostStatus, hostUp } from './hosts.ts';
+import { ensureLabCa } from './certificates.ts';
 import { ensureImages, missingImages, prepareImages } from './images.ts';
 import { installComposePlugin, installPackages } from './install.ts';
 import { labHost } from './layout.ts';
@@ -68,6 +69,8 @@ export async function labUp(root: string, log: Log): Promise<Inventory> {
   const knownHostsFile = hosts[0]!.ssh.knownHosts;
   writeFileSync(knownHostsFile, knownHosts);
   await Promise.all(hosts.map(waitForSsh));
+  // The lab's stand-in for Let's Encrypt (certificates are issued per domain by labCertificates).
+  await ensureLabCa();
   return inventory;
 }
 

@@ -148,7 +148,12 @@ describe('homelab affected: exactly the services whose release changes', () => {
     const domain = await change(rewrite('packages/grafana/service.ts', "domain: 'grafana.terrac.com'", "domain: 'dash.terrac.com'"));
     // The vhost, the tunnel route, the certificate's domain and the TLS probe's server name; Grafana's own release is the same.
     expect(names(domain)).toEqual(['acme', 'blackbox-exporter', 'cloudflared', 'nginx']);
-    expect(reasons(domain, 'nginx')).toEqual(['compose.yaml changed', 'files/conf.d/grafana.conf changed']);
+    expect(reasons(domain, 'nginx')).toEqual([
+      'compose.yaml changed',
+      'files/conf.d/grafana.conf changed',
+      'files/tls.d/dash.terrac.com.conf added',
+      'files/tls.d/grafana.terrac.com.conf removed',
+    ]);
     expect(reasons(domain, 'cloudflared')).toEqual(['compose.yaml changed', 'files/config.yml changed']);
     const port = await change(rewrite('packages/plex/service.ts', 'exposure: { port: 32400', 'exposure: { port: 32401'));
     expect(names(port)).toEqual(['nginx']);

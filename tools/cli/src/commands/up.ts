@@ -1,6 +1,7 @@
 // `homelab up`: the main job on the embedded default: lab up, deploy every lab-runnable service, status.
-import { labUp } from '@homelab/lab';
-import { findWorkspaceRoot } from '@homelab/model';
+import { publicDomains } from '@homelab/edge';
+import { labCaDir, labCertificates, labUp } from '@homelab/lab';
+import { catalogOf, findWorkspaceRoot } from '@homelab/model';
 import { loadFailure, loadWorkspace, selectRunnable } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 import { manyCommand } from './deploy.ts';
@@ -12,6 +13,13 @@ export async function upCommand(ctx: CommandContext): Promise<number> {
   await labUp(root, ctx.out);
   const { workspace, issues } = await loadWorkspace('lab', root);
   const { services: runnable, skipped } = selectRunnable(workspace, [], issues);
+  // The lab's CA stands in for Let's Encrypt: a certificate for each public domain the lab serves, where nginx reads it.
+  const proxy = runnable.find((s) => s.name === 'nginx');
+  const domains = publicDomains(catalogOf(runnable, workspace.inventory));
+  if (proxy && domains.length) {
+    await labCertificates(workspace.inventory.hosts[proxy.spec.host]!.paths.config, domains);
+    ctx.out(`==> lab certificates for ${domains.join(', ')} (trust ${labCaDir}/ca.pem)`);
+  }
   ctx.out(`==> deploying ${runnable.length} lab-runnable service(s): ${runnable.map((s) => s.name).join(', ')}`);
   if (skipped.length)
     ctx.out(

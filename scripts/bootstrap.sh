@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(docker.io busybox-static openssh-server openssh-client iproute2 util-linux git ca-certificates
           ansible-core restic prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter nginx-light bind9 bind9-utils
-          redis-server redis-tools mariadb-server mariadb-client dnsmasq-base bind9-dnsutils)
+          redis-server redis-tools mariadb-server mariadb-client dnsmasq-base bind9-dnsutils openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

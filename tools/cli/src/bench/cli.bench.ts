@@ -146,8 +146,13 @@ try {
     `${JSON.stringify({ name: 'empty', private: true, nx: { targets: { noop: { command: 'true', cache: true } } } })}\n`,
   );
   symlinkSync(join(repoRoot, 'node_modules'), join(empty, 'node_modules'));
-  const nx = (cwd: string, args: string[]) =>
-    execa(join(repoRoot, 'node_modules/.bin/nx'), [...args, '--output-style=static'], { cwd, env: nxEnv, reject: false, all: true });
+  const nx = (cwd: string, args: string[], env: Record<string, string> = {}) =>
+    execa(join(repoRoot, 'node_modules/.bin/nx'), [...args, '--output-style=static'], {
+      cwd,
+      env: { ...nxEnv, ...env },
+      reject: false,
+      all: true,
+    });
   const inRepo = (args: string[]) => execa(node[0]!, [...node.slice(1), ...args], { cwd: repoRoot, reject: false, all: true });
   const composeCache = join(repoRoot, 'node_modules/.cache/homelab/compose-config');
   await ok(nx(empty, ['run', 'empty:noop']), 'nx run empty:noop');
@@ -155,6 +160,10 @@ try {
   await ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab']), 'nx run-many -t deploy');
 
   const graph = row('nx show projects (the project graph, daemon off)', 'the same in an empty Nx workspace');
+  const isolated = row(
+    'nx show projects with NX_ISOLATE_PLUGINS=true (a plugin worker per command: before)',
+    'the same in an empty Nx workspace',
+  );
   const trivial = row(
     'nx run static-site:validate, a cache hit (a trivial target)',
     'nx run empty:noop, a cache hit, in an empty Nx workspace',
@@ -164,6 +173,10 @@ try {
     'the empty workspace trivial target + 2 SSH round trips',
   );
   const nxMany = row('nx run-many -t deploy -c lab, nothing changed (validate cached)', 'homelab deploy -i lab of the same set');
+  const nxManyBefore = row(
+    'nx run-many -t deploy -c lab --batch=false, nothing changed (a homelab process per task: before)',
+    'homelab deploy -i lab of the same set',
+  );
   const nxValidate = row(
     'nx run-many -t validate, cold (no Nx cache, no compose config cache)',
     'homelab validate -i production, the same services, cold',
@@ -171,12 +184,20 @@ try {
   for (let i = 0; i < runs; i++) {
     graph.ours.push(await time(() => ok(nx(repoRoot, ['show', 'projects']), 'nx show projects')));
     graph.ref.push(await time(() => ok(nx(empty, ['show', 'projects']), 'nx show projects (empty)')));
+    isolated.ours.push(
+      await time(() => ok(nx(repoRoot, ['show', 'projects'], { NX_ISOLATE_PLUGINS: 'true' }), 'nx show projects (isolated)')),
+    );
+    isolated.ref.push(graph.ref.at(-1)!);
     trivial.ours.push(await time(() => ok(nx(repoRoot, ['run', 'static-site:validate']), 'nx run static-site:validate')));
     trivial.ref.push(await time(() => ok(nx(empty, ['run', 'empty:noop']), 'nx run empty:noop')));
     nxOne.ours.push(await time(() => ok(nx(repoRoot, ['run', 'static-site:deploy', '-c', 'lab']), 'nx run static-site:deploy')));
     nxOne.ref.push(trivial.ref.at(-1)! + 2 * (await time(roundTrip)));
     nxMany.ours.push(await time(() => ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab']), 'nx run-many -t deploy')));
     nxMany.ref.push(await time(() => ok(inRepo(['deploy', '--inventory', 'lab']), 'homelab deploy -i lab')));
+    nxManyBefore.ours.push(
+      await time(() => ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab', '--batch=false']), 'nx run-many -t deploy --batch=false')),
+    );
+    nxManyBefore.ref.push(nxMany.ref.at(-1)!);
     rmSync(composeCache, { recursive: true, force: true });
     nxValidate.ours.push(await time(() => ok(nx(repoRoot, ['run-many', '-t', 'validate', '--skip-nx-cache']), 'nx run-many -t validate')));
     rmSync(composeCache, { recursive: true, force: true });

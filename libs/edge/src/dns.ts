@@ -26,15 +26,17 @@ export function zoneRecords(catalog: Catalog, options: ZoneOptions = defaultZone
   const records: ZoneRecord[] = [];
   const missing: string[] = [];
   for (const host of Object.values(catalog.inventory.hosts).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (isIpv4(host.address)) records.push({ name: host.name, address: host.address, why: `host (${host.file})` });
-    else missing.push(`${host.name}: its address in ${host.file} is "${host.address}", not an IPv4 address`);
+    const ip = host.ip ?? (isIpv4(host.address) ? host.address : undefined);
+    if (ip) records.push({ name: host.name, address: ip, why: `host (${host.file})` });
+    else missing.push(`${host.name}: ${host.file} names it "${host.address}" and gives no ip: add its IPv4 address as ip:`);
   }
   const proxy = catalog.services.find((s) => s.name === options.proxy);
   if (proxy) {
     const at = hostOf(catalog, proxy);
+    const ip = at.ip ?? (isIpv4(at.address) ? at.address : undefined);
     for (const svc of catalog.services) {
       if (!svc.spec.exposure || catalog.inventory.hosts[svc.name]) continue;
-      if (isIpv4(at.address)) records.push({ name: svc.name, address: at.address, why: `exposed by ${svc.files.service}` });
+      if (ip) records.push({ name: svc.name, address: ip, why: `exposed by ${svc.files.service}` });
     }
   }
   return { records: records.sort((a, b) => a.name.localeCompare(b.name)), missing };

@@ -130,7 +130,15 @@ describe('the .home zone and Pi-hole records', () => {
       'remote 10.0.0.1',
       'sonarr 10.0.0.1',
     ]);
-    expect(missing).toEqual(['node005: its address in inventories/test/node005/host.yaml is "node005.home", not an IPv4 address']);
+    expect(missing).toEqual([
+      'node005: inventories/test/node005/host.yaml names it "node005.home" and gives no ip: add its IPv4 address as ip:',
+    ]);
+    // A host known by name lists its ip: when host.yaml gives one.
+    const named = catalogOf(
+      [nginx],
+      inventory([host('ocean', { address: '10.0.0.1' }), host('node005', { address: 'node005.home', ip: '10.0.0.5' })]),
+    );
+    expect(zoneRecords(named).records.map((r) => `${r.name} ${r.address}`)).toEqual(['node005 10.0.0.5', 'ocean 10.0.0.1']);
     const zone = zoneFile(catalog);
     expect(zone).toContain(`@ IN SOA localhost. admin.terrac.com. ( ${zoneSerial(records)} 3600 600 604800 300 )`);
     expect(zone).toContain('\ngrafana  IN A 10.0.0.1\n');

@@ -116,6 +116,7 @@ export const hostSchema = z
       error: 'an IPv4 address (192.168.1.10), an IPv6 address or a host name (ocean.home)',
     }),
     description: z.string().default(''),
+    ip: z.ipv4().optional().describe('its IPv4 address, when `address` is a name (dns01.home): the generated .home zone gives it'),
     docker: z.boolean().default(true).describe('false for hosts that run no containers (Proxmox nodes)'),
     gpu: hostGpuSchema.optional(),
     ...settingsShape,
@@ -131,6 +132,8 @@ export interface HostSpec {
   inventory: string;
   production: boolean;
   address: string;
+  /** The IPv4 address the .home zone gives: `ip`, else `address` when it is one. */
+  ip: string | undefined;
   description: string;
   docker: boolean;
   gpu: { model: string; vramMiB: number; count: number } | undefined;

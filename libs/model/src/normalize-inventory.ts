@@ -27,6 +27,7 @@ export function normalizeHost(name: string, host: HostFile, inventory: Inventory
     inventory: inventory.name,
     production: inventory.production,
     address: host.address,
+    ip: host.ip ?? (/^(\d{1,3}\.){3}\d{1,3}$/.test(host.address) ? host.address : undefined),
     description: host.description,
     docker: host.docker,
     gpu: host.gpu,

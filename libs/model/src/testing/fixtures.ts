@@ -18,6 +18,7 @@ export function host(name: string, overrides: Partial<HostSpec> = {}): HostSpec 
     inventory: 'test',
     production: false,
     address: '10.0.0.2',
+    ip: undefined,
     description: '',
     docker: true,
     gpu: undefined,

@@ -61,7 +61,7 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
       display: `gather host facts and read the deployed state of ${services.length} service(s)`,
     });
     facts = read;
-    states = splitStates(read.then);
+    states = splitStates(read.after);
     if (!facts.docker) throw new Error(dockerProblem(host.name, facts));
     if (!facts.compose) throw new Error(`the Docker Compose v2 plugin is missing on ${host.name}: install docker-compose-plugin`);
   } catch (error) {

@@ -64,27 +64,27 @@ function gpuFacts(output: string, host: string): Pick<HostFacts, 'gpus' | 'nvidi
 const factsEnd = '--end-of-facts--';
 
 export async function gatherFacts(executor: Executor, deployRoot: string): Promise<HostFacts>;
-// With a caller's script run in the same round trip, after the facts: its output comes back as `then`
+// With a caller's script run in the same round trip, after the facts: its output comes back as `after`
 // (the deploy reads the state of its services this way). The script's exit code is not checked.
 export async function gatherFacts(
   executor: Executor,
   deployRoot: string,
-  then: { script: string; display: string },
-): Promise<HostFacts & { then: string }>;
+  after: { script: string; display: string },
+): Promise<HostFacts & { after: string }>;
 export async function gatherFacts(
   executor: Executor,
   deployRoot: string,
-  then?: { script: string; display: string },
-): Promise<HostFacts & { then?: string }> {
+  after?: { script: string; display: string },
+): Promise<HostFacts & { after?: string }> {
   // The first command to a host: bounded, so a host that is down fails in seconds instead of hanging.
-  const result = await executor.sh(then ? `${factsScript(deployRoot)}\necho '${factsEnd}'\n${then.script}\n:` : factsScript(deployRoot), {
-    display: then?.display ?? 'gather host facts',
+  const result = await executor.sh(after ? `${factsScript(deployRoot)}\necho '${factsEnd}'\n${after.script}\n:` : factsScript(deployRoot), {
+    display: after?.display ?? 'gather host facts',
     timeoutMs: 12_000,
     // The first contact, before anything changes: a host that does not answer fails at once (nothing changed).
     retryConnection: false,
   });
-  if (!then) return parseFacts(result.stdout, executor.host);
+  if (!after) return parseFacts(result.stdout, executor.host);
   const at = result.stdout.indexOf(`\n${factsEnd}\n`);
   const facts = parseFacts(at < 0 ? result.stdout : result.stdout.slice(0, at), executor.host);
-  return { ...facts, then: at < 0 ? '' : result.stdout.slice(at + factsEnd.length + 2) };
+  return { ...facts, after: at < 0 ? '' : result.stdout.slice(at + factsEnd.length + 2) };
 }

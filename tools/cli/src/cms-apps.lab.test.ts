@@ -1,0 +1,45 @@
+// Strapi from source in the lab: a minimal application scaffolded by Strapi's own tool
+// (create-strapi-app, from the npm registry) and built into lab/strapi (tools/lab/src/app-images.ts),
+// deployed as the strapi package (its compose file, its MariaDB, its secrets) through the real deploy
+// path, its health gate included (Strapi's /_health 204 and the database login), then its own
+// health test run again. The image build takes minutes on two cores, so this runs only on request:
+//   HOMELAB_LAB_APPS=strapi flock /tmp/homelab-lab.lock npx vitest run tools/cli/src/cms-apps.lab.test.ts
+// (the image is built once per machine; later runs deploy in about a minute).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labUp } from '@homelab/lab';
+import { appImageMap, ensureAppImages } from '@homelab/lab/apps';
+import { SshExecutor } from '@homelab/host';
+import { probeOnce } from '@homelab/health';
+import { probeTarget } from '@homelab/deploy';
+import { repoRoot } from '@homelab/model/testing';
+import { deployParts, removeParts } from './lab-parts.ts';
+import { loadWorkspace } from './workspace.ts';
+
+const apps = (process.env.HOMELAB_LAB_APPS ?? '').split(',').filter(Boolean);
+const { workspace } = await loadWorkspace('lab', repoRoot);
+// The lab inventory with the application images mapped to the lab's builds.
+const inventory = { ...workspace.inventory, images: { ...workspace.inventory.images, ...appImageMap } };
+const ocean = inventory.hosts.ocean!;
+
+describe.runIf(apps.includes('strapi'))('strapi built from source, with its MariaDB, in the lab', () => {
+  const strapi = workspace.services.find((s) => s.name === 'strapi')!;
+  beforeAll(async () => {
+    await labUp(repoRoot, () => {});
+    await ensureAppImages(['strapi'], repoRoot, () => {});
+    await removeParts([strapi], inventory);
+  }, 1_800_000);
+  afterAll(() => removeParts([strapi], inventory), 120_000);
+
+  it('deploys through the real path and passes its own health test', async () => {
+    const [result] = await deployParts([strapi], inventory);
+    expect(result?.result, result?.message).toBe('deployed');
+    const seen = await probeOnce(strapi.spec.health, probeTarget(ocean, new SshExecutor(ocean), 'strapi'));
+    expect(seen).toHaveLength(2);
+    const health = await fetch('http://10.231.0.2:1337/_health');
+    expect(health.status).toBe(204);
+    // Strapi itself answers, with its own routes: the admin panel built into the image.
+    const admin = await fetch('http://10.231.0.2:1337/admin', { redirect: 'manual' });
+    expect(admin.status).toBe(200);
+    expect(await admin.text()).toMatch(/<div id="strapi"|strapi/i);
+  }, 600_000);
+});

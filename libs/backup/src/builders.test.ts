@@ -11,7 +11,7 @@ import { host, inventory, repoRoot, service } from '@homelab/model/testing';
 import { dependencyOrder, drPlan } from './dr.ts';
 import { dumpCommand } from './dumps.ts';
 import { backupAlertRules, metricsFile } from './metrics.ts';
-import { backupSpec, targetsFor } from './plan.ts';
+import { backupSpec, checkedTargets, targetsFor } from './plan.ts';
 import { backupArgs, forgetArgs, restoreArgs } from './restic.ts';
 import { intervalSeconds, maxAgeSeconds, onCalendar } from './schedule.ts';
 import { backupScript, checkScript, stageScript, swapScript } from './scripts.ts';
@@ -62,6 +62,9 @@ describe('what a backup copies', () => {
     expect(spec.keep).toEqual({ last: 3, daily: 7, weekly: 4, monthly: 6 });
     expect(spec.targets.map((t) => t.name)).toEqual(['data01', 'offsite']);
     expect(targetsFor(inv, 'dns01').map((t) => t.name)).toEqual(['offsite']);
+    // A repository shared by hosts is checked from one of them (the first by name).
+    expect(checkedTargets(inv, 'ocean').map((t) => t.name)).toEqual(['data01']);
+    expect(checkedTargets(inv, 'dns01').map((t) => t.name)).toEqual(['offsite']);
   });
 
   it("a database's live files without a dump, an unknown entry and an unknown database service are errors naming the file", () => {
@@ -182,7 +185,9 @@ describe('restic, exactly', () => {
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(interactive).toContain(`v1=$(docker volume inspect -f '{{.Mountpoint}}' blog_cache) || exit 5`);
     expect(interactive).toContain('"$v0" "$v1" /opt/homelab/blog/backup/dumps 2>"$err")');
-    expect(interactive).toContain(`case "$f" in *'"remove":[{'*) restic -r /data01/backups/restic prune --quiet >&2 2>"$err"`);
+    expect(interactive).toContain(`case "$f" in *'"remove":[{'*) locked restic -r /data01/backups/restic prune --quiet >&2 2>"$err"`);
+    // restic commands wait (10 s at a time, 5 minutes at most) while another host's prune or check holds the repository.
+    expect(interactive).toContain('s0=$(locked restic -r /data01/backups/restic backup --json');
   });
 });
 

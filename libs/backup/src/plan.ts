@@ -64,6 +64,17 @@ export function targetsFor(inventory: Inventory, host: string): BackupTarget[] {
   return inventory.backup.targets.filter((t) => !t.hosts || t.hosts.includes(host));
 }
 
+// The targets this host checks: each repository is checked from one host only (the first, by name, of
+// the Docker hosts that back up to it), since `restic check` locks it for every other.
+export function checkedTargets(inventory: Inventory, host: string): BackupTarget[] {
+  const users = (t: BackupTarget) =>
+    Object.values(inventory.hosts)
+      .filter((h) => h.docker && (!t.hosts || t.hosts.includes(h.name)))
+      .map((h) => h.name)
+      .sort();
+  return targetsFor(inventory, host).filter((t) => users(t)[0] === host);
+}
+
 export const backupPaths = (deployRoot: string, service: string) => ({
   composeDir: `${deployRoot}/${service}/current`,
   dumpDir: `${deployRoot}/${service}/backup/dumps`,

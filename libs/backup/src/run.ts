@@ -4,7 +4,7 @@ import { deployResult, restoreService as restoreTransition, type DeployResult, t
 import { CommandError, type BackupTarget, type HostSpec, type Inventory, type LoadedService } from '@homelab/model';
 import { quote, type Executor } from '@homelab/host';
 import { NoBackupTargetError, ResticError, SnapshotError } from './errors.ts';
-import { backupPaths, backupSpec, targetsFor, type BackupSpec } from './plan.ts';
+import { backupPaths, backupSpec, checkedTargets, type BackupSpec } from './plan.ts';
 import { maxAgeSeconds } from './schedule.ts';
 import { installScheduleScript, scheduleFiles } from './schedule-install.ts';
 import { backupScript, checkScript, snapshotsScript, stageScript, swapScript, type PasswordSource } from './scripts.ts';
@@ -142,10 +142,10 @@ export async function listSnapshots(ctx: HostContext, target: BackupTarget, serv
   }));
 }
 
-// `restic check` of every target of the host: the names of those that passed, and the error otherwise.
+// `restic check` of the targets this host checks (checkedTargets): the names of those that passed, and the error otherwise.
 export async function checkTargets(ctx: HostContext, readDataSubset?: string): Promise<{ checked: string[]; error: Error | undefined }> {
-  const targets = targetsFor(ctx.inventory, ctx.host.name);
-  if (targets.length === 0) throw new NoBackupTargetError(ctx.inventory.name, ctx.host.name);
+  const targets = checkedTargets(ctx.inventory, ctx.host.name);
+  if (targets.length === 0) return { checked: [], error: undefined };
   const r = await ctx.executor.sh(checkScript(targets, stdin(ctx.password), readDataSubset), {
     input: ctx.password,
     allowFailure: true,

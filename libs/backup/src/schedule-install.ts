@@ -4,7 +4,7 @@
 import { quote } from '@homelab/host';
 import type { HostSpec, Inventory } from '@homelab/model';
 import type { BackupSpec } from './plan.ts';
-import { targetsFor } from './plan.ts';
+import { checkedTargets } from './plan.ts';
 import { maxAgeSeconds } from './schedule.ts';
 import { backupScript, checkScript } from './scripts.ts';
 import { backupUnits, checkUnitName, checkUnits, hostBackupFiles } from './units.ts';
@@ -40,8 +40,11 @@ export function scheduleFiles(
     });
     units(backupUnits(spec, host.deployRoot));
   }
-  files.push({ path: at.check, content: `${checkScript(targetsFor(inventory, host.name), source)}\n`, mode: '700' });
-  units(checkUnits(host.deployRoot, inventory.backup.check));
+  const checked = checkedTargets(inventory, host.name);
+  if (checked.length) {
+    files.push({ path: at.check, content: `${checkScript(checked, source)}\n`, mode: '700' });
+    units(checkUnits(host.deployRoot, inventory.backup.check));
+  }
   return {
     files,
     timers: timers.sort((a, b) => Number(a.startsWith(checkUnitName)) - Number(b.startsWith(checkUnitName)) || a.localeCompare(b)),

@@ -29,6 +29,9 @@ function prelude(password: PasswordSource, cleanup: string[] = []): string[] {
     ...pw,
     `export RESTIC_PASSWORD_FILE=${'stdinBytes' in password ? '"$pwf"' : quote(password.file)}`,
     `cleanup() { ${[...cleanup, '[ -z "$pwf" ] || rm -f "$pwf"'].join('; ')}; }`,
+    // Runs a restic command again (every 10 s, for 5 minutes) while another host's restic holds the
+    // repository's exclusive lock (prune, check): hosts share the offsite repository.
+    'locked() { n=0; while :; do e=$(mktemp); "$@" 2>"$e"; rc=$?; if [ $rc -eq 0 ] || [ $n -ge 30 ] || ! grep -q "repository is already locked" "$e"; then cat "$e" >&2; rm -f "$e"; return $rc; fi; rm -f "$e"; n=$((n + 1)); echo "homelab: the repository is locked by another restic; trying again in 10 s" >&2; sleep 10; done; }',
     'trap cleanup EXIT',
     "trap 'exit 130' INT TERM",
   ];
@@ -93,7 +96,7 @@ export function backupScript(spec: BackupSpec, password: PasswordSource, textfil
   for (const [i, t] of spec.targets.entries())
     lines.push(
       targetMarker(t),
-      `s${i}=$(${join(backupArgs(spec, t))} ${paths.join(' ')} 2>"$err") || { cat "$err" >&2; exit 6; }`,
+      `s${i}=$(locked ${join(backupArgs(spec, t))} ${paths.join(' ')} 2>"$err") || { cat "$err" >&2; exit 6; }`,
       `s${i}=$(printf '%s\\n' "$s${i}" | grep '"message_type":"summary"' | tail -n 1)`,
       `echo "--summary-- ${t.name} $s${i}"`,
     );
@@ -101,8 +104,8 @@ export function backupScript(spec: BackupSpec, password: PasswordSource, textfil
   for (const t of spec.targets)
     lines.push(
       targetMarker(t),
-      `f=$(${join(forgetArgs(spec, t))} 2>"$err") || { cat "$err" >&2; exit 7; }`,
-      `case "$f" in *'"remove":[{'*) ${join(pruneArgs(t))} >&2 2>"$err" || { cat "$err" >&2; exit 7; } ;; esac`,
+      `f=$(locked ${join(forgetArgs(spec, t))} 2>"$err") || { cat "$err" >&2; exit 7; }`,
+      `case "$f" in *'"remove":[{'*) locked ${join(pruneArgs(t))} >&2 2>"$err" || { cat "$err" >&2; exit 7; } ;; esac`,
     );
   lines.push(...metricsScript(spec, textfileDir, maxAgeSeconds));
   return lines.join('\n');
@@ -110,7 +113,7 @@ export function backupScript(spec: BackupSpec, password: PasswordSource, textfil
 
 // The snapshots of one target (of one service, or all), as restic's JSON.
 export function snapshotsScript(target: BackupTarget, password: PasswordSource, service?: string): string {
-  return [...prelude(password), targetMarker(target), join(snapshotsArgs(target, service))].join('\n');
+  return [...prelude(password), targetMarker(target), `locked ${join(snapshotsArgs(target, service))}`].join('\n');
 }
 
 // `restic check` of each target, one after the other; every target is checked even when one fails.
@@ -120,7 +123,7 @@ export function checkScript(targets: BackupTarget[], password: PasswordSource, r
     'failed=0',
     ...targets.flatMap((t) => [
       targetMarker(t),
-      `${join(checkArgs(t, readDataSubset))} >&2 2>&1 && echo "--checked-- ${t.name}" || failed=1`,
+      `locked ${join(checkArgs(t, readDataSubset))} >&2 2>&1 && echo "--checked-- ${t.name}" || failed=1`,
     ]),
     'exit $failed',
   ].join('\n');
@@ -140,7 +143,7 @@ export function stageScript(
     ...prelude(password),
     fresh ? `rm -rf ${quote(dir)} && mkdir -p ${quote(dir)} || exit 1` : `mkdir -p ${quote(dir)} || exit 1`,
     targetMarker(target),
-    `${join(restoreArgs(target, snapshot, dir, host, service))} >&2 2>&1 || exit 6`,
+    `locked ${join(restoreArgs(target, snapshot, dir, host, service))} >&2 2>&1 || exit 6`,
   ].join('\n');
 }
 

@@ -1,5 +1,6 @@
 // `homelab backup run|list|check` and `homelab restore`: restic for the services' declared data.
 import {
+  checkedTargets,
   checkTargets,
   installSchedule,
   listSnapshots,
@@ -35,20 +36,23 @@ export async function withHosts<T>(
   hosts: HostSpec[],
   work: (host: HostSpec, hctx: HostContext) => Promise<T>,
   service = 'backup',
+  oneAtATime = false,
 ): Promise<T[]> {
   const executorFor = executorFactory(ctx, inventory);
   const password = await backupPassword(ctx, inventory);
   const log = progressLogger(ctx);
-  return Promise.all(
-    hosts.map(async (host) => {
-      const executor: Executor = executorFor(host);
-      try {
-        return await work(host, { host, inventory, executor, password, log: (m) => log(service, host.name, m) });
-      } finally {
-        await executor.close();
-      }
-    }),
-  );
+  const one = async (host: HostSpec) => {
+    const executor: Executor = executorFor(host);
+    try {
+      return await work(host, { host, inventory, executor, password, log: (m) => log(service, host.name, m) });
+    } finally {
+      await executor.close();
+    }
+  };
+  if (!oneAtATime) return Promise.all(hosts.map(one));
+  const out: T[] = [];
+  for (const host of hosts) out.push(await one(host));
+  return out;
 }
 
 const hostsOf = (inventory: Inventory, services: LoadedService[]) =>
@@ -142,12 +146,17 @@ export async function backupCheckCommand(ctx: CommandContext<BackupOptions>): Pr
   const { workspace } = await loadWorkspace(ctx.inventory);
   const inventory = workspace.inventory;
   const hosts = Object.values(inventory.hosts).filter(
-    (h) => h.docker && targetsFor(inventory, h.name).length && (ctx.args.length === 0 || ctx.args.includes(h.name)),
+    (h) => h.docker && checkedTargets(inventory, h.name).length && (ctx.args.length === 0 || ctx.args.includes(h.name)),
   );
-  const results = await withHosts(ctx, inventory, hosts, async (host, hctx) => ({
-    host: host.name,
-    ...(await checkTargets(hctx, ctx.options.readData)),
-  }));
+  // One host at a time: a repository shared by hosts is checked once (checkedTargets), and never while another check holds it.
+  const results = await withHosts(
+    ctx,
+    inventory,
+    hosts,
+    async (host, hctx) => ({ host: host.name, ...(await checkTargets(hctx, ctx.options.readData)) }),
+    'backup',
+    true,
+  );
   for (const r of results) {
     for (const t of r.checked) ctx.out(`${r.host}: ${t}: no errors were found`);
     if (r.error) ctx.err(`✖ ${r.host}: ${r.error.message}`);

@@ -1,7 +1,9 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.ts';
-import { listServices, loadError, loadInventory, loadService } from './load.ts';
+import { listServices, loadError, loadInventory, loadService, readYaml } from './load.ts';
 import { serviceTs, tempWorkspace } from './testing/fixtures.ts';
 
 const compose = `services:\n  web:\n    image: example/web:1.0.0\n    healthcheck:\n      test: ["CMD", "true"]\n`;
@@ -170,5 +172,35 @@ describe('loadError', () => {
       ),
     ).toBe('packages/bad/service.ts:6:2: Expected "}" but found "health"');
     expect(loadError(new Error('Cannot find module x'), 'packages/bad/service.ts')).toBe('Cannot find module x');
+  });
+});
+
+describe('readYaml with a cache folder', () => {
+  it('reads a file parsed before back from its JSON, parses a changed file again, and caches nothing JSON cannot hold', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homelab-yaml-'));
+    try {
+      const file = join(dir, 'compose.yaml');
+      const cache = join(dir, 'cache');
+      writeFileSync(file, 'services:\n  web:\n    image: nginx:1.27\n    ports: ["8080:80"]\n');
+      const first = readYaml(file, 'compose.yaml', cache);
+      expect(first).toEqual({ value: { services: { web: { image: 'nginx:1.27', ports: ['8080:80'] } } }, issues: [] });
+      const [entry] = readdirSync(cache);
+      expect(JSON.parse(readFileSync(join(cache, entry!), 'utf8'))).toEqual(first.value);
+      // The same bytes: the cached JSON answers (marked here to tell it from a parse).
+      writeFileSync(join(cache, entry!), JSON.stringify({ from: 'cache' }));
+      expect(readYaml(file, 'compose.yaml', cache).value).toEqual({ from: 'cache' });
+      // Other bytes: parsed again.
+      writeFileSync(file, 'services: {}\n');
+      expect(readYaml(file, 'compose.yaml', cache).value).toEqual({ services: {} });
+      // .nan would come back from JSON as null: not cached, parsed every time.
+      writeFileSync(file, 'x: .nan\n');
+      expect(readYaml(file, 'compose.yaml', cache).value).toEqual({ x: Number.NaN });
+      expect(readdirSync(cache)).toHaveLength(2);
+      // A syntax error is never cached and keeps its line.
+      writeFileSync(file, 'a: [\n');
+      expect(readYaml(file, 'compose.yaml', cache).issues[0]?.message).toMatch(/^YAML syntax/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

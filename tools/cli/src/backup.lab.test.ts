@@ -98,7 +98,7 @@ function writeServices(): void {
       '',
     ].join('\n'),
   );
-  writeFilesService(ws, n.files, ports.files, 'files');
+  writeFilesService(ws, n.files, ports.files, 'files', 'the lab test stops it for the copy, as Plex and Home Assistant are');
 }
 
 const cli = async (args: string[]) => {
@@ -193,8 +193,14 @@ describe('backups and disaster recovery on the lab, with real restic', () => {
     }
     expect(pointsA.length).toBeGreaterThanOrEqual(5);
 
+    const startedAt = () => ws.docker('ocean', ['inspect', '-f', '{{.State.StartedAt}}', `${n.files}-web-1`]);
+    const beforeBackup = await startedAt();
     const first = await cli(['backup', 'run', n.prom, n.db, n.files, '--json']);
     expect(first.code, first.out).toBe(0);
+    // The files service was stopped for its copy and started again.
+    expect(first.out).toMatch(new RegExp(`${n.files}: stopping ${n.files} for a consistent copy`));
+    expect(await startedAt()).not.toBe(beforeBackup);
+    expect(await ws.docker('ocean', ['inspect', '-f', '{{.State.Running}}', `${n.files}-web-1`])).toBe('true');
     const snapA = { db: snapshotOf(first.stdout, n.db, 'local'), files: snapshotOf(first.stdout, n.files, 'offsite') };
     const metrics = readFileSync(`${root}/metrics/homelab_backup_ocean_${n.db}.prom`, 'utf8');
     expect(metrics).toMatch(

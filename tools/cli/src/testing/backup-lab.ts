@@ -35,14 +35,15 @@ export function oceanPaths(ws: LabWorkspace, root: string): { data: string; conf
   return paths;
 }
 
-// A busybox HTTP server whose ${DATA_ROOT}/<dir> is bind-mounted and declared as its backup.
-export function writeFilesService(ws: LabWorkspace, name: string, port: number, dir: string): void {
+// A busybox HTTP server whose ${DATA_ROOT}/<dir> is bind-mounted and declared as its backup (stopped
+// for the copy when `stop` says why).
+export function writeFilesService(ws: LabWorkspace, name: string, port: number, dir: string, stop?: string): void {
   writePackage(
     ws,
     name,
     {
       health: { probes: [{ type: 'http', port, path: '/health', expectBody: '^ok' }], timeoutSeconds: 60, intervalSeconds: 0.5 },
-      backups: { volumes: [`\${DATA_ROOT}/${dir}`] },
+      backups: { volumes: [`\${DATA_ROOT}/${dir}`], ...(stop ? { stop } : {}) },
     },
     [
       'services:',

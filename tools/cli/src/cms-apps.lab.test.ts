@@ -5,6 +5,9 @@
 // health test run again. The image build takes minutes on two cores, so this runs only on request:
 //   HOMELAB_LAB_APPS=strapi flock /tmp/homelab-lab.lock npx vitest run tools/cli/src/cms-apps.lab.test.ts
 // (the image is built once per machine; later runs deploy in about a minute).
+// PayloadCMS's application has no lab image (create-payload-app fetches its templates from GitHub);
+// its PostgreSQL runs on Debian's (lab/postgres), deployed from the package's compose file, and the
+// package's own database probe must pass against it: that part runs in the default suite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labUp } from '@homelab/lab';
 import { appImageMap, ensureAppImages } from '@homelab/lab/apps';
@@ -12,7 +15,7 @@ import { SshExecutor } from '@homelab/host';
 import { probeOnce } from '@homelab/health';
 import { probeTarget } from '@homelab/deploy';
 import { repoRoot } from '@homelab/model/testing';
-import { deployParts, removeParts } from './lab-parts.ts';
+import { deployParts, execProbe, labPart, removeParts } from './lab-parts.ts';
 import { loadWorkspace } from './workspace.ts';
 
 const apps = (process.env.HOMELAB_LAB_APPS ?? '').split(',').filter(Boolean);
@@ -42,4 +45,21 @@ describe.runIf(apps.includes('strapi'))('strapi built from source, with its Mari
     expect(admin.status).toBe(200);
     expect(await admin.text()).toMatch(/<div id="strapi"|strapi/i);
   }, 600_000);
+});
+
+describe('payloadcms: its PostgreSQL deployed from the package, its own database probe passing', () => {
+  const part = labPart(workspace.services.find((s) => s.name === 'payloadcms')!, ['payloadcms-db']);
+  beforeAll(async () => {
+    await labUp(repoRoot, () => {});
+    await removeParts([part], inventory);
+  }, 300_000);
+  afterAll(() => removeParts([part], inventory), 120_000);
+
+  it('deploys through the real path (health gate: the probe) and answers as the application user, with its password', async () => {
+    const [result] = await deployParts([part], inventory);
+    expect(result?.result, result?.message).toBe('deployed');
+    const probe = execProbe(part, 'payloadcms-db');
+    const seen = await probeOnce({ ...part.spec.health, probes: [probe] }, probeTarget(ocean, new SshExecutor(ocean), part.name));
+    expect(seen.join('\n')).toMatch(/payload$/);
+  }, 300_000);
 });

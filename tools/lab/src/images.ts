@@ -125,6 +125,16 @@ export const labImages: LabImage[] = [
     cmd: ['mariadbd'],
   },
   {
+    // Debian's PostgreSQL 15, for PayloadCMS's database (postgres:16-alpine upstream), with an entrypoint
+    // that takes the official image's variables (tools/lab/images/postgres).
+    ref: 'lab/postgres:15.18',
+    binaries: ['tools/lab/images/postgres/docker-entrypoint.sh'],
+    dirs: ['/var/lib/postgresql/data', '/var/run/postgresql'],
+    finish: ['sh', 'tools/lab/images/postgres/finish.sh'],
+    entrypoint: ['/bin/docker-entrypoint.sh'],
+    cmd: ['postgres'],
+  },
+  {
     // Pi-hole's DNS side (FTL is dnsmasq) on Debian's dnsmasq, with dig for its checks
     // (tools/lab/images/pihole/entrypoint.sh). It stands in for pihole/pihole in DNS-only lab tests.
     ref: 'lab/pihole-dns:2.90',

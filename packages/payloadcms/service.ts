@@ -4,6 +4,10 @@ import { defineService } from '@homelab/model';
 // PostgreSQL. The roadmap gives it no URL: internal only (payloadcms.home through the proxy), no
 // domain and no Access policy. Secrets: `echo -n VALUE | npx homelab vault set payloadcms <NAME>`;
 // they live encrypted in packages/payloadcms/secrets.vault.yaml.
+// The application's schema: Payload pushes it to PostgreSQL in development only; in production the
+// source must carry its migrations and run them at start (`prodMigrations` of its postgresAdapter,
+// Payload's "Migrations" documentation), and its pages that query Payload must be dynamic, since the
+// image is built without a database (files/Dockerfile).
 export default defineService({
   description: 'PayloadCMS: headless CMS from the user source, with its own PostgreSQL',
   host: 'ocean',

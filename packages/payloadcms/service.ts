@@ -19,6 +19,10 @@ export default defineService({
       // Payload's REST "Me" operation of the users collection (payloadcms.com/docs, "Authentication
       // Operations"): 200 with the user, null without a token, once the app and its database are up.
       { type: 'http', port: 3010, path: '/api/users/me', expectBody: '^\\{"user":' },
+      // It answers without touching the database (measured: 200 on an empty one), so also Payload's
+      // auth `init` endpoint (its admin panel's "is there a first user" request; payload's
+      // auth/endpoints/init), which reads the users table: {"initialized":true|false}, 500 without it.
+      { type: 'http', port: 3010, path: '/api/users/init', expectBody: '^\\{"initialized":(true|false)\\}$' },
       // A query over TCP as the application's own user, with its password, must name its database.
       {
         type: 'exec',

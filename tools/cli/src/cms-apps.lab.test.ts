@@ -5,9 +5,10 @@
 // health test run again. The image build takes minutes on two cores, so this runs only on request:
 //   HOMELAB_LAB_APPS=strapi flock /tmp/homelab-lab.lock npx vitest run tools/cli/src/cms-apps.lab.test.ts
 // (the image is built once per machine; later runs deploy in about a minute).
-// PayloadCMS's application has no lab image (create-payload-app fetches its templates from GitHub);
-// its PostgreSQL runs on Debian's (lab/postgres), deployed from the package's compose file, and the
-// package's own database probe must pass against it: that part runs in the default suite.
+// PayloadCMS likewise (HOMELAB_LAB_APPS=payloadcms, or both: strapi,payloadcms): a minimal application
+// made by create-next-app and create-payload-app. Its PostgreSQL alone (Debian's, lab/postgres),
+// deployed from the package's compose file with the package's own database probe, runs in the
+// default suite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labUp } from '@homelab/lab';
 import { appImageMap, ensureAppImages } from '@homelab/lab/apps';
@@ -24,27 +25,41 @@ const { workspace } = await loadWorkspace('lab', repoRoot);
 const inventory = { ...workspace.inventory, images: { ...workspace.inventory.images, ...appImageMap } };
 const ocean = inventory.hosts.ocean!;
 
-describe.runIf(apps.includes('strapi'))('strapi built from source, with its MariaDB, in the lab', () => {
-  const strapi = workspace.services.find((s) => s.name === 'strapi')!;
-  beforeAll(async () => {
-    await labUp(repoRoot, () => {});
-    await ensureAppImages(['strapi'], repoRoot, () => {});
-    await removeParts([strapi], inventory);
-  }, 1_800_000);
-  afterAll(() => removeParts([strapi], inventory), 120_000);
+// One application built from source: its lab image (built on request, once per machine), the package
+// deployed through the real path (health gate included), its own health test again, then `check`.
+function fromSource(name: string, check: () => Promise<void>): void {
+  describe.runIf(apps.includes(name))(`${name} built from source, with its database, in the lab`, () => {
+    const svc = workspace.services.find((s) => s.name === name)!;
+    beforeAll(async () => {
+      await labUp(repoRoot, () => {});
+      await ensureAppImages([name], repoRoot, () => {});
+      await removeParts([svc], inventory);
+    }, 1_800_000);
+    afterAll(() => removeParts([svc], inventory), 120_000);
 
-  it('deploys through the real path and passes its own health test', async () => {
-    const [result] = await deployParts([strapi], inventory);
-    expect(result?.result, result?.message).toBe('deployed');
-    const seen = await probeOnce(strapi.spec.health, probeTarget(ocean, new SshExecutor(ocean), 'strapi'));
-    expect(seen).toHaveLength(2);
-    const health = await fetch('http://10.231.0.2:1337/_health');
-    expect(health.status).toBe(204);
-    // Strapi itself answers, with its own routes: the admin panel built into the image.
-    const admin = await fetch('http://10.231.0.2:1337/admin', { redirect: 'manual' });
-    expect(admin.status).toBe(200);
-    expect(await admin.text()).toMatch(/<div id="strapi"|strapi/i);
-  }, 600_000);
+    it('deploys through the real path and passes its own health test', async () => {
+      const [result] = await deployParts([svc], inventory);
+      expect(result?.result, result?.message).toBe('deployed');
+      const seen = await probeOnce(svc.spec.health, probeTarget(ocean, new SshExecutor(ocean), name));
+      expect(seen).toHaveLength(svc.spec.health.probes.length);
+      await check();
+    }, 600_000);
+  });
+}
+
+fromSource('strapi', async () => {
+  const health = await fetch('http://10.231.0.2:1337/_health');
+  expect(health.status).toBe(204);
+  // Strapi itself answers, with its own routes: the admin panel built into the image.
+  const admin = await fetch('http://10.231.0.2:1337/admin', { redirect: 'manual' });
+  expect(admin.status).toBe(200);
+  expect(await admin.text()).toMatch(/strapi/i);
+});
+
+fromSource('payloadcms', async () => {
+  // The users table exists (the migration ran at start) and holds no user yet.
+  const init = await fetch('http://10.231.0.2:3010/api/users/init');
+  expect(await init.json()).toEqual({ initialized: false });
 });
 
 describe('payloadcms: its PostgreSQL deployed from the package, its own database probe passing', () => {

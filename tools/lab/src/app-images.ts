@@ -22,11 +22,21 @@ export const appLabImages: Record<string, LabImage> = {
     // `npm run start` of the scaffold, in the application's folder as the package's Dockerfile has it.
     entrypoint: ['/bin/sh', '-c', 'cd /opt/app && exec /bin/node node_modules/@strapi/strapi/bin/strapi.js start'],
   },
+  payloadcms: {
+    // Payload 3.90.2 on Next.js 16.4.3 (standalone server), on the Node 22 of node_modules.
+    ref: 'lab/payloadcms:3.90.2',
+    binaries: ['node_modules/node/bin/node'],
+    prepare: ['bash', 'tools/lab/images/payloadcms/build.sh', `${cache}/payloadcms`],
+    finish: ['sh', 'tools/lab/images/strapi/finish.sh', `${cache}/payloadcms/app/.next/standalone`, '/app'],
+    // The package's Dockerfile: `node server.js` in /app.
+    entrypoint: ['/bin/sh', '-c', 'cd /app && exec /bin/node server.js'],
+  },
 };
 
 /** The packages' images -> the lab images standing in for them. */
 export const appImageMap: Record<string, string> = {
   'homelab/strapi:1.0.0': 'lab/strapi:5.54.0',
+  'homelab/payloadcms:1.0.0': 'lab/payloadcms:3.90.2',
 };
 
 // Builds the named application images the lab ocean lacks (prepare: scaffold and build, once per machine).

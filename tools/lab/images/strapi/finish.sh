@@ -1,10 +1,12 @@
 #!/bin/sh
-# Lays the built application (argument) into the image root ($ROOTFS) at /opt/app, with the shared
+# Lays a built application (first argument) into the image root ($ROOTFS) at the second argument
+# (/opt/app by default), with the shared
 # libraries that its native modules (sharp's prebuilt libvips) link and node itself does not.
 set -eu
 app=$1
-mkdir -p "$ROOTFS/opt"
-cp -a "$app" "$ROOTFS/opt/app"
+dest=${2:-/opt/app}
+mkdir -p "$ROOTFS$(dirname "$dest")"
+cp -a "$app" "$ROOTFS$dest"
 find "$app/node_modules" -type f \( -name '*.node' -o -name '*.so*' \) | while read -r module; do
   for lib in $(ldd "$module" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*'); do
     case $lib in "$app"/*) continue ;; esac

@@ -28,9 +28,10 @@ export function executorFactory(ctx: CommandContext, inventory: Inventory): (hos
 export async function actor(root: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.GITHUB_ACTOR) return `${env.GITHUB_ACTOR} (GitHub Actions${env.GITHUB_RUN_ID ? ` run ${env.GITHUB_RUN_ID}` : ''})`;
   const git = new LocalExecutor({ cwd: root, env: env as Record<string, string> });
-  const [name, email] = await Promise.all(
-    ['user.name', 'user.email'].map(async (k) => (await git.run(['git', 'config', k], { allowFailure: true })).stdout.trim()),
-  );
+  // Both keys from one git process.
+  const found = (await git.run(['git', 'config', '--get-regexp', '^user\\.(name|email)$'], { allowFailure: true })).stdout;
+  const value = (key: string) => found.match(new RegExp(`^user\\.${key} (.*)$`, 'm'))?.[1]?.trim() ?? '';
+  const [name, email] = [value('name'), value('email')];
   if (name || email) return [name, email && `<${email}>`].filter(Boolean).join(' ');
   return `${userInfo().username}@${hostname()}`;
 }
@@ -38,10 +39,12 @@ export async function actor(root: string, env: NodeJS.ProcessEnv = process.env):
 // The commit being deployed, with "-dirty" when the service's files have uncommitted changes.
 export async function gitSha(root: string, paths: string[] = []): Promise<string> {
   const git = new LocalExecutor({ cwd: root, env: process.env as Record<string, string> });
-  const head = await git.run(['git', 'rev-parse', '--short=12', 'HEAD'], { allowFailure: true });
-  if (head.exitCode !== 0) return 'unknown';
-  const dirty = await git.run(['git', 'status', '--porcelain', '--', ...paths], { allowFailure: true });
-  return `${head.stdout.trim()}${dirty.stdout.trim() ? '-dirty' : ''}`;
+  // The commit and the state of the paths from one git process (porcelain v2 names the commit in a header).
+  const status = await git.run(['git', 'status', '--porcelain=v2', '--branch', '--', ...paths], { allowFailure: true });
+  const head = status.stdout.match(/^# branch\.oid ([0-9a-f]{12})/m)?.[1];
+  if (status.exitCode !== 0 || !head) return 'unknown';
+  const dirty = status.stdout.split('\n').some((line) => line !== '' && !line.startsWith('#'));
+  return `${head}${dirty ? '-dirty' : ''}`;
 }
 
 function passwordOptions(ctx: CommandContext<VaultOptions>) {

@@ -4,7 +4,6 @@ import { resultsTable } from '../format.ts';
 import { writeResultsFile } from '../results-file.ts';
 import { readFileSync } from 'node:fs';
 import type { AffectedResult } from '../affected/affected.ts';
-import { computeAffected, describeAffected } from './affected.ts';
 import { validateService } from '@homelab/validate';
 import { LocalExecutor } from '@homelab/host';
 import { ConfigError, type ConfigIssue, type LoadedService } from '@homelab/model';
@@ -147,6 +146,8 @@ export function manyCommand(action: Action) {
 
 // The services whose release changes between --base and --head (defaults: NX_BASE or main, NX_HEAD or HEAD).
 async function affectedServices(ctx: CommandContext<ManyOptions>): Promise<string[]> {
+  // Loaded only here: the two revisions' extraction is not needed by a deploy of named services.
+  const { computeAffected, describeAffected } = await import('./affected.ts');
   const result = await computeAffected(ctx);
   for (const line of describeAffected(result)) ctx.err(line);
   if (result.broken.length)

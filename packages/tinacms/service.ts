@@ -4,7 +4,7 @@ import { defineService } from '@homelab/model';
 // placeholder, and the production inventory's `images:` maps it to the real, pinned image:
 //   images:
 //     "private/tinacms:from-inventory": <dockerhub-user>/<repository>:<tag>
-// Until then `homelab validate` fails with that one line to add.
+// Until then every command lists it as skipped with that one line to add (and the rest deploys).
 export default defineService({
   description: 'TinaCMS: Git-backed CMS from the user private Docker Hub image',
   host: 'ocean',

@@ -8,11 +8,27 @@ export type Placement =
   | { kind: 'placed' }
   /** Not part of this inventory at all (its `inventories` leave it out): never listed there. */
   | { kind: 'absent'; why: string }
-  /** Part of this inventory, but a non-production inventory cannot run it (a GPU, an image, a host it lacks). */
+  /** Part of this inventory, but the inventory cannot run it: a non-production inventory lacks a GPU, an
+   * image or a host; any inventory does not name the user's private image yet. */
   | { kind: 'unrunnable'; why: string };
 
-// A production inventory runs every service placed in it (what it lacks is a validate error there);
-// a lab or other stand-in inventory reports what it cannot run as skipped, with the reason.
+// The private images (imagesFromInventory) the inventory does not map yet: until the user names
+// them, the service is skipped with the exact line to add, in every inventory. Not a validate error:
+// the rest of the inventory validates and deploys (CI stays green) while it is waiting.
+function unnamedImage(svc: LoadedService, inventory: Inventory): string | undefined {
+  for (const [name, what] of Object.entries(svc.spec.imagesFromInventory ?? {})) {
+    const placeholder = svc.compose.services[name]?.image;
+    if (!placeholder || placeholder in inventory.images) continue;
+    const at = inventory.dir.lastIndexOf('inventories/');
+    const file = `${at >= 0 ? inventory.dir.slice(at) : inventory.dir}/inventory.yaml`;
+    return `it needs ${what}, and ${file} does not name it yet: add under images:  "${placeholder}": <repository>:<tag> (e.g. youruser/${name}:1.0.0)`;
+  }
+  return undefined;
+}
+
+// A production inventory runs every service placed in it (what it lacks is a validate error there),
+// but for a private image it does not name yet; a lab or other stand-in inventory reports what it
+// cannot run as skipped, with the reason.
 export function placement(svc: LoadedService, inventory: Inventory): Placement {
   const only = svc.spec.inventories;
   if (only && !only.includes(inventory.name))
@@ -20,6 +36,8 @@ export function placement(svc: LoadedService, inventory: Inventory): Placement {
       kind: 'absent',
       why: `${svc.name} exists only in inventor${only.length === 1 ? 'y' : 'ies'} ${only.join(', ')} (inventories in ${svc.files.service})`,
     };
+  const unnamed = unnamedImage(svc, inventory);
+  if (unnamed) return { kind: 'unrunnable', why: unnamed };
   if (inventory.production) return { kind: 'placed' };
   const host = inventory.hosts[svc.spec.host];
   if (!host) return { kind: 'unrunnable', why: `no host ${svc.spec.host} in inventory ${inventory.name}` };

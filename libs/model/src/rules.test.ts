@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { host, inventory, service, simpleCompose } from './testing/fixtures.ts';
+import { placement } from './placement.ts';
 import {
   checkService,
   dependenciesExist,
@@ -32,21 +33,27 @@ describe('rules', () => {
     expect(checkService(svc, inv, [svc])).toEqual([]);
   });
 
-  it('inventoryImagesNamed: a private image is one issue naming the line to add, until the inventory maps it to a pinned image', () => {
+  it('inventoryImagesNamed: a private image the inventory names must be pinned; one it does not name yet is skipped, with the line to add', () => {
     const compose = { services: { web: { ...simpleCompose('web').services.web!, image: 'private/web:from-inventory' } } };
     const svc = service('web', { imagesFromInventory: { web: "the user's private web image" } }, compose);
-    const at = { ...inv, dir: '/repo/inventories/production', name: 'production' };
-    expect(inventoryImagesNamed(svc, at, [])).toEqual([
+    const at = { ...inv, dir: '/repo/inventories/production', name: 'production', production: true };
+    expect(inventoryImagesNamed(svc, at, [])).toEqual([]);
+    expect(placement(svc, at)).toEqual({
+      kind: 'unrunnable',
+      why: `it needs the user's private web image, and inventories/production/inventory.yaml does not name it yet: add under images:  "private/web:from-inventory": <repository>:<tag> (e.g. youruser/web:1.0.0)`,
+    });
+    const latest = { ...at, images: { 'private/web:from-inventory': 'me/web:latest' } };
+    expect(inventoryImagesNamed(svc, latest, [])).toEqual([
       {
         file: 'inventories/production/inventory.yaml',
         path: 'images["private/web:from-inventory"]',
-        message: "web needs the user's private web image, and inventory production does not name it",
-        hint: 'add under images: in inventories/production/inventory.yaml:  "private/web:from-inventory": <repository>:<tag> (e.g. "private/web:from-inventory": youruser/web:1.0.0)',
+        message: `web's image "me/web:latest" uses the "latest" tag`,
+        hint: 'pin a released version: "private/web:from-inventory": me/web:1.2.3',
       },
     ]);
-    const latest = { ...at, images: { 'private/web:from-inventory': 'me/web:latest' } };
-    expect(inventoryImagesNamed(svc, latest, []).map((i) => i.message)).toEqual([`web's image "me/web:latest" uses the "latest" tag`]);
-    expect(inventoryImagesNamed(svc, { ...at, images: { 'private/web:from-inventory': 'me/web:2.1.0' } }, [])).toEqual([]);
+    const pinned = { ...at, images: { 'private/web:from-inventory': 'me/web:2.1.0' } };
+    expect(inventoryImagesNamed(svc, pinned, [])).toEqual([]);
+    expect(placement(svc, pinned)).toEqual({ kind: 'placed' });
     expect(inventoryImagesNamed(service('web'), at, [])).toEqual([]);
   });
 

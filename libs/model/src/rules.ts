@@ -281,29 +281,20 @@ export const domainsUnique: Rule = (svc, _inv, all) => {
     }));
 };
 
-// A private image the repository cannot name: the compose image is a placeholder, and the inventory's
-// `images:` must map it to the user's image (pinned). One issue, naming the exact line to add.
+// A private image the repository cannot name: the compose image is a placeholder that the inventory's
+// `images:` maps to the user's image. Until it does, the service is skipped (placement.ts says the line
+// to add); once it does, the image must be pinned.
 export const inventoryImagesNamed: Rule = (svc, inv) =>
-  Object.entries(svc.spec.imagesFromInventory).flatMap(([name, what]) => {
+  Object.entries(svc.spec.imagesFromInventory).flatMap(([name]) => {
     const placeholder = svc.compose.services[name]?.image;
-    if (!placeholder) return [];
-    const at = inv.dir.lastIndexOf('inventories/');
-    const file = `${at >= 0 ? inv.dir.slice(at) : inv.dir}/inventory.yaml`;
-    const mapped = inv.images[placeholder];
-    if (!mapped)
-      return [
-        {
-          file,
-          path: `images["${placeholder}"]`,
-          message: `${svc.name} needs ${what}, and inventory ${inv.name} does not name it`,
-          hint: `add under images: in ${file}:  "${placeholder}": <repository>:<tag> (e.g. "${placeholder}": youruser/${name}:1.0.0)`,
-        },
-      ];
+    const mapped = placeholder ? inv.images[placeholder] : undefined;
+    if (!mapped) return [];
     const ref = parseImage(mapped);
     if (ref.digest || (ref.tag && ref.tag !== 'latest')) return [];
+    const at = inv.dir.lastIndexOf('inventories/');
     return [
       {
-        file,
+        file: `${at >= 0 ? inv.dir.slice(at) : inv.dir}/inventory.yaml`,
         path: `images["${placeholder}"]`,
         message: `${svc.name}'s image "${mapped}" ${ref.tag ? 'uses the "latest" tag' : 'has no tag (it means "latest")'}`,
         hint: `pin a released version: "${placeholder}": ${ref.repository}:1.2.3`,

@@ -63,9 +63,13 @@ describe('homelab affected: exactly the services whose release changes', () => {
     expect(names(await change(append('README.md', '\nmore words\n')))).toEqual([]);
   });
 
+  // Every service production deploys: not the lab-only static-site, nor tinacms while the production
+  // inventory does not name its private image (it is skipped until then).
+  const deployedInProduction = () => listServices(repo.root).filter((s) => s !== 'static-site' && s !== 'tinacms');
+
   it('a library change selects every service whose rendered output changes, a refactoring none', async () => {
     const all = names(await change(rewrite('libs/render/src/systemd-unit.ts', "'TimeoutStartSec=300'", "'TimeoutStartSec=600'")));
-    expect(all).toEqual(listServices(repo.root).filter((s) => s !== 'static-site'));
+    expect(all).toEqual(deployedInProduction());
     const gpu = await change(
       rewrite(
         'libs/gpu/src/reservation.ts',
@@ -103,7 +107,7 @@ describe('homelab affected: exactly the services whose release changes', () => {
 
   it('inventory defaults select every service of that inventory; an image map only the services that run the image', async () => {
     const tz = await change(rewrite('inventories/production/inventory.yaml', 'timezone: Etc/UTC', 'timezone: Europe/Berlin'));
-    expect(names(tz)).toEqual(listServices(repo.root).filter((s) => s !== 'static-site'));
+    expect(names(tz)).toEqual(deployedInProduction());
     const image = (await loadService(repo.root, 'tautulli')).compose.services.tautulli!.image;
     const mapped = await change(rewrite('inventories/production/inventory.yaml', 'images: {}', `images:\n  ${image}: mirror.lan/${image}`));
     expect(names(mapped)).toEqual(['tautulli']);

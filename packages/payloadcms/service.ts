@@ -38,9 +38,8 @@ export default defineService({
     timeoutSeconds: 300,
   },
   backups: {
-    // The uploads. The database is not in the backup yet: libs/backup dumps MariaDB, MySQL and Redis
-    // inside their containers and refuses a running PostgreSQL's live files (not consistent); a
-    // `postgres` engine (pg_dump in payloadcms-db) is what adds ${DATA_ROOT}/payloadcms/postgres here.
-    volumes: ['${DATA_ROOT}/payloadcms/media'],
+    // The uploads, and the database as a pg_dump taken inside payloadcms-db (never its live files).
+    volumes: ['${DATA_ROOT}/payloadcms/media', '${DATA_ROOT}/payloadcms/postgres'],
+    databases: [{ service: 'payloadcms-db', engine: 'postgres' }],
   },
 });

@@ -1,15 +1,16 @@
 // The backup builders by their exact output: what is copied, restic's argv, the units, the metrics and
 // the alert rules (checked by the real promtool), and the scripts (checked by sh -n).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { execa } from 'execa';
 import { listServices, loadInventory, loadService, type ComposeFile, type Inventory } from '@homelab/model';
 import { host, inventory, repoRoot, service } from '@homelab/model/testing';
 import { dependencyOrder, drPlan } from './dr.ts';
-import { dumpCommand } from './dumps.ts';
+import { dumpCommand, loadCommand } from './dumps.ts';
 import { backupAlertRules, metricsFile } from './metrics.ts';
 import { backupSpec, checkedTargets, targetsFor } from './plan.ts';
 import { backupArgs, forgetArgs, restoreArgs } from './restic.ts';
@@ -146,6 +147,22 @@ describe('restic, exactly', () => {
     ]);
     expect(dumpCommand('mysql')[2]).toMatch(/^MYSQL_PWD="\$MYSQL_ROOT_PASSWORD" exec mysqldump -u root --single-transaction /);
     expect(dumpCommand('redis')[2]).toMatch(/exec redis-cli --rdb -$/);
+    expect(dumpCommand('postgres')[2]).toMatch(
+      /export PGPASSWORD="\$POSTGRES_PASSWORD"; exec pg_dump -U "\$u" --clean --if-exists --no-owner "\$d"$/,
+    );
+    expect(loadCommand('postgres')[2]).toMatch(/exec psql -q -v ON_ERROR_STOP=1 -U "\$u" -d "\$d"$/);
+  });
+
+  it("PostgreSQL's user, database and password come from the container's environment as the official image takes them", async () => {
+    const [, , script] = dumpCommand('postgres');
+    const run = (env: Record<string, string>) =>
+      execa('sh', ['-c', script!.replace(/exec pg_dump .*$/, 'echo "$u|$d|${PGPASSWORD:-}"')], { env, extendEnv: false });
+    expect((await run({})).stdout).toBe('postgres|postgres|');
+    expect((await run({ POSTGRES_USER: 'payload', POSTGRES_DB: 'cms', POSTGRES_PASSWORD: 'pw' })).stdout).toBe('payload|cms|pw');
+    const dir = mkdtempSync(join(tmpdir(), 'homelab-pg-'));
+    writeFileSync(join(dir, 'pw'), 'from-file');
+    expect((await run({ POSTGRES_USER: 'payload', POSTGRES_PASSWORD_FILE: join(dir, 'pw') })).stdout).toBe('payload|payload|from-file');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('every script is valid sh; the password comes from stdin into a private file, or from the host file', () => {

@@ -2,7 +2,8 @@
 // the container's own environment or secret files ("$VAR" inside sh -c), never from a command line.
 import type { Engine } from './plan.ts';
 
-// A consistent dump on stdout: one transaction (InnoDB), or Redis's RDB snapshot over its protocol.
+// A consistent dump on stdout: one transaction (InnoDB), one snapshot (PostgreSQL), or Redis's RDB
+// snapshot over its protocol.
 export function dumpCommand(engine: Engine): string[] {
   switch (engine) {
     case 'mariadb':
@@ -17,10 +18,19 @@ export function dumpCommand(engine: Engine): string[] {
         '-c',
         'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysqldump -u root --single-transaction --routines --events --add-drop-database --databases "$MYSQL_DATABASE"',
       ];
+    case 'postgres':
+      // pg_dump reads one snapshot of the database; --clean --if-exists makes the dump drop and recreate
+      // its objects when loaded back into the same database.
+      return ['sh', '-c', `${postgresAuth}exec pg_dump -U "$u" --clean --if-exists --no-owner "$d"`];
     case 'redis':
       return ['sh', '-c', `${redisAuth}exec redis-cli --rdb -`];
   }
 }
+
+// PostgreSQL's user, database and password as the official image takes them (POSTGRES_PASSWORD or
+// POSTGRES_PASSWORD_FILE); the password reaches pg_dump and psql through their environment.
+const postgresAuth =
+  'u="${POSTGRES_USER:-postgres}"; d="${POSTGRES_DB:-$u}"; [ -z "${POSTGRES_PASSWORD_FILE:-}" ] || POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE"); [ -z "${POSTGRES_PASSWORD:-}" ] || export PGPASSWORD="$POSTGRES_PASSWORD"; ';
 
 // Redis's password from the container: REDIS_PASSWORD, or a secret file whose name says redis and password.
 const redisAuth =
@@ -29,7 +39,12 @@ const redisAuth =
 // Loads a dump from stdin (SQL; the dump drops and recreates its database). Redis is restored by
 // copying the RDB file into its data folder before it starts, not by a command.
 export function loadCommand(engine: Exclude<Engine, 'redis'>): string[] {
-  return engine === 'mariadb'
-    ? ['sh', '-c', 'MYSQL_PWD="$MARIADB_ROOT_PASSWORD" exec mariadb -u root']
-    : ['sh', '-c', 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysql -u root'];
+  switch (engine) {
+    case 'mariadb':
+      return ['sh', '-c', 'MYSQL_PWD="$MARIADB_ROOT_PASSWORD" exec mariadb -u root'];
+    case 'mysql':
+      return ['sh', '-c', 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysql -u root'];
+    case 'postgres':
+      return ['sh', '-c', `${postgresAuth}exec psql -q -v ON_ERROR_STOP=1 -U "$u" -d "$d"`];
+  }
 }

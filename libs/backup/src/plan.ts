@@ -2,7 +2,7 @@
 import { ConfigError, type BackupTarget, type ConfigIssue, type HostSpec, type Inventory, type LoadedService } from '@homelab/model';
 import { hostValues } from '@homelab/render';
 
-export type Engine = 'mariadb' | 'mysql' | 'redis';
+export type Engine = 'mariadb' | 'mysql' | 'postgres' | 'redis';
 
 /** One thing copied as files: a path on the host, or a named volume (its mountpoint is read at run time). */
 export type BackupSource = { entry: string; kind: 'path'; path: string } | { entry: string; kind: 'volume'; volume: string };
@@ -117,7 +117,7 @@ export function backupSpec(svc: LoadedService, host: HostSpec, inventory: Invent
       issue(
         `backups.volumes.${i}`,
         `${entry} holds the live files of the database ${live[0]} (${live[1].image}): a copy of them taken while it runs is not consistent`,
-        `declare it under backups.databases: { service: '${live[0]}', engine: 'mariadb' | 'mysql' | 'redis' } so it is dumped inside its container`,
+        `declare it under backups.databases: { service: '${live[0]}', engine: 'mariadb' | 'mysql' | 'postgres' | 'redis' } so it is dumped inside its container`,
       );
     else if (value.startsWith('/')) sources.push({ entry, kind: 'path', path: value.replace(/\/+$/, '') });
     else if (svc.compose.volumes && value in svc.compose.volumes) sources.push({ entry, kind: 'volume', volume: volumeName(svc, value) });

@@ -126,8 +126,10 @@ export const backupDatabaseSchema = z
   .object({
     service: name.describe('compose service that runs the database'),
     engine: z
-      .enum(['mariadb', 'mysql', 'redis'])
-      .describe('mariadb/mysql: mariadb-dump/mysqldump --single-transaction in the container; redis: redis-cli --rdb'),
+      .enum(['mariadb', 'mysql', 'postgres', 'redis'])
+      .describe(
+        'mariadb/mysql: mariadb-dump/mysqldump --single-transaction in the container; postgres: pg_dump --clean; redis: redis-cli --rdb',
+      ),
   })
   .strict();
 

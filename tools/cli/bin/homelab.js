@@ -14,6 +14,11 @@ if (major < 22) {
   );
   process.exit(1);
 }
+// `homelab ... | head`: the reader went away; stop quietly, as other command-line tools do.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 // V8's code cache for the CLI's modules, kept between runs (in the system's temporary folder).
 module.enableCompileCache?.();
 if (!process.features.typescript) {

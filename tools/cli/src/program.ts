@@ -32,6 +32,22 @@ const lockWait = ['--lock-wait <seconds>', 'how long to wait for another deploy 
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** The lab's application images built from source on request (tools/lab/src/app-images.ts). */
+export const labApps = ['strapi', 'payloadcms'] as const;
+
+function apps(value: string): string[] {
+  const names = value.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(labApps as readonly string[]).includes(n));
+  if (unknown.length || !names.length) throw new InvalidArgumentError(`a comma-separated list of ${labApps.join(', ')}`);
+  return names;
+}
+
+const appsOption = [
+  '--apps <names>',
+  `also build these applications from source as lab images and deploy them (${labApps.join(', ')}; minutes on first use, then cached)`,
+  apps,
+] as const;
+
 // ansible-vault's password flags, on every command that may decrypt.
 function withVault<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
   return cmd
@@ -68,7 +84,8 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
   program
     .command('up')
     .description('the main job: bring up the lab, deploy every lab-runnable service, show status')
-    .addHelpText('after', examples(['npm start   (runs homelab up)']))
+    .option(...appsOption)
+    .addHelpText('after', examples(['npm start   (runs homelab up)', 'homelab up --apps strapi,payloadcms']))
     .action(async (options, cmd) => runner((await import('./commands/up.ts')).upCommand, [], options, cmd, true));
 
   for (const [name, summary, example] of [
@@ -347,8 +364,9 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
   ] as const) {
     const sub = lab.command(action).description(summary);
     if (action === 'status') sub.option('--json', 'print the rows as JSON');
+    if (action === 'up') sub.option(...appsOption);
     sub.action(async (options, cmd) =>
-      runner((await import('./commands/lab.ts')).labCommand, [action], options as { json?: boolean }, cmd),
+      runner((await import('./commands/lab.ts')).labCommand, [action], options as { json?: boolean; apps?: string[] }, cmd),
     );
   }
 

@@ -34,8 +34,11 @@ export interface Skipped {
 export async function loadWorkspace(
   inventoryName: string,
   root = findWorkspaceRoot(),
+  /** Images to map beyond the inventory's own `images:` (the lab's application images built on request). */
+  extraImages: Record<string, string> = {},
 ): Promise<{ workspace: Workspace; issues: Map<string, ConfigIssue[]> }> {
-  const inventory = loadInventory(root, inventoryName);
+  const loaded = loadInventory(root, inventoryName);
+  const inventory = { ...loaded, images: { ...loaded.images, ...extraImages } };
   const services: LoadedService[] = [];
   const absent = new Map<string, string>();
   const issues = new Map<string, ConfigIssue[]>();

@@ -20,6 +20,8 @@ export interface ManyOptions extends RevisionOptions {
   lockWait?: number;
   /** rollback: the release to go back to (id, a prefix of it, or a version). */
   to?: string;
+  /** Images mapped beyond the inventory's (set by `homelab up --apps`, not on the command line). */
+  extraImages?: Record<string, string>;
 }
 
 type LoadIssues = Map<string, ConfigIssue[]>;
@@ -99,7 +101,7 @@ function print(ctx: CommandContext<ManyOptions>, action: Action, results: Deploy
 
 export function manyCommand(action: Action) {
   return async (ctx: CommandContext<ManyOptions>): Promise<number> => {
-    const { workspace, issues } = await loadWorkspace(ctx.inventory);
+    const { workspace, issues } = await loadWorkspace(ctx.inventory, undefined, ctx.options.extraImages);
     const { services, reported } = await select(ctx, action, workspace, issues);
     // Nothing to do reaches no host, so needs no production permission either.
     const executorFor = services.length ? executorFactory(ctx, workspace.inventory) : undefined;

@@ -3,11 +3,12 @@ import { findWorkspaceRoot } from '@homelab/model';
 import { labDown, labStatus, labUp } from '@homelab/lab';
 import type { CommandContext } from './context.ts';
 
-export async function labCommand(ctx: CommandContext): Promise<number> {
+export async function labCommand(ctx: CommandContext<{ json?: boolean; apps?: string[] }>): Promise<number> {
   const root = findWorkspaceRoot();
   const [action = 'status'] = ctx.args;
   if (action === 'up') {
     await labUp(root, ctx.out);
+    if (ctx.options.apps?.length) await (await import('./up.ts')).appImages(ctx.options.apps, root, ctx.out);
     return 0;
   }
   if (action === 'down') {

@@ -12,6 +12,12 @@ export type Placement =
    * image or a host; any inventory does not name the user's private image yet. */
   | { kind: 'unrunnable'; why: string };
 
+/** The inventory's file as a user finds it from the repository root (inventories/<name>/inventory.yaml). */
+export function inventoryFile(inventory: Pick<Inventory, 'dir'>): string {
+  const at = inventory.dir.lastIndexOf('inventories/');
+  return `${at >= 0 ? inventory.dir.slice(at) : inventory.dir}/inventory.yaml`;
+}
+
 // The private images (imagesFromInventory) the inventory does not map yet: until the user names
 // them, the service is skipped with the exact line to add, in every inventory. Not a validate error:
 // the rest of the inventory validates and deploys (CI stays green) while it is waiting.
@@ -19,9 +25,7 @@ function unnamedImage(svc: LoadedService, inventory: Inventory): string | undefi
   for (const [name, what] of Object.entries(svc.spec.imagesFromInventory ?? {})) {
     const placeholder = svc.compose.services[name]?.image;
     if (!placeholder || placeholder in inventory.images) continue;
-    const at = inventory.dir.lastIndexOf('inventories/');
-    const file = `${at >= 0 ? inventory.dir.slice(at) : inventory.dir}/inventory.yaml`;
-    return `it needs ${what}, and ${file} does not name it yet: add under images:  "${placeholder}": <repository>:<tag> (e.g. youruser/${name}:1.0.0)`;
+    return `it needs ${what}, and ${inventoryFile(inventory)} does not name it yet: add under images:  "${placeholder}": <repository>:<tag> (e.g. youruser/${name}:1.0.0)`;
   }
   return undefined;
 }

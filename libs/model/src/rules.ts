@@ -3,6 +3,7 @@ import { parseImage, publishedPorts, variableRefs, type ComposeFile } from './co
 import type { ConfigIssue } from './errors.ts';
 import type { Inventory } from './inventory-schema.ts';
 import type { LoadedService } from './load.ts';
+import { inventoryFile } from './placement.ts';
 
 /** Variables render fills from the host; a compose file may use them freely. */
 export const hostVariables = ['DATA_ROOT', 'CONFIG_ROOT', 'CONFIG_BASE', 'PUID', 'PGID', 'TZ', 'HOST_ADDRESS'] as const;
@@ -291,10 +292,9 @@ export const inventoryImagesNamed: Rule = (svc, inv) =>
     if (!mapped) return [];
     const ref = parseImage(mapped);
     if (ref.digest || (ref.tag && ref.tag !== 'latest')) return [];
-    const at = inv.dir.lastIndexOf('inventories/');
     return [
       {
-        file: `${at >= 0 ? inv.dir.slice(at) : inv.dir}/inventory.yaml`,
+        file: inventoryFile(inv),
         path: `images["${placeholder}"]`,
         message: `${svc.name}'s image "${mapped}" ${ref.tag ? 'uses the "latest" tag' : 'has no tag (it means "latest")'}`,
         hint: `pin a released version: "${placeholder}": ${ref.repository}:1.2.3`,

@@ -12,3 +12,4 @@ export * from './probes.ts';
 export * from './placement.ts';
 export * from './node-modules.ts';
 export * from './catalog.ts';
+export * from './json-cache.ts';

@@ -1,6 +1,6 @@
 // Reads services and inventories from the workspace on disk; every problem names its file.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,6 +8,7 @@ import { parseDocument } from 'yaml';
 import { composeSchema, type ComposeFile } from './compose.ts';
 import { isServiceDefinition, type GeneratedFiles } from './define-service.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
+import { cacheDir, readCached, writeCached } from './json-cache.ts';
 import { hostSchema, inventorySchema, type HostSpec, type Inventory } from './inventory-schema.ts';
 import { normalizeHost, normalizeInventory } from './normalize-inventory.ts';
 import { parseWith } from './parse.ts';
@@ -66,13 +67,8 @@ export function readYaml(file: string, display: string, cacheDir?: string): { va
     return { value: undefined, issues: [{ file: display, path: '', message: 'file is missing or unreadable', hint: `create ${display}` }] };
   }
   const cached = cacheDir ? join(cacheDir, `${createHash('sha256').update(yamlCacheVersion).update(text).digest('hex')}.json`) : undefined;
-  if (cached) {
-    try {
-      return { value: JSON.parse(readFileSync(cached, 'utf8')) as unknown, issues: [] };
-    } catch {
-      // not parsed before (or unreadable): parse it
-    }
-  }
+  const hit = cached ? readCached<unknown>(cached) : undefined;
+  if (hit !== undefined) return { value: hit, issues: [] };
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
@@ -86,7 +82,7 @@ export function readYaml(file: string, display: string, cacheDir?: string): { va
     };
   }
   const value: unknown = doc.toJS();
-  if (cached && jsonSafe(value)) writeCache(cached, value);
+  if (cached && jsonSafe(value)) writeCached(cached, value);
   return { value, issues: [] };
 }
 
@@ -101,22 +97,9 @@ function jsonSafe(value: unknown): boolean {
   return false;
 }
 
-// Written whole or not at all (a rename), so a reader never sees half a file; a cache that cannot be
-// written only costs the next run the parse.
-function writeCache(file: string, value: unknown): void {
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    const partial = `${file}.${process.pid}.partial`;
-    writeFileSync(partial, JSON.stringify(value));
-    renameSync(partial, file);
-  } catch {
-    // read-only checkout: parse again next time
-  }
-}
-
 /** Where a workspace keeps parsed YAML (see readYaml). */
 export function yamlCache(root: string): string {
-  return join(root, 'node_modules', '.cache', 'homelab', 'yaml');
+  return cacheDir(root, 'yaml');
 }
 
 // A service.ts runs code when it is imported: it may not end the process (every command would then

@@ -1,17 +1,20 @@
 // Validation of a service for an inventory: schema and rules, the rendered compose, the VRAM budget of its
 // host, its secrets file, and `docker compose config` on the rendered release. Used by `homelab validate`
 // and by every deploy before it reaches a host.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vramBudget, vramBudgetIssues } from '@homelab/gpu';
 import type { Executor } from '@homelab/host';
 import {
+  cacheDir,
   checkService,
   composeSchema,
   exposedOnWebProxy,
   publishedPorts,
+  readCached,
+  writeCached,
   type ConfigIssue,
   type Inventory,
   type LoadedService,
@@ -49,7 +52,7 @@ export async function composeConfigIssues(
   const host = inventory.hosts[svc.spec.host];
   if (!host) return [];
   const release = renderRelease(svc, { host, images: inventory.images }, placeholderSecrets(svc));
-  const cached = readCache(svc, release);
+  const cached = readCached<ConfigRun>(cacheFile(svc, release));
   if (cached) return configOutcome(svc, inventory, all, cached);
   const dir = mkdtempSync(join(tmpdir(), `homelab-validate-${svc.name}-`));
   try {
@@ -77,7 +80,7 @@ export async function composeConfigIssues(
     const outcome = { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr.replaceAll(dir, '<release>') };
     // Only an accepted release is kept: a failure may come from this machine (a missing plugin) and
     // must be seen again once that is fixed.
-    if (outcome.exitCode === 0) writeCache(svc, release, outcome);
+    if (outcome.exitCode === 0) writeCached(cacheFile(svc, release), outcome);
     return configOutcome(svc, inventory, all, outcome);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -108,25 +111,7 @@ function configOutcome(svc: LoadedService, inventory: Inventory, all: LoadedServ
 const cacheVersion = 'compose-config-1';
 function cacheFile(svc: LoadedService, release: RenderedRelease): string {
   const key = releaseHash([cacheVersion, ...releaseFiles(release).flatMap((f) => [f.name, f.mode, f.content])]);
-  return join(svc.dir, '..', '..', 'node_modules', '.cache', 'homelab', 'compose-config', `${key}.json`);
-}
-
-function readCache(svc: LoadedService, release: RenderedRelease): ConfigRun | undefined {
-  try {
-    return JSON.parse(readFileSync(cacheFile(svc, release), 'utf8')) as ConfigRun;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeCache(svc: LoadedService, release: RenderedRelease, run: ConfigRun): void {
-  try {
-    const file = cacheFile(svc, release);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(run));
-  } catch {
-    // no cache: nothing lost but time
-  }
+  return join(cacheDir(join(svc.dir, '..', '..'), 'compose-config'), `${key}.json`);
 }
 
 export interface ValidateOptions {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { sshArgs } from '@homelab/host';
 import { labWorkspace, type TestService } from '@homelab/lab/testing';
+import { cacheDir } from '@homelab/model';
 import { repoRoot } from '@homelab/model/testing';
 import { ansibleJob } from './ansible.ts';
 import { median, progressAt, spread, time } from './measure.ts';
@@ -154,7 +155,7 @@ try {
       all: true,
     });
   const inRepo = (args: string[]) => execa(node[0]!, [...node.slice(1), ...args], { cwd: repoRoot, reject: false, all: true });
-  const composeCache = join(repoRoot, 'node_modules/.cache/homelab/compose-config');
+  const composeCache = cacheDir(repoRoot, 'compose-config');
   await ok(nx(empty, ['run', 'empty:noop']), 'nx run empty:noop');
   await ok(nx(repoRoot, ['run', 'static-site:deploy', '-c', 'lab']), 'nx run static-site:deploy');
   await ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab']), 'nx run-many -t deploy');

@@ -48,32 +48,34 @@ export async function statusCommand(ctx: CommandContext): Promise<number> {
   return down.length === 0 && rows.every((r) => r.health === 'healthy' || r.health.startsWith('stopped (')) ? 0 : 1;
 }
 
+// Pure: what a health row says, on screen and in HOMELAB_RESULTS_FILE.
+const healthLine = (r: { service: string; host: string; healthy: boolean; detail: string[] }) =>
+  `${r.healthy ? '✔' : '✖'} ${r.service} on ${r.host}: ${r.detail.join('; ')}`;
+const skippedLine = (s: { service: string; why: string }) => `- ${s.service} skipped: ${s.why}`;
+
 export async function healthCommand(ctx: CommandContext<{ wait?: boolean; json?: boolean }>): Promise<number> {
   const { workspace, issues } = await loadWorkspace(ctx.inventory);
   const executorFor = executorFactory(ctx, workspace.inventory);
   const rows: Array<{ service: string; host: string; healthy: boolean; detail: string[] }> = [];
   const { services, skipped } = selectRunnable(workspace, ctx.args, issues);
-  if (!ctx.json) for (const s of skipped) ctx.out(`- ${s.service} skipped: ${s.why}`);
+  if (!ctx.json) for (const s of skipped) ctx.out(skippedLine(s));
   for (const svc of services) {
     const host = workspace.inventory.hosts[svc.spec.host];
     if (!host) continue;
     const executor = executorFor(host);
     try {
       const report = await runHealthTest(svc.spec.health, probeTarget(host, executor, svc.name), ctx.options.wait ? {} : { timeoutMs: 0 });
-      rows.push({ service: svc.name, host: host.name, healthy: report.healthy, detail: report.detail });
-      if (!ctx.json) ctx.out(`${report.healthy ? '✔' : '✖'} ${svc.name} on ${host.name}: ${report.detail.join('; ')}`);
+      const row = { service: svc.name, host: host.name, healthy: report.healthy, detail: report.detail };
+      rows.push(row);
+      if (!ctx.json) ctx.out(healthLine(row));
     } finally {
       await executor.close();
     }
   }
   if (ctx.json) ctx.out(JSON.stringify({ inventory: workspace.inventory.name, services: rows, skipped }, null, 2));
   writeResultsFile('health', workspace.inventory.name, [
-    ...rows.map((r) => ({
-      service: r.service,
-      ok: r.healthy,
-      summary: `${r.healthy ? '✔' : '✖'} ${r.service} on ${r.host}: ${r.detail.join('; ')}`,
-    })),
-    ...skipped.map((s) => ({ service: s.service, ok: true, summary: `- ${s.service} skipped: ${s.why}` })),
+    ...rows.map((r) => ({ service: r.service, ok: r.healthy, summary: healthLine(r) })),
+    ...skipped.map((s) => ({ service: s.service, ok: true, summary: skippedLine(s) })),
   ]);
   return rows.every((r) => r.healthy) ? 0 : 1;
 }

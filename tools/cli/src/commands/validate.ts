@@ -15,6 +15,13 @@ interface ValidateRow {
   why?: string;
 }
 
+// Pure: what a row says, on screen and in HOMELAB_RESULTS_FILE.
+function rowLine(r: ValidateRow, inventory: string): string {
+  if (r.result === 'skipped') return `- ${r.service} skipped: ${r.why}`;
+  if (r.result === 'valid') return `✔ ${r.service} is valid for inventory ${inventory}`;
+  return `✖ ${r.service}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}\n  ${r.problems.map(formatIssue).join('\n  ')}`;
+}
+
 export async function validateCommand(ctx: CommandContext<VaultOptions & { json?: boolean }>): Promise<number> {
   const rows: ValidateRow[] = [];
   const { workspace, issues: loadIssues } = await loadWorkspace(ctx.inventory);
@@ -33,8 +40,9 @@ export async function validateCommand(ctx: CommandContext<VaultOptions & { json?
   for (const name of names) {
     const skip = skips.get(name);
     if (skip) {
-      rows.push({ service: name, result: 'skipped', problems: [], warnings: [], why: skip });
-      if (!ctx.json) ctx.out(`- ${name} skipped: ${skip}`);
+      const row: ValidateRow = { service: name, result: 'skipped', problems: [], warnings: [], why: skip };
+      rows.push(row);
+      if (!ctx.json) ctx.out(rowLine(row, workspace.inventory.name));
       continue;
     }
     const warnings: ConfigIssue[] = [];
@@ -48,26 +56,18 @@ export async function validateCommand(ctx: CommandContext<VaultOptions & { json?
         },
       });
     }
-    rows.push({ service: name, result: issues.length ? 'invalid' : 'valid', problems: issues, warnings });
+    const row: ValidateRow = { service: name, result: issues.length ? 'invalid' : 'valid', problems: issues, warnings };
+    rows.push(row);
     if (issues.length) failed++;
     if (ctx.json) continue;
-    if (issues.length === 0) ctx.out(`✔ ${name} is valid for inventory ${workspace.inventory.name}`);
-    else ctx.err(`✖ ${name}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n  ${issues.map(formatIssue).join('\n  ')}`);
+    if (issues.length === 0) ctx.out(rowLine(row, workspace.inventory.name));
+    else ctx.err(rowLine(row, workspace.inventory.name));
   }
   if (ctx.json) ctx.out(JSON.stringify({ inventory: workspace.inventory.name, services: rows }, null, 2));
   writeResultsFile(
     'validate',
     workspace.inventory.name,
-    rows.map((r) => ({
-      service: r.service,
-      ok: r.result !== 'invalid',
-      summary:
-        r.result === 'skipped'
-          ? `- ${r.service} skipped: ${r.why}`
-          : r.result === 'valid'
-            ? `✔ ${r.service} is valid for inventory ${workspace.inventory.name}`
-            : `✖ ${r.service}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}\n  ${r.problems.map(formatIssue).join('\n  ')}`,
-    })),
+    rows.map((r) => ({ service: r.service, ok: r.result !== 'invalid', summary: rowLine(r, workspace.inventory.name) })),
   );
   return failed === 0 ? 0 : 1;
 }

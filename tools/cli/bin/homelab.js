@@ -21,10 +21,16 @@ process.stdout.on('error', (error) => {
 });
 // V8's code cache for the CLI's modules, kept between runs (in the system's temporary folder).
 module.enableCompileCache?.();
-if (!process.features.typescript) {
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const debug = args.includes('--debug');
+// The bundled CLI (bundle.js says how it stays current), or the TypeScript sources themselves.
+const bundled = await (await import('./bundle.js')).bundledMain(join(here, '..', '..', '..'), debug);
+// Stack traces (--debug) name the TypeScript files and lines, not the bundle's.
+if (bundled && debug) process.setSourceMapsEnabled(true);
+if (!bundled && !process.features.typescript) {
   const { register } = await import('tsx/esm/api');
   register();
 }
-const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
-const cli = await import(pathToFileURL(main).href);
-process.exitCode = await cli.main(process.argv.slice(2));
+const cli = await import(bundled ?? pathToFileURL(join(here, '..', 'src', 'main.ts')).href);
+process.exitCode = await cli.main(args);

@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.ts';
+import { cacheDir } from './json-cache.ts';
 import { listServices, loadError, loadInventory, loadService, readYaml } from './load.ts';
 import { serviceTs, tempWorkspace } from './testing/fixtures.ts';
 
@@ -180,7 +181,9 @@ describe('readYaml with a cache folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'homelab-yaml-'));
     try {
       const file = join(dir, 'compose.yaml');
-      const cache = join(dir, 'cache');
+      // The workspace's cache lives in its node_modules (a folder without one gets no cache).
+      mkdirSync(join(dir, 'node_modules'));
+      const cache = cacheDir(dir, 'yaml');
       writeFileSync(file, 'services:\n  web:\n    image: nginx:1.27\n    ports: ["8080:80"]\n');
       const first = readYaml(file, 'compose.yaml', cache);
       expect(first).toEqual({ value: { services: { web: { image: 'nginx:1.27', ports: ['8080:80'] } } }, issues: [] });

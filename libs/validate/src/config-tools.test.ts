@@ -1,5 +1,8 @@
 // The configuration files of a release checked by the real tools of this machine (nginx, named-checkzone,
 // promtool, amtool: Debian packages scripts/bootstrap.sh installs).
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalExecutor, type Executor } from '@homelab/host';
 import type { ComposeFile, LoadedService } from '@homelab/model';
@@ -91,13 +94,31 @@ describe('configToolIssues (the real tools)', () => {
     expect(issues[0]!.message).toContain('named-checkzone -q home rejects it');
   });
 
+  const none: Executor = {
+    host: 'local',
+    run: async (argv) => ({ exitCode: argv[0] === 'sh' ? 1 : 0, stdout: '', stderr: '' }),
+    sh: async () => ({ exitCode: 1, stdout: '', stderr: '' }),
+    close: async () => {},
+  };
+
+  it('a release every tool accepted is not checked again (kept by its content in the workspace cache); a rejection always is', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'homelab-config-tools-'));
+    mkdirSync(join(root, 'node_modules'));
+    const inWorkspace = { ...nginx, dir: join(root, 'packages/nginx') };
+    const good = release(withFiles(inWorkspace, { 'nginx.conf': nginxConf, 'conf.d/a.conf': vhost }));
+    const bad = release(withFiles(inWorkspace, { 'nginx.conf': nginxConf, 'conf.d/a.conf': 'server {' }));
+    expect(await configToolIssues(inWorkspace, good, local)).toEqual([]);
+    expect(await configToolIssues(inWorkspace, bad, local)).toHaveLength(1);
+    expect(readdirSync(join(root, 'node_modules/.cache/homelab/config-tools'))).toHaveLength(1);
+    // No tool runs for the release that passed (this executor has none); the other is checked again.
+    expect(await configToolIssues(inWorkspace, good, none)).toEqual([]);
+    expect((await configToolIssues(inWorkspace, bad, none))[0]?.message).toContain('nginx is not installed on this machine');
+    // A changed file is a new release: checked.
+    const changed = release(withFiles(inWorkspace, { 'nginx.conf': nginxConf, 'conf.d/a.conf': `${vhost}\n` }));
+    expect(await configToolIssues(inWorkspace, changed, none)).toHaveLength(1);
+  });
+
   it('a tool missing on this machine is an issue that says how to install it', async () => {
-    const none: Executor = {
-      host: 'local',
-      run: async (argv) => ({ exitCode: argv[0] === 'sh' ? 1 : 0, stdout: '', stderr: '' }),
-      sh: async () => ({ exitCode: 1, stdout: '', stderr: '' }),
-      close: async () => {},
-    };
     expect(await configToolIssues(nginx, release(withFiles(nginx, { 'nginx.conf': nginxConf })), none)).toEqual([
       {
         file: 'packages/nginx/files/nginx.conf',

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import type { Executor } from '@homelab/host';
-import type { ConfigIssue, LoadedService } from '@homelab/model';
-import { releaseFiles, type RenderedRelease } from '@homelab/render';
+import { type ConfigIssue, cacheDir, type LoadedService, readCached, writeCached } from '@homelab/model';
+import { releaseFiles, releaseHash, type RenderedRelease } from '@homelab/render';
 
 export interface ToolCheck {
   /** The program (checked on PATH first). */
@@ -130,13 +130,25 @@ export function toolChecks(
   return { checks, rewrites };
 }
 
+// Releases whose files every tool accepted, kept by the hash of those files under the workspace's
+// node_modules/.cache (as `docker compose config` runs are): a deploy that changes nothing does not run
+// nginx -t, promtool and amtool again. Only a pass is kept: a rejection, or a tool missing on this
+// machine, is checked again every time.
+const passedVersion = 'config-tools-1';
+function passedFile(svc: LoadedService, release: RenderedRelease): string {
+  const key = releaseHash([passedVersion, ...releaseFiles(release).flatMap((f) => [f.name, f.mode, f.content])]);
+  return join(cacheDir(join(svc.dir, '..', '..'), 'config-tools'), `${key}.json`);
+}
+
 // Runs every check a rendered release calls for; a missing tool is an issue that says how to install it.
 export async function configToolIssues(svc: LoadedService, release: RenderedRelease, local: Executor): Promise<ConfigIssue[]> {
   const files = Object.fromEntries(releaseFiles(release).map((f) => [f.name, f.content]));
+  if (!toolChecks(files, release.compose, '/').checks.length) return [];
+  const passed = passedFile(svc, release);
+  if (readCached<{ passed: boolean }>(passed)?.passed) return [];
   const dir = mkdtempSync(join(tmpdir(), `homelab-check-${svc.name}-`));
   try {
     const { checks, rewrites } = toolChecks(files, release.compose, dir);
-    if (!checks.length) return [];
     for (const [name, content] of Object.entries({ ...files, ...rewrites })) {
       mkdirSync(dirname(join(dir, name)), { recursive: true });
       writeFileSync(join(dir, name), content);
@@ -165,6 +177,7 @@ export async function configToolIssues(svc: LoadedService, release: RenderedRele
           hint: `fix ${svc.files.service} or the file under packages/${svc.name}/files/ it comes from`,
         });
     }
+    if (!issues.length) writeCached(passed, { passed: true, checks: checks.map((c) => c.argv.slice(0, 3).join(' ')) });
     return issues;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,7 @@ describe('what Compose makes of the rendered release', () => {
 
   it('what Compose said about a release is kept by the hash of its files: the same release is not checked twice', async () => {
     const root = mkdtempSync(join(tmpdir(), 'homelab-cache-'));
+    mkdirSync(join(root, 'node_modules'));
     try {
       const app = { ...service('app'), dir: join(root, 'packages', 'app') };
       const local = new LocalExecutor({ env: process.env as Record<string, string> });

@@ -1,0 +1,57 @@
+// The bundled start (tools/cli/bin/bundle.js): the same command prints the same from the bundle as from
+// the TypeScript sources, a service.ts gets the bundle's libraries, and a changed source means a new bundle.
+import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '@homelab/model/testing';
+
+const bin = join(repoRoot, 'tools/cli/bin/homelab.js');
+const cli = join(repoRoot, 'node_modules/.cache/homelab/cli');
+const run = (env: Record<string, string>, ...args: string[]) =>
+  execa(process.execPath, [bin, ...args], { reject: false, cwd: repoRoot, env: { ...env, HOMELAB_RESULTS_FILE: '' } });
+const manifest = () =>
+  JSON.parse(readFileSync(join(cli, 'manifest.json'), 'utf8')) as { dir: string; libs: Record<string, string>; inputs: [string, string][] };
+
+describe('the bundled CLI', () => {
+  it('prints what the sources print, exit codes included (render loads every service.ts through the bundle)', async () => {
+    for (const args of [
+      ['render', 'static-site', 'prometheus', '-i', 'lab'],
+      ['--help'],
+      ['deploy', '--no-such-option'],
+      ['validate', 'no-such-service', '-i', 'lab'],
+    ]) {
+      const [bundled, source] = await Promise.all([run({}, ...args), run({ HOMELAB_BUNDLE: '0' }, ...args)]);
+      expect({ args, code: bundled.exitCode, out: bundled.stdout, err: bundled.stderr }).toEqual({
+        args,
+        code: source.exitCode,
+        out: source.stdout,
+        err: source.stderr,
+      });
+    }
+    const m = manifest();
+    // The libraries a service.ts imports are entries of the bundle; the manifest watches the sources.
+    expect(Object.keys(m.libs)).toEqual(expect.arrayContaining(['@homelab/model', '@homelab/monitoring', '@homelab/edge']));
+    const watched = m.inputs.map(([file]) => file);
+    expect(watched).toEqual(expect.arrayContaining(['tools/cli/src/main.ts', 'libs/deploy/src/pipeline.ts', 'tools/cli/bin/bundle.js']));
+    expect(watched.filter((f) => f.startsWith('node_modules/'))).toEqual(['node_modules/.package-lock.json']);
+  });
+
+  it('is built again after a source file changed, and not otherwise', async () => {
+    await run({}, '--version');
+    const before = manifest().dir;
+    await run({}, '--version');
+    expect(manifest().dir).toBe(before);
+    // A newer modification time stands for an edit (the content stays as it is).
+    const file = join(repoRoot, 'tools/cli/src/format.ts');
+    const { atime, mtime } = statSync(file);
+    utimesSync(file, atime, new Date(mtime.getTime() + 1000));
+    try {
+      const r = await run({}, '--version');
+      expect(r.exitCode).toBe(0);
+      expect(manifest().dir).not.toBe(before);
+    } finally {
+      utimesSync(file, atime, mtime);
+    }
+  });
+});

@@ -4,8 +4,9 @@
 // as medians with their spread (min-max) over BENCH_RUNS runs (default 5), and the ratio of the medians.
 // The `homelab` rows run tools/cli/bin/homelab.js, as node_modules/.bin/homelab does.
 // HOMELAB_BENCH_CLI=<another checkout's tools/cli/bin/homelab.js, or its src/main.ts (run through tsx)>
-// measures that CLI in the `homelab` rows instead (the "before" of a change), against the same lab and
-// references. The Nx rows run in this repository against the lab services `npm start` deployed; the rest
+// measures that CLI in the `homelab` rows instead, against the same lab and references;
+// HOMELAB_BENCH_BEFORE=<the same> measures it beside this one, in the same runs (rows marked "before"),
+// so that each before/after pair comes from one run. The Nx rows run in this repository against the lab services `npm start` deployed; the rest
 // in a throw-away lab workspace.
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,9 @@ import { median, progressAt, spread, time } from './measure.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const main = process.env.HOMELAB_BENCH_CLI ?? join(repoRoot, 'tools/cli/bin/homelab.js');
-const node = main.endsWith('.ts') ? [process.execPath, '--import', 'tsx', main] : [process.execPath, main];
+const command = (bin: string) => (bin.endsWith('.ts') ? [process.execPath, '--import', 'tsx', bin] : [process.execPath, bin]);
+const node = command(main);
+const beforeBin = process.env.HOMELAB_BENCH_BEFORE;
 const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
 
 interface Row {
@@ -61,12 +64,14 @@ try {
   for (const s of [...ours, ...theirs]) lab.write(s);
   const ocean = lab.inventory.hosts.ocean!;
   // `homelab` as a user runs it with node_modules/.bin on PATH: node, the bin, the CLI (no npm in between).
-  const homelab = (args: string[]) =>
-    execa('/usr/bin/time', ['-f', 'cpu %U %S', ...node, args[0]!, '--inventory', 'lab', ...args.slice(1)], {
+  const homelabWith = (cli: string[]) => (args: string[]) =>
+    execa('/usr/bin/time', ['-f', 'cpu %U %S', ...cli, args[0]!, '--inventory', 'lab', ...args.slice(1)], {
       cwd: lab.root,
       reject: false,
       all: true,
     });
+  const homelab = homelabWith(node);
+  const before = beforeBin ? homelabWith(command(beforeBin)) : undefined;
   const cpu = (stderr: string) => {
     const m = stderr.match(/cpu ([\d.]+) ([\d.]+)\s*$/);
     return m ? Number(m[1]) + Number(m[2]) : NaN;
@@ -107,7 +112,26 @@ try {
   const help = row('homelab --help', 'node -e 0');
   const usage = row('homelab deploy --bogus (usage error)', 'node -e 0');
   const changed = row(`homelab deploy ${ours[0]!.name}, one value changed, less the health wait`, '2 SSH round trips + its compose up');
+  const was = before && {
+    single: row(`before: homelab deploy ${ours[0]!.name}, nothing changed`, 'one SSH round trip hashing the deployed compose file'),
+    many: row(`before: homelab deploy of ${ours.length} services on ocean, nothing changed`, 'one SSH round trip'),
+    help: row('before: homelab --help', 'node -e 0'),
+  };
   for (let i = 0; i < runs; i++) {
+    if (before && was) {
+      let b = { stderr: '' } as { stderr?: string };
+      was.single.ours.push(
+        await time(async () => {
+          b = await ok(before(['deploy', ours[0]!.name]), 'homelab deploy (before)');
+        }),
+      );
+      note(was.single, 'CPU s', cpu(b.stderr ?? ''));
+      was.single.ref.push(await time(roundTrip));
+      was.many.ours.push(await time(() => ok(before(['deploy', ...ours.map((s) => s.name)]), 'homelab deploy (7, before)')));
+      was.many.ref.push(await time(roundTrip));
+      was.help.ours.push(await time(() => before(['--help'])));
+      was.help.ref.push(await time(node0));
+    }
     npxRow.ours.push(await time(() => ok(npx(['deploy', ours[0]!.name]), 'npx homelab deploy')));
     npxRow.ref.push(await time(() => one.run()));
     let r = { stderr: '' } as { stderr?: string };
@@ -155,7 +179,11 @@ try {
       all: true,
     });
   const inRepo = (args: string[]) => execa(node[0]!, [...node.slice(1), ...args], { cwd: repoRoot, reject: false, all: true });
-  const composeCache = cacheDir(repoRoot, 'compose-config');
+  // What `validate` keeps between runs: `docker compose config` answers and the config tools' passes.
+  const validateCaches = [cacheDir(repoRoot, 'compose-config'), cacheDir(repoRoot, 'config-tools')];
+  const cold = () => {
+    for (const dir of validateCaches) rmSync(dir, { recursive: true, force: true });
+  };
   await ok(nx(empty, ['run', 'empty:noop']), 'nx run empty:noop');
   await ok(nx(repoRoot, ['run', 'static-site:deploy', '-c', 'lab']), 'nx run static-site:deploy');
   await ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab']), 'nx run-many -t deploy');
@@ -173,13 +201,21 @@ try {
     'nx run static-site:deploy -c lab, nothing changed (validate cached)',
     'the empty workspace trivial target + 2 SSH round trips',
   );
+  const nxOneCached = row(
+    'the same with NODE_COMPILE_CACHE exported in the shell (Nx itself started from the cache too; a CI job can set it)',
+    'the empty workspace trivial target + 2 SSH round trips',
+  );
   const nxMany = row('nx run-many -t deploy -c lab, nothing changed (validate cached)', 'homelab deploy -i lab of the same set');
+  const nxManyFloor = row(
+    'nx run-many -t deploy -c lab, nothing changed (validate cached)',
+    'the empty workspace trivial target + homelab deploy -i lab of the same set',
+  );
   const nxManyBefore = row(
     'nx run-many -t deploy -c lab --batch=false, nothing changed (a homelab process per task: before)',
     'homelab deploy -i lab of the same set',
   );
   const nxValidate = row(
-    'nx run-many -t validate, cold (no Nx cache, no compose config cache)',
+    'nx run-many -t validate, cold (no Nx cache, no compose config or config tools cache)',
     'homelab validate -i production, the same services, cold',
   );
   for (let i = 0; i < runs; i++) {
@@ -193,22 +229,33 @@ try {
     trivial.ref.push(await time(() => ok(nx(empty, ['run', 'empty:noop']), 'nx run empty:noop')));
     nxOne.ours.push(await time(() => ok(nx(repoRoot, ['run', 'static-site:deploy', '-c', 'lab']), 'nx run static-site:deploy')));
     nxOne.ref.push(trivial.ref.at(-1)! + 2 * (await time(roundTrip)));
+    nxOneCached.ours.push(
+      await time(() =>
+        ok(
+          nx(repoRoot, ['run', 'static-site:deploy', '-c', 'lab'], { NODE_COMPILE_CACHE: join(tmpdir(), 'node-compile-cache') }),
+          'nx run static-site:deploy (compile cache)',
+        ),
+      ),
+    );
+    nxOneCached.ref.push(nxOne.ref.at(-1)!);
     nxMany.ours.push(await time(() => ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab']), 'nx run-many -t deploy')));
     nxMany.ref.push(await time(() => ok(inRepo(['deploy', '--inventory', 'lab']), 'homelab deploy -i lab')));
+    nxManyFloor.ours.push(nxMany.ours.at(-1)!);
+    nxManyFloor.ref.push(trivial.ref.at(-1)! + nxMany.ref.at(-1)!);
     nxManyBefore.ours.push(
       await time(() => ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab', '--batch=false']), 'nx run-many -t deploy --batch=false')),
     );
     nxManyBefore.ref.push(nxMany.ref.at(-1)!);
     // Both validate the same services; a service that does not validate (a missing image in the
     // production inventory) fails both the same way, so both exit codes are kept, and must agree.
-    rmSync(composeCache, { recursive: true, force: true });
+    cold();
     let nxExit: number | undefined;
     nxValidate.ours.push(
       await time(async () => {
         nxExit = (await nx(repoRoot, ['run-many', '-t', 'validate', '--skip-nx-cache'])).exitCode;
       }),
     );
-    rmSync(composeCache, { recursive: true, force: true });
+    cold();
     let directExit: number | undefined;
     nxValidate.ref.push(
       await time(async () => {

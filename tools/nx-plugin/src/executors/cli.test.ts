@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '@homelab/model/testing';
-import { runBatch, runCli, taskResult, waves, type CliOptions, type Run } from './cli.ts';
+import { bundledCli, runBatch, runCli, runCliHere, serial, taskResult, waves, type CliOptions, type Run } from './cli.ts';
 
 const task = (project: string, target: CliOptions['command'], inventory = 'lab') => ({
   id: `${project}:${target}:${inventory}`,
@@ -99,4 +99,45 @@ describe('runCli (the real homelab process)', () => {
     expect(run.outcomes).toBeUndefined();
     expect(run.output).toContain("unknown command 'bogus'");
   }, 60_000);
+});
+
+describe('runCliHere (the CLI in the batch worker itself)', () => {
+  it('gives what the homelab process gives: outcomes, exit code, output; and leaves this process as it was', async () => {
+    const cli = await bundledCli(repoRoot);
+    expect(cli).toBeDefined();
+    const cwd = process.cwd();
+    const env = process.env.HOMELAB_RESULTS_FILE;
+    const write = process.stdout.write;
+    for (const [options, services] of [
+      [{ command: 'validate', inventory: 'production' }, ['static-site', 'llama-cpp']],
+      [{ command: 'bogus', inventory: 'lab' }, ['static-site']],
+    ] as const) {
+      const [here, child] = [
+        await runCliHere(cli!, repoRoot, options as Omit<CliOptions, 'service'>, [...services]),
+        await runCli(repoRoot, options as Omit<CliOptions, 'service'>, [...services]),
+      ];
+      expect({ code: here.code, outcomes: here.outcomes, output: here.output }).toEqual({
+        code: child.code,
+        outcomes: child.outcomes,
+        output: child.output,
+      });
+    }
+    expect([process.cwd(), process.env.HOMELAB_RESULTS_FILE, process.stdout.write]).toEqual([cwd, env, write]);
+  }, 60_000);
+});
+
+describe('serial', () => {
+  it('starts each call after the one before ended, failed or not', async () => {
+    const log: string[] = [];
+    const run = serial(async (name: string, fail: boolean) => {
+      log.push(`start ${name}`);
+      await new Promise((r) => setTimeout(r, 5));
+      log.push(`end ${name}`);
+      if (fail) throw new Error(name);
+      return name;
+    });
+    const results = await Promise.allSettled([run('a', true), run('b', false)]);
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b']);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+  });
 });

@@ -1,12 +1,16 @@
 // The executor of every service target (validate, plan, deploy, health, rollback). One task runs
-// `homelab <command> <service> --inventory <inventory>`. Many tasks of one Nx run (run-many, affected)
-// go to its batch implementation: one homelab process per command and inventory for all their services,
-// so that hosts are contacted once each (one connection, one state read per host) instead of once per
-// task and process. Each task still gets its own result and output from HOMELAB_RESULTS_FILE.
+// `homelab <command> <service> --inventory <inventory>`. The tasks of an Nx run (one or many: run,
+// run-many, affected) go to its batch implementation: one homelab run per command and inventory for all
+// their services, so that hosts are contacted once each (one connection, one state read per host) instead
+// of once per task and process, and that run happens inside Nx's batch worker (the CLI's bundle loaded
+// there) rather than in one more process. Each task still gets its own result and output from
+// HOMELAB_RESULTS_FILE.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 
 export interface CliOptions {
@@ -67,6 +71,83 @@ export async function runCli(root: string, options: Omit<CliOptions, 'service'>,
   }
 }
 
+interface BundledCli {
+  main(argv: string[]): Promise<number>;
+}
+let bundled: Promise<BundledCli | undefined> | undefined;
+
+// The CLI's bundle (tools/cli/bin/bundle.js builds and checks it, as for every `homelab` start) loaded
+// into this process, once; undefined when the CLI runs from source only (HOMELAB_BUNDLE=0, no bundle).
+export function bundledCli(root: string): Promise<BundledCli | undefined> {
+  bundled ??= (async () => {
+    try {
+      const { bundledMain } = (await import(pathToFileURL(join(root, 'tools/cli/bin/bundle.js')).href)) as {
+        bundledMain(root: string, debug: boolean): Promise<string | undefined>;
+      };
+      const url = await bundledMain(root, false);
+      return url ? ((await import(url)) as BundledCli) : undefined;
+    } catch {
+      return undefined;
+    }
+  })();
+  return bundled;
+}
+
+const text = (chunk: unknown) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
+
+// The same run as runCli, in this process: Nx's batch worker is already a Node process, so the CLI's
+// start (a process, its modules) is not paid again. Its output still passes through as it comes and is
+// kept; the results file, the working folder and the output streams are this process's for the duration,
+// so runs here go one at a time (runBatch's `serial`).
+export async function runCliHere(cli: BundledCli, root: string, options: Omit<CliOptions, 'service'>, services: string[]): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'homelab-nx-'));
+  const file = join(dir, 'results.json');
+  const saved = { file: process.env.HOMELAB_RESULTS_FILE, cwd: process.cwd(), out: process.stdout.write, err: process.stderr.write };
+  let output = '';
+  const tee =
+    (stream: NodeJS.WriteStream, write: typeof process.stdout.write) =>
+    (chunk: unknown, ...rest: unknown[]): boolean => {
+      output += text(chunk);
+      return (write as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
+    };
+  process.stdout.write = tee(process.stdout, saved.out) as typeof process.stdout.write;
+  process.stderr.write = tee(process.stderr, saved.err) as typeof process.stderr.write;
+  // console writes to the streams, as in a process of its own (whatever console this process was given).
+  const consoles = { log: console.log, info: console.info, error: console.error, warn: console.warn };
+  console.log = console.info = (...args: unknown[]) => void process.stdout.write(`${format(...args)}\n`);
+  console.error = console.warn = (...args: unknown[]) => void process.stderr.write(`${format(...args)}\n`);
+  process.env.HOMELAB_RESULTS_FILE = file;
+  try {
+    process.chdir(root);
+    const code = await cli.main([options.command, ...services, '--inventory', options.inventory]);
+    return { code, output, outcomes: readOutcomes(file) };
+  } catch (error) {
+    output += `${error instanceof Error ? error.message : String(error)}\n`;
+    return { code: 1, output, outcomes: undefined };
+  } finally {
+    process.stdout.write = saved.out;
+    process.stderr.write = saved.err;
+    Object.assign(console, consoles);
+    if (saved.file === undefined) delete process.env.HOMELAB_RESULTS_FILE;
+    else process.env.HOMELAB_RESULTS_FILE = saved.file;
+    process.chdir(saved.cwd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Pure: `run`, one call at a time (the next starts when the one before ended).
+export function serial<A extends unknown[], R>(run: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (...args: A) => {
+    const next = last.then(
+      () => run(...args),
+      () => run(...args),
+    );
+    last = next;
+    return next;
+  };
+}
+
 // Undefined when the command ended before it had per-service results (a usage or configuration error
 // for the whole run): then every task of the run gets the whole output and fails.
 export function readOutcomes(file: string): Map<string, Outcome> | undefined {
@@ -115,13 +196,20 @@ export function waves(taskGraph: Pick<TaskGraph, 'tasks' | 'dependencies'>): str
   return out;
 }
 
-export function batch(
+export async function batch(
   taskGraph: TaskGraph,
   inputs: Record<string, CliOptions>,
   _overrides: unknown,
   context: ExecutorContext,
 ): Promise<Record<string, TaskResult>> {
-  return runBatch(taskGraph, inputs, (options, services) => runCli(context.root, options, services));
+  const cli = await bundledCli(context.root);
+  return runBatch(
+    taskGraph,
+    inputs,
+    cli
+      ? serial((options, services) => runCliHere(cli, context.root, options, services))
+      : (options, services) => runCli(context.root, options, services),
+  );
 }
 
 // The batch, with the way to run one homelab process given (tests pass a fake one). A task whose

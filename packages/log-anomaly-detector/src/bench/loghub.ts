@@ -12,38 +12,51 @@ export interface DataSet {
   lines: LabelledLine[];
 }
 
-// RFC 4180: quoted fields, doubled quotes, commas and newlines inside quotes.
+// RFC 4180: quoted fields, doubled quotes, commas and newlines inside quotes. Fields are slices of the
+// text (as lines read from a file are), not strings built a character at a time.
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
+  let i = 0;
+  const n = text.length;
+  for (;;) {
+    let field: string;
+    if (text[i] === '"') {
       field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length) {
+      let from = ++i;
+      for (;;) {
+        const q = text.indexOf('"', i);
+        if (q < 0) throw new Error(`CSV: a quoted field opened at character ${from - 1} is not closed`);
+        if (text[q + 1] === '"') {
+          field += text.slice(from, q + 1);
+          i = from = q + 2;
+        } else {
+          field += text.slice(from, q);
+          i = q + 1;
+          break;
+        }
+      }
+    } else {
+      const from = i;
+      while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') i++;
+      field = text.slice(from, i);
+    }
     row.push(field);
+    if (i >= n) {
+      if (row.length > 1 || row[0] !== '') rows.push(row);
+      return rows;
+    }
+    if (text[i] === ',') {
+      i++;
+      continue;
+    }
+    // End of the row: \n, \r or \r\n.
+    if (text[i] === '\r' && text[i + 1] === '\n') i++;
+    i++;
     rows.push(row);
+    row = [];
+    if (i >= n) return rows;
   }
-  return rows;
 }
 
 export function loadDataSet(dir: string, name: string): DataSet {

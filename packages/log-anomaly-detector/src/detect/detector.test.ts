@@ -22,6 +22,29 @@ function run(detector: Detector, events: Iterable<{ line: string; ts: number; so
 }
 
 describe('detection', () => {
+  it('severe lines: off by default; at critical level, only while their template is rare', () => {
+    const lines = [
+      'worker 3 started',
+      'FATAL worker 7 lost its lease',
+      'ERROR worker 4 retrying',
+      'FATAL worker 9 lost its lease',
+      'FATAL worker 2 lost its lease',
+    ].map((line, i) => ({ line, ts: t0 + i * 1000 }));
+    expect(run(new Detector(), lines)).toEqual([]);
+    const alerts = run(new Detector({ severeLevel: 'critical', severeMaxSeen: 2 }), lines);
+    // The first two FATAL lines of the template alert; the third does not (seen twice before); ERROR is below critical.
+    expect(alerts.map((a) => `${a.name} ${a.severity} ${a.example}`)).toEqual([
+      'SevereLogLine critical FATAL worker 7 lost its lease',
+      'SevereLogLine critical FATAL worker 9 lost its lease',
+    ]);
+    expect(run(new Detector({ severeLevel: 'error' }), lines).map((a) => a.example)).toEqual([
+      'FATAL worker 7 lost its lease',
+      'ERROR worker 4 retrying',
+      'FATAL worker 9 lost its lease',
+      'FATAL worker 2 lost its lease',
+    ]);
+  });
+
   it('a steady log raises nothing', () => {
     const d = new Detector({ warmupWindows: 5 });
     const alerts = run(d, replay(6));

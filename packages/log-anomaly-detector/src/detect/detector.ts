@@ -21,6 +21,15 @@ export interface DetectorOptions {
   errorMinCount: number;
   errorFactor: number;
   errorPattern: RegExp;
+  /** Critical level and above (syslog's crit, alert, emerg; fatal, panic). */
+  criticalPattern: RegExp;
+  /**
+   * SevereLogLine, an alert about one line: 'error' for every error-level line, 'critical' for every
+   * critical-level line, 'off' for none; only while the line's template has been seen fewer than
+   * `severeMaxSeen` times before (Infinity: always).
+   */
+  severeLevel: 'off' | 'error' | 'critical';
+  severeMaxSeen: number;
   rules: PatternRule[];
   miner: Partial<MinerOptions>;
 }
@@ -36,6 +45,9 @@ export const defaultDetectorOptions: DetectorOptions = {
   errorMinCount: 10,
   errorFactor: 4,
   errorPattern: /\b(ERROR|ERR|FATAL|CRIT(ICAL)?|PANIC|EMERG|ALERT|SEVERE|FAILURE|Exception)\b/,
+  criticalPattern: /\b(FATAL|CRIT(ICAL)?|PANIC|EMERG|ALERT)\b/,
+  severeLevel: 'off',
+  severeMaxSeen: Number.POSITIVE_INFINITY,
   rules: [],
   miner: {},
 };
@@ -84,10 +96,12 @@ export class Detector {
     const { template, created } = this.miner.add(event.line);
     this.lastTemplateId = template.id;
     let stats = state.templates.get(template.id);
+    let isNew = false;
     if (!stats) {
       stats = { seen: 0, window: 0, baseline: 0, windows: 0, text: template.text, example: event.line };
       state.templates.set(template.id, stats);
       if (created && state.windows >= this.options.warmupWindows) {
+        isNew = true;
         const error = this.options.errorPattern.test(event.line);
         alerts.push(
           this.#alert(
@@ -100,6 +114,24 @@ export class Detector {
           ),
         );
       }
+    }
+    const o = this.options;
+    if (
+      o.severeLevel !== 'off' &&
+      !isNew &&
+      stats.seen + stats.window < o.severeMaxSeen &&
+      (o.severeLevel === 'error' ? o.errorPattern : o.criticalPattern).test(event.line)
+    ) {
+      alerts.push(
+        this.#alert(
+          'SevereLogLine',
+          'critical',
+          event,
+          `${o.severeLevel}-level line in ${event.source}`,
+          template.text,
+          `severe:${template.id}`,
+        ),
+      );
     }
     stats.window++;
     state.lines++;

@@ -4,7 +4,7 @@
 // lookup. A new key joins the most similar template with the same number of constants and the same
 // first constant, Drain-style, once the words where they differ have taken `variants` values, or starts
 // a template. Memory is bounded: templates are evicted least recently used.
-import { isAddressWithPort, isEnumWord, isUnit, maskToken, WILDCARD } from './tokens.ts';
+import { isAddressWithPort, isEnumWord, isUnit, maskToken, rules, WILDCARD } from './tokens.ts';
 
 export interface MinerOptions {
   /** A new key joins a template when more than this share of its constant tokens match (0..1). */
@@ -62,13 +62,16 @@ const VAR = WILDCARD;
 // FNV-1a of a string, and one step of the same hash over a 32-bit value: a line's key is the hash of
 // its masks' hashes, so no key string is built for a line whose key is known.
 function hashString(s: string): number {
-  let h = 0x811c9dc5;
+  let h = 0x811c9dc5 | 0;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return h & SMALL;
 }
 function mix(h: number, v: number): number {
-  return Math.imul(h ^ v, 0x01000193) >>> 0;
+  return Math.imul(h ^ v, 0x01000193);
 }
+// Hashes are kept to 30 bits: small integers, which V8 stores and compares as such (a Map keyed by them
+// does no number boxing).
+const SMALL = 0x3fffffff;
 
 interface Masked {
   mask: string;
@@ -77,24 +80,55 @@ interface Masked {
   unit: boolean;
 }
 // Masks of constant tokens, by token: a miner keeps its own (a fresh miner starts cold). An open-addressed
-// table of fixed size (bounded memory, no resizing): the slot comes from the token's length and a few of
-// its characters (no hash over the whole token), a few slots are probed, and a full run overwrites the
-// first slot. A token compares equal to the one in its slot or misses.
+// table (bounded memory: it doubles while more than a quarter full, up to a fixed size, then never grows): the
+// slot comes from the token's length and a few of its characters (no hash over the whole token), a few
+// slots are probed, and a full run overwrites the first slot. A token compares equal to the one in its
+// slot or misses. It starts small, so a new miner (one per source) costs little to make.
 const CACHE_SLOTS = 1 << 15;
+const CACHE_START = 1 << 10;
 const CACHE_PROBES = 4;
 class MaskCache {
-  readonly tokens: Array<string | undefined> = new Array(CACHE_SLOTS).fill(undefined);
-  readonly masks: Array<Masked | undefined> = new Array(CACHE_SLOTS).fill(undefined);
+  tokens: Array<string | undefined> = new Array(CACHE_START).fill(undefined);
+  masks: Array<Masked | undefined> = new Array(CACHE_START).fill(undefined);
+  /** Slots - 1. */
+  mask = CACHE_START - 1;
+  used = 0;
 }
-function slotOf(t: string): number {
+function slotOf(t: string, mask: number): number {
   const n = t.length;
   return (
     (Math.imul(n, 0x9e3779b1) ^
       Math.imul(t.charCodeAt(0), 0x85ebca6b) ^
       Math.imul(t.charCodeAt(n - 1), 0xc2b2ae35) ^
       Math.imul(t.charCodeAt(n >> 1), 0x27d4eb2f)) &
-    (CACHE_SLOTS - 1)
+    mask
   );
+}
+// Twice the slots, every kept token placed again.
+function grow(cache: MaskCache): void {
+  const { tokens, masks } = cache;
+  const size = tokens.length * 2;
+  cache.tokens = new Array(size).fill(undefined);
+  cache.masks = new Array(size).fill(undefined);
+  cache.mask = size - 1;
+  cache.used = 0;
+  for (let i = 0; i < tokens.length; i++) if (tokens[i] !== undefined) store(cache, tokens[i]!, masks[i]!);
+}
+function store(cache: MaskCache, t: string, m: Masked): void {
+  if (cache.used * 4 >= cache.tokens.length && cache.tokens.length < CACHE_SLOTS) grow(cache);
+  const slot = slotOf(t, cache.mask);
+  const tokens = cache.tokens;
+  let at = slot;
+  for (let i = 0; i < CACHE_PROBES; i++) {
+    const probe = (slot + i) & cache.mask;
+    if (tokens[probe] === undefined) {
+      at = probe;
+      cache.used++;
+      break;
+    }
+  }
+  tokens[at] = t;
+  cache.masks[at] = m;
 }
 const sharedCache = new MaskCache();
 const variable: Masked = { mask: VAR, hash: hashString(VAR), unit: false };
@@ -118,10 +152,15 @@ function maskOf(t: string, maskCache: MaskCache): Masked {
   // A token that does not start with a letter may be digits and punctuation only (the usual number, time
   // or address): maskToken's own fast path, decided here without its full scan.
   if ((c < 97 || c > 122) && shapeOf(t) === 1) return t.indexOf(':') > 0 && isAddressWithPort(t, 0, t.length) ? addressWithPort : variable;
-  const slot = slotOf(t);
+  return wordMask(t, maskCache);
+}
+
+// The mask of a token with a letter or without a digit: from the cache, or computed and kept.
+function wordMask(t: string, maskCache: MaskCache): Masked {
+  const slot = slotOf(t, maskCache.mask);
   const tokens = maskCache.tokens;
   for (let i = 0; i < CACHE_PROBES; i++) {
-    const at = (slot + i) & (CACHE_SLOTS - 1);
+    const at = (slot + i) & maskCache.mask;
     const known = tokens[at];
     if (known === undefined) break;
     if (known === t) return maskCache.masks[at]!;
@@ -130,16 +169,7 @@ function maskOf(t: string, maskCache: MaskCache): Masked {
   // Variables (blk_38865, (1.35KB) take ever new values: only constants are kept.
   if (mask === VAR) return variable;
   const m = masked(mask, t);
-  let at = slot;
-  for (let i = 0; i < CACHE_PROBES; i++) {
-    const probe = (slot + i) & (CACHE_SLOTS - 1);
-    if (tokens[probe] === undefined) {
-      at = probe;
-      break;
-    }
-  }
-  tokens[at] = t;
-  maskCache.masks[at] = m;
+  store(maskCache, t, m);
   return m;
 }
 
@@ -159,31 +189,69 @@ export function forEachMasked(text: string, visit: (mask: string) => void, cache
 // The template key of a line, the hot path: its masks with each run of variables as one <*> (the same
 // tokens and masks as forEachMasked, without a callback) go to `keyMasks` (the first `keyLength`), and
 // their hash is returned.
+// Every token's mask (as maskLine gives them) goes to `lineMasks` (the first `lineLength`), for a new key.
 const keyMasks: string[] = [];
 let keyLength = 0;
+const lineMasks: string[] = [];
+let lineLength = 0;
+// What an ASCII character tells the tokenizer: whitespace, or a letter (any non-ASCII character counts as
+// one) or a digit, or neither.
+const SPACE = 1;
+const WORD = 2;
+const DIGITS = 4;
+const KIND = new Uint8Array(128);
+for (const c of [9, 10, 11, 12, 13, 32]) KIND[c] = SPACE;
+for (let c = 48; c <= 57; c++) KIND[c] = DIGITS;
+for (let c = 65; c <= 90; c++) KIND[c] = WORD;
+for (let c = 97; c <= 122; c++) KIND[c] = WORD;
 function templateKey(text: string, cache: MaskCache): number {
-  const parts = OTHER_WHITESPACE.test(text) ? text.split(WHITESPACE) : text.split(' ');
-  let h = 0x811c9dc5;
+  const runs = rules.variableRuns;
+  let h = 0x811c9dc5 | 0;
   let n = 0;
+  let all = 0;
   let prevVar = false;
-  for (let i = 0; i < parts.length; i++) {
-    const t = parts[i]!;
-    if (t === '') continue;
-    const m = maskOf(t, cache);
+  const end = text.length;
+  let i = 0;
+  while (i < end) {
+    let c = text.charCodeAt(i);
+    // ASCII whitespace separates tokens (as split(WHITESPACE) would).
+    if (c < 128 && KIND[c] === SPACE) {
+      i++;
+      continue;
+    }
+    // One token, scanned in place: a token of digits and punctuation only (the usual number, time or
+    // address, maskToken's own fast path) needs no substring.
+    const from = i;
+    let kinds = 0;
+    for (;;) {
+      const k = c < 128 ? KIND[c]! : WORD;
+      if (k === SPACE) break;
+      kinds |= k;
+      if (++i === end) break;
+      c = text.charCodeAt(i);
+    }
+    let m: Masked;
+    if (kinds === DIGITS) {
+      const colon = text.indexOf(':', from);
+      m = colon > from && colon < i && isAddressWithPort(text, from, i) ? addressWithPort : variable;
+    } else m = wordMask(text.slice(from, i), cache);
     if (m.mask === VAR || (prevVar && m.unit)) {
-      if (!prevVar) {
+      if (!prevVar || !runs) {
         keyMasks[n++] = VAR;
         h = mix(h, variable.hash);
       }
+      lineMasks[all++] = VAR;
       prevVar = true;
     } else {
       keyMasks[n++] = m.mask;
+      lineMasks[all++] = m.mask;
       h = mix(h, m.hash);
       prevVar = false;
     }
   }
   keyLength = n;
-  return h;
+  lineLength = all;
+  return h & SMALL;
 }
 
 // A known key: the masks it stands for (to tell keys with one hash apart) and its template.
@@ -242,19 +310,19 @@ export class TemplateMiner {
       }
     }
     const key: Key = { hash, masks: keyMasks.slice(0, keyLength), cluster: undefined as unknown as Cluster, next: undefined };
-    // A new key: the masked tokens again (rare, so the hot path above allocates no array).
-    const tokens = maskLine(text, this.#masks);
+    // A new key: its line's masked tokens, recorded by templateKey (the hot path above allocates no array).
+    const tokens = lineMasks.slice(0, lineLength);
     const consts: string[] = [];
     const constAt: number[] = [];
-    tokens.forEach((t, i) => {
-      if (t !== WILDCARD) {
-        consts.push(t);
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i] !== VAR) {
+        consts.push(tokens[i]!);
         constAt.push(i);
       }
-    });
-    const bucket = `${consts.length}\u0002${consts[0] ?? ''}`;
+    }
+    const bucket = rules.firstConstant ? `${consts.length}\u0002${consts[0] ?? ''}` : `${consts.length}`;
     const joined = tokens.join(' ');
-    const same = this.#byText.get(joined);
+    const same = rules.sameText ? this.#byText.get(joined) : undefined;
     if (same) return this.#join(same, consts, key, now);
     const near = this.#bestMatch(bucket, consts);
     let group: Cluster[] | undefined;
@@ -351,7 +419,7 @@ export class TemplateMiner {
         const theirs = c.consts[i];
         if (theirs === mine) same++;
         // Two different UPPER_CASE words (NEW/INITED, HTTPS/SOCKS5) are different templates.
-        else if (theirs !== null && theirs !== undefined && isEnumWord(mine) && isEnumWord(theirs)) continue candidates;
+        else if (rules.enumWords && theirs !== null && theirs !== undefined && isEnumWord(mine) && isEnumWord(theirs)) continue candidates;
       }
       const score = same / consts.length;
       if (score > bestScore) {
@@ -378,7 +446,7 @@ export class TemplateMiner {
       if (this.#byText.get(c.text) === c) this.#byText.delete(c.text);
       c.text = c.tokens.join(' ');
       // Another template that now reads the same (it had a variable where this one had a word) is this one.
-      const twin = this.#byText.get(c.text);
+      const twin = rules.sameText ? this.#byText.get(c.text) : undefined;
       if (twin && twin !== c) this.#absorb(c, twin);
       this.#byText.set(c.text, c);
     }

@@ -241,3 +241,20 @@ describe('one tokenizer: the fast path masks exactly as the rules do', () => {
     expect(count).toBeGreaterThanOrEqual(16_000);
   });
 });
+
+describe('rule switches (ablation bench only)', () => {
+  it('an empty value stands where a value is: "()" joins the template of "(name)"', () => {
+    const miner = new TemplateMiner();
+    const a = miner.add('mount request from 10.0.0.5 (nas01.lan) accepted').template;
+    const b = miner.add('mount request from 10.0.0.6 () accepted').template;
+    expect(miner.resolve(b).id).toBe(miner.resolve(a).id);
+  });
+
+  it('withRules switches rules off only for its call, then every rule is on again', async () => {
+    const { withRules, switchable } = await import('../bench/ablate.ts');
+    const { rules } = await import('./tokens.ts');
+    expect(withRules(new Set(switchable.filter((r) => r !== 'paths')), () => maskToken('/var/lib/app'))).toBe('/var/lib/app');
+    expect(maskToken('/var/lib/app')).toBe(WILDCARD);
+    expect(Object.values(rules).every((on) => on)).toBe(true);
+  });
+});

@@ -6,6 +6,49 @@
 export const WILDCARD = '<*>';
 const IP_PORT = `${WILDCARD}:${WILDCARD}`;
 
+/**
+ * Every rule that can be switched off, each named by the general token class (or miner rule) it handles.
+ * For the ablation bench only (`npm run bench -- --ablate`): the one default configuration has every
+ * rule on, and nothing else changes them.
+ */
+export const rules = {
+  /** Hex groups joined by : or - (MAC addresses, IPv6, fingerprints). */
+  hexGroups: true,
+  /** Paths: absolute, home, relative, Windows. */
+  paths: true,
+  /** URLs: scheme://... */
+  urls: true,
+  /** Quoted strings, alone or as a key's value. */
+  quotedStrings: true,
+  /** key=value: the value is one variable. */
+  keyValue: true,
+  /** IPs and host:port keep the colon (<*>:<*>); a name before :port is a variable. */
+  ipPort: true,
+  /** Host names (labels ending in a top-level domain). */
+  hostNames: true,
+  /** Short identifiers (letters then one or two digits: eth0, SOCKS5) stay constants. */
+  shortIdentifiers: true,
+  /** Month and weekday names. */
+  dateWords: true,
+  /** Empty values: (), [], "". */
+  emptyValues: true,
+  /** Long hex ids without digits. */
+  hexIds: true,
+  /** A unit right after a number belongs to it (512 bytes). */
+  units: true,
+  /** A list of values after a constant is one variable (ids[4,17,23]). */
+  valueLists: true,
+  /** Miner: two different UPPER_CASE words (enum values) never merge. */
+  enumWords: true,
+  /** Miner: templates that come to read the same are one. */
+  sameText: true,
+  /** Miner: a new key is compared only with templates of the same first constant (else: same count). */
+  firstConstant: true,
+  /** Miner: a run of variables is one gap in a line's key. */
+  variableRuns: true,
+};
+export type Rule = keyof typeof rules;
+
 // Character classes for ASCII: 1 digit, 2 letter, 3 separator (inside a token: a variable segment
 // between separators is masked, the separators stay), 0 anything else.
 const DIGIT = 1;
@@ -73,6 +116,9 @@ const units = new Set([
 
 // True when a unit word follows a number: it belongs to the variable ("512 bytes", "(1.3 KB)").
 export function isUnit(token: string): boolean {
+  if (!rules.units) return false;
+  // The longest unit word is 7 letters; a bracket or punctuation may stand on either side.
+  if (token.length > 10) return false;
   let t = token;
   while (t.length && classOf(t.charCodeAt(t.length - 1)) === SEPARATOR) t = t.slice(0, -1);
   while (t.length && classOf(t.charCodeAt(0)) === SEPARATOR) t = t.slice(1);
@@ -108,6 +154,7 @@ const tlds = new Set([
 
 // A host name: lower-case labels joined by dots, ending in a top-level domain (proxy.cse.cuhk.edu.hk).
 function isHostName(s: string, from: number, to: number): boolean {
+  if (!rules.hostNames) return false;
   const dot = s.lastIndexOf('.', to - 1);
   if (dot <= from || dot >= to - 1 || to - dot > 9) return false;
   const first = s.charCodeAt(dot + 1);
@@ -131,18 +178,18 @@ export function maskShape(token: string): string | undefined {
   while (to > from && isCloser(token.charCodeAt(to - 1))) to--;
   // A quote is both an opener and a closer: a quoted core is the span between the outer quotes.
   const q = token.charCodeAt(from - 1);
-  if (from > 0 && (q === 34 || q === 39) && token.charCodeAt(to) === q && to > from) {
+  if (rules.quotedStrings && from > 0 && (q === 34 || q === 39) && token.charCodeAt(to) === q && to > from) {
     return WILDCARD;
   }
   if (to - from < 2) return undefined;
   // Like every variable with only punctuation around it ("(1.35", "[19939]:"), the token is one <*>.
   if (isPathOrUrl(token, from, to)) return WILDCARD;
   const eq = token.indexOf('=', from);
-  if (eq > from && eq < to - 1 && token.indexOf('=', eq + 1) < 0 && isKey(token, from, eq)) {
+  if (rules.keyValue && eq > from && eq < to - 1 && token.indexOf('=', eq + 1) < 0 && isKey(token, from, eq)) {
     let v = eq + 1;
     while (v < to && isOpener(token.charCodeAt(v))) v++;
     const vq = token.charCodeAt(eq + 1);
-    const quoted = (vq === 34 || vq === 39) && token.charCodeAt(token.length - 1) === vq;
+    const quoted = rules.quotedStrings && (vq === 34 || vq === 39) && token.charCodeAt(token.length - 1) === vq;
     if (quoted) return `${token.slice(0, eq + 1)}${WILDCARD}`;
     if (v < to && (isPathOrUrl(token, v, to) || hasDigit(token, v, to))) return `${token.slice(0, eq + 1)}${WILDCARD}${token.slice(to)}`;
   }
@@ -188,15 +235,8 @@ function isKey(s: string, from: number, to: number): boolean {
 export function isPathOrUrl(s: string, from: number, to: number): boolean {
   const c0 = s.charCodeAt(from);
   const c1 = s.charCodeAt(from + 1);
-  if (c0 === 47) {
-    // /a/b: a second slash after a non-empty first segment (a lone "/" or "//" is not a path).
-    const next = s.indexOf('/', from + 1);
-    return next > from + 1 && next < to - 1;
-  }
-  if (c0 === 126 && c1 === 47) return to - from > 2; // ~/x
-  if (c0 === 46 && (c1 === 47 || (c1 === 46 && s.charCodeAt(from + 2) === 47))) return to - from > 3; // ./x ../x
-  if (c0 === 92 && c1 === 92) return to - from > 3; // \\server\share
-  if (c1 === 58 && s.charCodeAt(from + 2) === 92 && classOf(c0) === LETTER) return true; // C:\x
+  if (rules.paths && isPath(s, from, to, c0, c1)) return true;
+  if (!rules.urls) return false;
   const scheme = s.indexOf('://', from);
   if (scheme > from && scheme < to - 3) {
     for (let i = from; i < scheme; i++) {
@@ -206,6 +246,17 @@ export function isPathOrUrl(s: string, from: number, to: number): boolean {
     return true;
   }
   return false;
+}
+function isPath(s: string, from: number, to: number, c0: number, c1: number): boolean {
+  if (c0 === 47) {
+    // /a/b: a second slash after a non-empty first segment (a lone "/" or "//" is not a path).
+    const next = s.indexOf('/', from + 1);
+    return next > from + 1 && next < to - 1;
+  }
+  if (c0 === 126 && c1 === 47) return to - from > 2; // ~/x
+  if (c0 === 46 && (c1 === 47 || (c1 === 46 && s.charCodeAt(from + 2) === 47))) return to - from > 3; // ./x ../x
+  if (c0 === 92 && c1 === 92) return to - from > 3; // \\server\share
+  return c1 === 58 && s.charCodeAt(from + 2) === 92 && classOf(c0) === LETTER; // C:\x
 }
 
 // Characters that can start a shape: / \\ ~ . = quotes, and a drive letter's colon.
@@ -225,15 +276,16 @@ export function maskWord(token: string): string {
     if (shaped !== undefined) return shaped;
   }
   // Each check only where it can apply: the hot path is a plain word of another length without a dot.
-  if (n === 3 && dateWords.has(token)) return WILDCARD;
-  if (n === 2 && isEmptyValue(token)) return WILDCARD;
-  if (n >= 16 && looksLikeId(token)) return WILDCARD;
+  if (n === 3 && rules.dateWords && dateWords.has(token)) return WILDCARD;
+  if (n === 2 && rules.emptyValues && isEmptyValue(token)) return WILDCARD;
+  if (n >= 16 && rules.hexIds && looksLikeId(token)) return WILDCARD;
   if (n >= 4 && token.indexOf('.') > 0 && isHostName(token, 0, n)) return WILDCARD;
   return token;
 }
 
 // True for text[from, to) like 10.1.2.3:8080 (dots, then one colon, then digits): masked as <*>:<*>.
 export function isAddressWithPort(text: string, from: number, to: number): boolean {
+  if (!rules.ipPort) return false;
   const colon = text.indexOf(':', from);
   if (colon <= from || colon >= to - 1 || text.indexOf('.', from) < 0 || text.indexOf('.', from) > colon) return false;
   for (let i = colon + 1; i < to; i++) if (!isDigit(text.charCodeAt(i))) return false;
@@ -245,7 +297,7 @@ export function isAddressWithPort(text: string, from: number, to: number): boole
 // A short identifier, not a variable: two or more letters, then one or two digits and nothing after
 // (SOCKS5, eth0, md5). `digitAt` is where the first digit stands, `digitRun` how long the rest is.
 function isShortIdentifier(letters: number, digitAt: number, digitRun: number, otherAfterDigit: boolean): boolean {
-  return letters >= 2 && digitAt === letters && digitRun <= 2 && !otherAfterDigit;
+  return rules.shortIdentifiers && letters >= 2 && digitAt === letters && digitRun <= 2 && !otherAfterDigit;
 }
 
 export function maskToken(token: string): string {
@@ -274,7 +326,7 @@ export function maskToken(token: string): string {
   // Fast path, the common case: digits and punctuation only. An IP address with a port keeps its colon.
   if (hasDigit && !hasLetter) return isAddressWithPort(token, 0, token.length) ? IP_PORT : WILDCARD;
   if (!hasDigit) return maskWord(token);
-  if (isHexGroups(token)) return WILDCARD;
+  if (rules.hexGroups && isHexGroups(token)) return WILDCARD;
   if (shape) {
     const shaped = maskShape(token);
     if (shaped !== undefined) return shaped;
@@ -283,10 +335,28 @@ export function maskToken(token: string): string {
   if (!separators) {
     return isShortIdentifier(wordLetters, firstDigitAt, token.length - firstDigitAt, otherAfterDigit) ? token : WILDCARD;
   }
+  // The segments, first without building the mask: most such tokens (ids, host/address pairs) are one
+  // variable as a whole, and only a token with constant letters beside a variable needs its mask written.
+  const summary = segments(token, false);
+  if (summary === KEEP) return token;
+  return summary === CONST_LETTERS ? segments(token, true) : summary;
+}
+
+const KEEP = '';
+const CONST_LETTERS = '\u0001';
+// The segments of a token between separators, each masked when variable. With `build` false it only
+// tells the outcome: KEEP (nothing variable), IP_PORT or WILDCARD (no constant letters beside the
+// variables), or CONST_LETTERS; with `build` true it writes the mask.
+function segments(token: string, build: boolean): string {
   let out = '';
   let variable = false;
   // Letters outside the variables: the token keeps its shape ("rhost=<*>", "blk_<*>").
   let constLetters = false;
+  // Where the last variable ends in `out`, and whether only separators came after it.
+  let lastVarEnd = -1;
+  let sepsSinceVar = false;
+  // The pieces so far read <*>:<*> (1 after a variable, 2 after its colon, 3 after the second variable).
+  let ipPort = 0;
   let start = 0;
   let digits = 0;
   let letters = 0;
@@ -310,24 +380,35 @@ export function maskToken(token: string): string {
       continue;
     }
     if (i > start) {
-      const hostBeforePort = c === 58 && i + 1 < n && classOf(token.charCodeAt(i + 1)) === DIGIT;
+      const hostBeforePort = rules.ipPort && c === 58 && i + 1 < n && classOf(token.charCodeAt(i + 1)) === DIGIT;
       // A segment with a digit is variable, except short identifiers.
       const identifier = isShortIdentifier(letters, firstDigit - start, i - firstDigit, digitsThenOther);
       const segVariable =
         hostBeforePort || (digits > 0 && !identifier) || (dotsInSegment > 0 && letters > 0 && isHostName(token, start, i));
       if (segVariable) {
+        ipPort = ipPort === 0 || ipPort === 2 ? ipPort + 1 : -1;
         // A list of values (1##2##3, 4:5:6 after a key) is one variable: separators between two
         // variables go with them.
-        const last = out.lastIndexOf(WILDCARD);
-        if (constLetters && last >= 0 && onlySeparators(out, last + WILDCARD.length)) out = out.slice(0, last + WILDCARD.length);
-        else out += WILDCARD;
+        if (build) {
+          if (rules.valueLists && constLetters && lastVarEnd >= 0 && sepsSinceVar) out = out.slice(0, lastVarEnd);
+          else out += WILDCARD;
+          lastVarEnd = out.length;
+          sepsSinceVar = true;
+        }
         variable = true;
       } else {
-        out += token.slice(start, i);
+        ipPort = -1;
+        if (build) {
+          out += token.slice(start, i);
+          if (sepsSinceVar && !onlySeparators(token, start, i)) sepsSinceVar = false;
+        }
         if (letters > 0) constLetters = true;
       }
     }
-    if (c >= 0) out += token[i];
+    if (c >= 0) {
+      ipPort = ipPort === 1 && c === 58 ? 2 : -1;
+      if (build) out += token[i];
+    }
     start = i + 1;
     digits = 0;
     letters = 0;
@@ -335,9 +416,10 @@ export function maskToken(token: string): string {
     digitsThenOther = false;
     dotsInSegment = 0;
   }
-  if (!variable) return token;
+  if (!variable) return KEEP;
+  if (build) return out;
   // An address with a port stays <*>:<*>; "-12", "(1.35", "#4" and "<1" are one wildcard.
-  return constLetters ? out : out === IP_PORT ? IP_PORT : WILDCARD;
+  return constLetters ? CONST_LETTERS : ipPort === 3 && rules.ipPort ? IP_PORT : WILDCARD;
 }
 // Hex groups joined by ':' or '-' (a MAC address 00:1A:2B:3C:4D:5E, IPv6 fe80::1, a key fingerprint):
 // two or more separators, every group 1-4 hex characters, at least one digit.
@@ -360,8 +442,8 @@ export function isHexGroups(token: string): boolean {
   return digit && separators >= 2;
 }
 
-function onlySeparators(s: string, from: number): boolean {
-  for (let i = from; i < s.length; i++) {
+function onlySeparators(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (classOf(c) !== SEPARATOR && c !== 46 && c !== 45 && c !== 95) return false;
   }

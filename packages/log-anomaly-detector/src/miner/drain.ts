@@ -211,6 +211,9 @@ function templateKey(text: string, cache: MaskCache): number {
   let all = 0;
   let prevVar = false;
   const end = text.length;
+  // Only spaces separate tokens (the usual line): a token ends at the next space, found natively, and a
+  // token that starts with a letter is not scanned at all here.
+  const spacesOnly = !OTHER_WHITESPACE.test(text);
   let i = 0;
   while (i < end) {
     let c = text.charCodeAt(i);
@@ -222,13 +225,23 @@ function templateKey(text: string, cache: MaskCache): number {
     // One token, scanned in place: a token of digits and punctuation only (the usual number, time or
     // address, maskToken's own fast path) needs no substring.
     const from = i;
-    let kinds = 0;
-    for (;;) {
-      const k = c < 128 ? KIND[c]! : WORD;
-      if (k === SPACE) break;
-      kinds |= k;
-      if (++i === end) break;
-      c = text.charCodeAt(i);
+    let kinds = c < 128 ? KIND[c]! : WORD;
+    if (spacesOnly) {
+      i = text.indexOf(' ', from);
+      if (i < 0) i = end;
+      for (let k = from + 1; k < i && kinds !== WORD && kinds !== (WORD | DIGITS); k++) {
+        c = text.charCodeAt(k);
+        kinds |= c < 128 ? KIND[c]! : WORD;
+      }
+    } else {
+      kinds = 0;
+      for (;;) {
+        const k = c < 128 ? KIND[c]! : WORD;
+        if (k === SPACE) break;
+        kinds |= k;
+        if (++i === end) break;
+        c = text.charCodeAt(i);
+      }
     }
     let m: Masked;
     if (kinds === DIGITS) {

@@ -104,3 +104,19 @@ describe('log-anomaly-detector end to end', () => {
     }
   }, 60_000);
 });
+
+describe('configuration', () => {
+  it('the detection levels come from LAD_NEW_TEMPLATE_LEVEL, LAD_SEVERE_LEVEL and LAD_SEVERE_MAX_SEEN, and a bad value names its variable', () => {
+    expect(configFromEnv({ LAD_DEFAULT_RULES: '0' }).detector).toEqual({ rules: [] });
+    expect(
+      configFromEnv({
+        LAD_DEFAULT_RULES: '0',
+        LAD_NEW_TEMPLATE_LEVEL: 'error',
+        LAD_SEVERE_LEVEL: 'critical',
+        LAD_SEVERE_MAX_SEEN: 'Infinity',
+      }).detector,
+    ).toEqual({ newTemplateLevel: 'error', severeLevel: 'critical', severeMaxSeen: Number.POSITIVE_INFINITY, rules: [] });
+    expect(() => configFromEnv({ LAD_SEVERE_LEVEL: 'fatal' })).toThrow('LAD_SEVERE_LEVEL=fatal: expected one of off, error, critical');
+    expect(() => configFromEnv({ LAD_SEVERE_MAX_SEEN: 'many' })).toThrow('LAD_SEVERE_MAX_SEEN=many');
+  });
+});

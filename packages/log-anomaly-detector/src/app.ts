@@ -45,6 +45,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // The homelab rules (src/rules.ts) unless LAD_DEFAULT_RULES=0; a file's rule of the same name replaces one.
   const defaults = env.LAD_DEFAULT_RULES === '0' ? [] : defaultRules().filter((d) => !fileRules.some((r) => r.name === d.name));
   const rules = [...defaults, ...fileRules];
+  // One of `allowed`, or the variable is named in the error.
+  const oneOf = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    if (!(allowed as readonly string[]).includes(v)) throw new Error(`${name}=${v}: expected one of ${allowed.join(', ')}`);
+    return v as T;
+  };
+  const newTemplateLevel = oneOf('LAD_NEW_TEMPLATE_LEVEL', ['any', 'error'] as const);
+  const severeLevel = oneOf('LAD_SEVERE_LEVEL', ['off', 'error', 'critical'] as const);
+  const severeMaxSeen = env.LAD_SEVERE_MAX_SEEN ? Number(env.LAD_SEVERE_MAX_SEEN) : undefined;
+  if (severeMaxSeen !== undefined && !(severeMaxSeen > 0))
+    throw new Error(`LAD_SEVERE_MAX_SEEN=${env.LAD_SEVERE_MAX_SEEN}: expected a number above 0 (Infinity: always)`);
   return {
     files: list(env.LAD_FILES),
     stdin: env.LAD_STDIN === '1',
@@ -63,6 +75,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     detector: {
       ...(env.LAD_WINDOW_SECONDS ? { windowMs: Number(env.LAD_WINDOW_SECONDS) * 1000 } : {}),
       ...(env.LAD_WARMUP_WINDOWS ? { warmupWindows: Number(env.LAD_WARMUP_WINDOWS) } : {}),
+      ...(newTemplateLevel ? { newTemplateLevel } : {}),
+      ...(severeLevel ? { severeLevel } : {}),
+      ...(severeMaxSeen !== undefined ? { severeMaxSeen } : {}),
       rules,
     },
     perMinute: Number(env.LAD_NOTIFICATIONS_PER_MINUTE ?? 10),

@@ -22,6 +22,18 @@ function run(detector: Detector, events: Iterable<{ line: string; ts: number; so
 }
 
 describe('detection', () => {
+  it('new templates: every one by default, only error-level ones with newTemplateLevel error', () => {
+    const lines = ['worker 3 started', 'ERROR worker 4 retrying'].map((line, i) => ({ line, ts: t0 + i * 1000 }));
+    const names = (d: Detector) => run(d, lines).map((a) => `${a.name} ${a.severity} ${a.example}`);
+    expect(names(new Detector({ warmupWindows: 0 }))).toEqual([
+      'NewLogTemplate warning worker 3 started',
+      'NewLogTemplate critical ERROR worker 4 retrying',
+    ]);
+    expect(names(new Detector({ warmupWindows: 0, newTemplateLevel: 'error' }))).toEqual([
+      'NewLogTemplate critical ERROR worker 4 retrying',
+    ]);
+  });
+
   it('severe lines: off by default; at critical level, only while their template is rare', () => {
     const lines = [
       'worker 3 started',

@@ -30,6 +30,8 @@ export interface DetectorOptions {
    */
   severeLevel: 'off' | 'error' | 'critical';
   severeMaxSeen: number;
+  /** NewLogTemplate for every new template ('any') or only for one whose first line is error-level. */
+  newTemplateLevel: 'any' | 'error';
   rules: PatternRule[];
   miner: Partial<MinerOptions>;
 }
@@ -48,6 +50,7 @@ export const defaultDetectorOptions: DetectorOptions = {
   criticalPattern: /\b(FATAL|CRIT(ICAL)?|PANIC|EMERG|ALERT)\b/,
   severeLevel: 'off',
   severeMaxSeen: Number.POSITIVE_INFINITY,
+  newTemplateLevel: 'any',
   rules: [],
   miner: {},
 };
@@ -100,9 +103,9 @@ export class Detector {
     if (!stats) {
       stats = { seen: 0, window: 0, baseline: 0, windows: 0, text: template.text, example: event.line };
       state.templates.set(template.id, stats);
-      if (created && state.windows >= this.options.warmupWindows) {
+      const error = this.options.errorPattern.test(event.line);
+      if (created && state.windows >= this.options.warmupWindows && (error || this.options.newTemplateLevel === 'any')) {
         isNew = true;
-        const error = this.options.errorPattern.test(event.line);
         alerts.push(
           this.#alert(
             'NewLogTemplate',

@@ -250,6 +250,14 @@ describe('rule switches (ablation bench only)', () => {
     expect(miner.resolve(b).id).toBe(miner.resolve(a).id);
   });
 
+  it('host:port: a name before a port is a variable even when it is no known host name', () => {
+    expect(maskToken('db-primary:5432')).toBe('<*>:<*>');
+    const miner = new TemplateMiner();
+    const a = miner.add('relay to mail.example.org:25 opened').template;
+    const b = miner.add('relay to backup-target.corp:8443 opened').template;
+    expect(miner.resolve(b).id).toBe(miner.resolve(a).id);
+  });
+
   it('withRules switches rules off only for its call, then every rule is on again', async () => {
     const { withRules, switchable } = await import('../bench/ablate.ts');
     const { rules } = await import('./tokens.ts');

@@ -62,8 +62,11 @@ export function ansibleJob(workspaceRoot: string, dir: string, host: HostSpec, s
         cwd: dir,
         reject: false,
         env: { ANSIBLE_CONFIG: join(dir, 'ansible.cfg') },
+        // A run takes seconds; one that hangs (an SSH master whose host went away under it) ends the bench.
+        timeout: 120_000,
       });
-      if (r.exitCode !== 0) throw new Error(`ansible-playbook failed:\n${r.stdout}\n${r.stderr}`);
+      if (r.exitCode !== 0)
+        throw new Error(`ansible-playbook failed${r.timedOut ? ' (no end after 120 s)' : ''}:\n${r.stdout}\n${r.stderr}`);
     },
   };
 }

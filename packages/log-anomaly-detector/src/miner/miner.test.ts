@@ -242,6 +242,16 @@ describe('one tokenizer: the fast path masks exactly as the rules do', () => {
   });
 });
 
+describe('tokenizer', () => {
+  it('any ASCII whitespace separates tokens, as in maskLine: tabs, carriage returns and runs of spaces', () => {
+    const miner = new TemplateMiner();
+    const a = miner.add('worker  7\tstarted in 12 ms').template;
+    const b = miner.add('worker 9 started\tin 3\r\fms').template;
+    expect(miner.resolve(b).id).toBe(miner.resolve(a).id);
+    expect(miner.resolve(a).text).toBe(maskLine('worker  7\tstarted in 12 ms').join(' '));
+  });
+});
+
 describe('rule switches (ablation bench only)', () => {
   it('an empty value stands where a value is: "()" joins the template of "(name)"', () => {
     const miner = new TemplateMiner();

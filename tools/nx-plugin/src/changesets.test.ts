@@ -3,6 +3,8 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { repoRoot } from '@homelab/model/testing';
 import { throwawayRepo, gitEnv, type ThrowawayRepo } from './testing.ts';
 
 let repo: ThrowawayRepo;
@@ -43,5 +45,36 @@ describe('changesets', () => {
     );
     // A service that does not use the library keeps its version.
     expect(version('packages/loki')).toBe(before.loki);
+  });
+});
+
+describe("the repository's pending changesets", () => {
+  // Biome once formatted them as Markdown (a one-package front matter became a `##` heading), which
+  // `changeset version` then refuses: each must stay front matter naming workspace packages and a bump.
+  it('each is front matter naming packages of this workspace with patch, minor or major, then a summary', () => {
+    const packages = new Set(
+      ['libs', 'tools', 'packages'].flatMap((dir) =>
+        readdirSync(join(repoRoot, dir)).flatMap((name) => {
+          try {
+            return [(JSON.parse(readFileSync(join(repoRoot, dir, name, 'package.json'), 'utf8')) as { name: string }).name];
+          } catch {
+            return [];
+          }
+        }),
+      ),
+    );
+    const files = readdirSync(join(repoRoot, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
+    for (const file of files) {
+      const text = readFileSync(join(repoRoot, '.changeset', file), 'utf8');
+      const m = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(text);
+      expect(m, `${file}: no front matter between --- lines`).not.toBeNull();
+      const bumps = parse(m![1]!) as Record<string, string>;
+      expect(Object.keys(bumps ?? {}).length, `${file}: names no package`).toBeGreaterThan(0);
+      for (const [name, bump] of Object.entries(bumps)) {
+        expect(packages.has(name), `${file}: ${name} is not a package of this workspace`).toBe(true);
+        expect(['patch', 'minor', 'major'], `${file}: ${name}`).toContain(bump);
+      }
+      expect(m![2]!.trim().length, `${file}: no summary`).toBeGreaterThan(0);
+    }
   });
 });

@@ -128,7 +128,7 @@ if (values.ablate) {
     const folds = rulesLeaveOneOut(sets, a, grid, accuracy, apriori);
     console.log(
       apriori
-        ? `\nThe same, but a rule is also kept when it handles a token class the issue listed before any data was looked at (${[...aprioriClasses].join(', ')}).\n`
+        ? `\nThe same, but a rule is also kept when it handles a token class the issue named before any data was looked at (the listed classes, and parenthesised fields among the formats that group worst: ${[...aprioriClasses].join(', ')}).\n`
         : `\nLeave-one-out over the rules (criterion: data only): for each held-out set, only the rules whose switching off lowers GA on at least one of the other ${sets.length - 1} sets are on, and the parameters are chosen on those sets with those rules (as in --loo); then the held-out set is measured.\n`,
     );
     console.log('| held out | rules off (not justified by the others) | parameters | held-out GA | held-out PA | in-sample GA |');

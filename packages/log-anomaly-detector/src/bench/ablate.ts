@@ -59,7 +59,8 @@ export interface RuleFold {
 // restricted to the other sets, then the parameters chosen on the other sets with that rule set.
 // With `apriori`, a rule is also kept when it handles one of the token classes the issue named before any
 // data was looked at (numbers with units, hex, UUIDs, paths, URLs, IPs and ports, key=value, quoted
-// strings, timestamps, durations).
+// strings, timestamps, durations; and, among the formats that group worst, parenthesised fields: an
+// empty value in brackets or quotes, "()" for an unresolved host name, is that class's empty case).
 export const aprioriClasses: ReadonlySet<Rule> = new Set<Rule>([
   'hexGroups',
   'hexIds',
@@ -70,6 +71,7 @@ export const aprioriClasses: ReadonlySet<Rule> = new Set<Rule>([
   'ipPort',
   'dateWords',
   'units',
+  'emptyValues',
 ]);
 
 export function rulesLeaveOneOut(sets: DataSet[], a: Ablation, grid: Params[], accuracy: Accuracy, apriori = false): RuleFold[] {

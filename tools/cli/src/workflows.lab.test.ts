@@ -162,6 +162,7 @@ describe('the workflows, run from their YAML', () => {
     const results = await runJob(workflow('main-apply.yml'), 'deploy', jobOptions(base, await sha('HEAD')));
     expect(failures(results)).toEqual([]);
     expect(ran(results)).toEqual([
+      "Node's code cache",
       'Versions and changelogs',
       'SSH key and known hosts',
       'Services whose release changes',
@@ -187,6 +188,7 @@ describe('the workflows, run from their YAML', () => {
     const results = await runJob(workflow('pr-test.yml'), 'test', jobOptions(base, await sha('HEAD')));
     expect(failures(results)).toEqual([]);
     expect(ran(results)).toEqual([
+      "Node's code cache",
       'Validate affected services (production config, rendered only)',
       'Format and lint affected projects (Biome)',
       'Test affected projects',

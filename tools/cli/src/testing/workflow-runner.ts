@@ -1,9 +1,9 @@
 // Test helper: runs a GitHub Actions job's `run:` steps as a runner does, read from the workflow YAML
 // itself, so that the YAML cannot drift from what the tests exercise. Steps run in order with
 // `bash --noprofile --norc -eo pipefail`, the job's and the step's env (secrets given by the test),
-// GITHUB_ENV honoured between steps; after a failure only `if: always()` steps run. `uses:` steps are
+// GITHUB_ENV honoured between steps, RUNNER_TEMP a folder of the job's own; after a failure only `if: always()` steps run. `uses:` steps are
 // the test's to stand in for (checkout is the clone itself; nx-set-shas sets NX_BASE/NX_HEAD).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -70,7 +70,11 @@ export async function runJob(workflowFile: string, job: string, options: JobOpti
   const secrets = options.secrets ?? {};
   const work = mkdtempSync(join(tmpdir(), 'homelab-job-'));
   const githubEnv = join(work, 'github-env');
+  // The runner's temporary folder, emptied after the job (as RUNNER_TEMP is on GitHub's runners).
+  const runnerTemp = join(work, 'runner-temp');
+  mkdirSync(runnerTemp);
   let env: Record<string, string> = {
+    RUNNER_TEMP: runnerTemp,
     ...options.env,
     ...Object.fromEntries(Object.entries(jobEnv).map(([k, v]) => [k, expand(String(v), secrets)])),
   };

@@ -1,7 +1,7 @@
 // The CLI's start, made cheap: the TypeScript of the CLI and of the libraries, and the npm packages they
 // use, are bundled by esbuild into a few JavaScript files under node_modules/.cache/homelab/cli, built
 // again when any file that went into them changed (checked by size and modification time, about 200
-// files: a millisecond or two). Loading ~500 modules one by one and stripping their types costs about
+// files: a millisecond or two), one bundle per checkout. Loading ~500 modules one by one and stripping their types costs about
 // 0.2 s at every start; the bundle costs a few tens of milliseconds. Two hooks keep the rest as it was:
 // a service.ts (loaded at run time, never bundled) that imports `@homelab/<lib>` gets the bundle's
 // instance of that library (one module instance, as when everything ran from source), and its types are
@@ -9,7 +9,7 @@
 // (no esbuild, a read-only folder, a syntax error the build reports) leaves the CLI to run from source,
 // which then says what is wrong; HOMELAB_BUNDLE=0 always runs from source.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -174,7 +174,9 @@ function hooks(dir, manifest, root) {
 export async function bundledMain(root, debug) {
   if (process.env.HOMELAB_BUNDLE === '0' || typeof module.registerHooks !== 'function' || typeof module.stripTypeScriptTypes !== 'function')
     return undefined;
-  const dir = join(cacheRoot(root), 'cli');
+  // One bundle per checkout: a copy of the workspace whose node_modules links to this one's (the test
+  // helpers make such copies) shares the cache folder but not the sources.
+  const dir = join(cacheRoot(root), 'cli', createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 12));
   let manifest = readManifest(dir);
   try {
     if (!fresh(root, dir, manifest)) {

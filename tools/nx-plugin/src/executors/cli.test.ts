@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '@homelab/model/testing';
-import { bundledCli, runBatch, runCli, runCliHere, serial, taskResult, waves, type CliOptions, type Run } from './cli.ts';
+import { bundledCli, notStarted, runBatch, runCli, runCliHere, serial, taskResult, waves, type CliOptions, type Run } from './cli.ts';
 
 const task = (project: string, target: CliOptions['command'], inventory = 'lab') => ({
   id: `${project}:${target}:${inventory}`,
@@ -124,6 +124,37 @@ describe('runCliHere (the CLI in the batch worker itself)', () => {
     }
     expect([process.cwd(), process.env.HOMELAB_RESULTS_FILE, process.stdout.write]).toEqual([cwd, env, write]);
   }, 60_000);
+});
+
+describe('runCliHere, two commands in one worker', () => {
+  it('masks the secrets of each (the mask is put back for the second after the first gave the streams back)', async () => {
+    const { redactOutput } = await import('@homelab/vault');
+    const cli = {
+      main: async (argv: string[]) => {
+        redactOutput(['hunter2-secret']);
+        process.stdout.write(`${argv[0]}: password is hunter2-secret\n`);
+        return 0;
+      },
+    };
+    const runs = [
+      await runCliHere(cli, repoRoot, { command: 'plan', inventory: 'lab' }, ['a']),
+      await runCliHere(cli, repoRoot, { command: 'deploy', inventory: 'lab' }, ['a']),
+    ];
+    expect(runs.map((r) => r.output)).toEqual(['plan: password is ********\n', 'deploy: password is ********\n']);
+  });
+});
+
+describe('notStarted', () => {
+  it('fails each task of a command a stopped batch did not start, saying why', () => {
+    expect(taskResult('a', notStarted('SIGTERM'), 1, 2)).toEqual({
+      success: false,
+      status: 'failure',
+      terminalOutput: 'not started: stopped by SIGTERM\n',
+      startTime: 1,
+      endTime: 2,
+    });
+    expect(notStarted('SIGINT').code).toBe(130);
+  });
 });
 
 describe('serial', () => {

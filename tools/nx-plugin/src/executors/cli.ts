@@ -203,13 +203,36 @@ export async function batch(
   context: ExecutorContext,
 ): Promise<Record<string, TaskResult>> {
   const cli = await bundledCli(context.root);
-  return runBatch(
-    taskGraph,
-    inputs,
-    cli
-      ? serial((options, services) => runCliHere(cli, context.root, options, services))
-      : (options, services) => runCli(context.root, options, services),
-  );
+  // Stopped (Ctrl-C, or Nx ending the worker with SIGTERM): the run in progress stops at its safe point,
+  // and the runs still waiting in this worker do not start.
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSigint = () => {
+    stoppedBy ??= 'SIGINT';
+  };
+  const onSigterm = () => {
+    stoppedBy ??= 'SIGTERM';
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  try {
+    return await runBatch(
+      taskGraph,
+      inputs,
+      cli
+        ? serial((options, services) =>
+            stoppedBy ? Promise.resolve(notStarted(stoppedBy)) : runCliHere(cli, context.root, options, services),
+          )
+        : (options, services) => runCli(context.root, options, services),
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+  }
+}
+
+// Pure: the run of a command that was not started because the batch was stopped by `signal`.
+export function notStarted(signal: 'SIGINT' | 'SIGTERM'): Run {
+  return { code: signal === 'SIGINT' ? 130 : 143, output: `not started: stopped by ${signal}\n`, outcomes: undefined };
 }
 
 // The batch, with the way to run one homelab process given (tests pass a fake one). A task whose

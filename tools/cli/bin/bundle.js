@@ -11,18 +11,20 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const manifestVersion = 1;
+const manifestVersion = 2;
 
 /** Where the bundle and the stripped service.ts files live. */
 export function cacheRoot(root) {
   return join(root, 'node_modules', '.cache', 'homelab');
 }
 
-// The files whose change means a new build: every bundled file outside node_modules, this file, and
-// npm's record of what node_modules holds (rewritten by every install).
+// The files whose change means a new build: every bundled file outside node_modules (stamped just before
+// esbuild reads it, so an edit during a build is seen by the next start), this file, the TypeScript
+// configuration and the libraries' package.json files (esbuild and the entries read them), the libs
+// folder itself (a library added), and npm's record of what node_modules holds (rewritten by every install).
 function stamp(root, file) {
   try {
     const s = statSync(join(root, file));
@@ -48,12 +50,15 @@ function fresh(root, dir, manifest) {
 }
 
 // Every file's `import.meta.url` stays its own (a bundle would otherwise give the bundle's): the CLI finds
-// files beside its sources with it (its package.json, the affected snapshot worker).
-function ownUrl() {
+// files beside its sources with it (its package.json, the affected snapshot worker). Each file's stamp is
+// taken before it is read.
+function ownUrl(root, stamps) {
   return {
     name: 'own-import-meta-url',
     setup(build) {
       build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+        const file = relative(root, args.path);
+        stamps.set(file, stamp(root, file));
         const source = readFileSync(args.path, 'utf8');
         return { contents: source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
       });
@@ -63,11 +68,20 @@ function ownUrl() {
 
 async function build(root, dir) {
   const esbuild = await import('esbuild');
+  const watched = [
+    relative(root, fileURLToPath(import.meta.url)),
+    'node_modules/.package-lock.json',
+    'tsconfig.json',
+    'tsconfig.base.json',
+    'libs',
+  ];
+  const stamps = new Map(watched.map((file) => [file, stamp(root, file)]));
   const libs = {};
   const entryPoints = { main: join(root, 'tools/cli/src/main.ts') };
   for (const name of readdirSync(join(root, 'libs'))) {
     const pkgFile = join(root, 'libs', name, 'package.json');
     if (!existsSync(pkgFile)) continue;
+    stamps.set(relative(root, pkgFile), stamp(root, relative(root, pkgFile)));
     const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
     const main = typeof pkg.exports === 'string' ? pkg.exports : pkg.exports?.['.'];
     if (!pkg.name || typeof main !== 'string') continue;
@@ -90,11 +104,11 @@ async function build(root, dir) {
     logLevel: 'silent',
     // CommonJS packages inside the bundle may still call require().
     banner: { js: "import { createRequire as __homelabRequire } from 'node:module'; const require = __homelabRequire(import.meta.url);" },
-    plugins: [ownUrl()],
+    plugins: [ownUrl(root, stamps)],
   });
-  const files = Object.keys(result.metafile.inputs).filter((file) => !file.startsWith('node_modules/') && !file.includes(':'));
-  files.push(relative(root, fileURLToPath(import.meta.url)), 'node_modules/.package-lock.json');
-  const manifest = { version: manifestVersion, dir: out, main: 'main.js', libs, inputs: files.map((file) => [file, stamp(root, file)]) };
+  for (const file of Object.keys(result.metafile.inputs))
+    if (!file.startsWith('node_modules/') && !file.includes(':') && !stamps.has(file)) stamps.set(file, stamp(root, file));
+  const manifest = { version: manifestVersion, root, dir: out, main: 'main.js', libs, inputs: [...stamps] };
   // Written whole and then renamed: a process starting at the same time reads the old one or this one.
   const temp = join(dir, `manifest.json.${process.pid}`);
   writeFileSync(temp, JSON.stringify(manifest));
@@ -103,14 +117,29 @@ async function build(root, dir) {
   return manifest;
 }
 
-// Builds no longer named by the manifest go after an hour (a process started before the rebuild may
-// still load its lazily imported chunks from one).
+// A build no longer named by the manifest goes an hour after it was replaced (a process that started
+// from it may still load its lazily imported chunks: a long deploy, an Nx batch worker); the bundles of
+// copies of the workspace that no longer exist go too.
 function removeOld(dir, keep) {
+  const hour = 3_600_000;
   for (const entry of readdirSync(dir)) {
     if (!entry.startsWith('build-') || entry === keep) continue;
     const path = join(dir, entry);
+    const replaced = join(path, '.replaced');
     try {
-      if (Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
+      if (!existsSync(replaced)) writeFileSync(replaced, '');
+      else if (Date.now() - statSync(replaced).mtimeMs > hour) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Another process removed it first.
+    }
+  }
+  const checkouts = dirname(dir);
+  for (const entry of readdirSync(checkouts)) {
+    const other = join(checkouts, entry);
+    const manifest = other === dir ? undefined : readManifest(other);
+    try {
+      if (manifest?.root && !existsSync(manifest.root) && Date.now() - statSync(join(other, 'manifest.json')).mtimeMs > hour)
+        rmSync(other, { recursive: true, force: true });
     } catch {
       // Another process removed it first.
     }
@@ -121,7 +150,8 @@ function removeOld(dir, keep) {
 function stripped(url, cache) {
   const path = fileURLToPath(url);
   const source = readFileSync(path, 'utf8');
-  const file = join(cache, `${createHash('sha256').update(source).digest('hex').slice(0, 32)}.js`);
+  // (Node's version in the key: its stripping may change with it)
+  const file = join(cache, `${createHash('sha256').update(process.version).update('\0').update(source).digest('hex').slice(0, 32)}.js`);
   try {
     return readFileSync(file, 'utf8');
   } catch {}

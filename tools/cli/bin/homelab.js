@@ -32,5 +32,15 @@ if (!bundled && !process.features.typescript) {
   const { register } = await import('tsx/esm/api');
   register();
 }
-const cli = await import(bundled ?? pathToFileURL(join(here, '..', 'src', 'main.ts')).href);
+const source = pathToFileURL(join(here, '..', 'src', 'main.ts')).href;
+let cli;
+try {
+  cli = await import(bundled ?? source);
+} catch (error) {
+  // A bundle that cannot be loaded (removed under this process, damaged): the sources say what is wrong.
+  if (!bundled) throw error;
+  if (debug) console.error(`homelab: running from source (the bundle could not be loaded: ${error.message})`);
+  if (!process.features.typescript) (await import('tsx/esm/api')).register();
+  cli = await import(source);
+}
 process.exitCode = await cli.main(args);

@@ -1,9 +1,9 @@
 // The configuration files of a release checked by the tools that read them: nginx -t, named-checkzone,
 // promtool (config, rules and the rules' unit tests), amtool check-config. Builders here are pure (they
 // return argv lists for a release laid out in a folder); configToolIssues runs them on this machine.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import type { Executor } from '@homelab/host';
 import { type ConfigIssue, cacheDir, type LoadedService, readCached, writeCached } from '@homelab/model';
@@ -134,18 +134,43 @@ export function toolChecks(
 // node_modules/.cache (as `docker compose config` runs are): a deploy that changes nothing does not run
 // nginx -t, promtool and amtool again. Only a pass is kept: a rejection, or a tool missing on this
 // machine, is checked again every time.
-const passedVersion = 'config-tools-1';
-function passedFile(svc: LoadedService, release: RenderedRelease): string {
-  const key = releaseHash([passedVersion, ...releaseFiles(release).flatMap((f) => [f.name, f.mode, f.content])]);
+// The key also holds the checks themselves (a new or changed check runs again) and each tool's program
+// file as found on PATH, with its size and time (an upgraded tool checks again); a tool not found: no key.
+const passedVersion = 'config-tools-2';
+function passedFile(svc: LoadedService, release: RenderedRelease, checks: ToolCheck[]): string | undefined {
+  const tools = [...new Set(checks.map((c) => c.tool))].map(programFile);
+  if (tools.includes(undefined)) return undefined;
+  const key = releaseHash([
+    passedVersion,
+    JSON.stringify(checks),
+    ...(tools as string[]),
+    ...releaseFiles(release).flatMap((f) => [f.name, f.mode, f.content]),
+  ]);
   return join(cacheDir(join(svc.dir, '..', '..'), 'config-tools'), `${key}.json`);
+}
+
+// The program `tool` runs as on this machine's PATH: its path, size and modification time.
+function programFile(tool: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      const s = statSync(join(dir, tool));
+      if (s.isFile()) return `${join(dir, tool)}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
 }
 
 // Runs every check a rendered release calls for; a missing tool is an issue that says how to install it.
 export async function configToolIssues(svc: LoadedService, release: RenderedRelease, local: Executor): Promise<ConfigIssue[]> {
   const files = Object.fromEntries(releaseFiles(release).map((f) => [f.name, f.content]));
-  if (!toolChecks(files, release.compose, '/').checks.length) return [];
-  const passed = passedFile(svc, release);
-  if (readCached<{ passed: boolean }>(passed)?.passed) return [];
+  // The checks as they would run (their folder a fixed one, for the key).
+  const planned = toolChecks(files, release.compose, '/release').checks;
+  if (!planned.length) return [];
+  const passed = passedFile(svc, release, planned);
+  if (passed && readCached<{ passed: boolean }>(passed)?.passed) return [];
   const dir = mkdtempSync(join(tmpdir(), `homelab-check-${svc.name}-`));
   try {
     const { checks, rewrites } = toolChecks(files, release.compose, dir);
@@ -177,7 +202,7 @@ export async function configToolIssues(svc: LoadedService, release: RenderedRele
           hint: `fix ${svc.files.service} or the file under packages/${svc.name}/files/ it comes from`,
         });
     }
-    if (!issues.length) writeCached(passed, { passed: true, checks: checks.map((c) => c.argv.slice(0, 3).join(' ')) });
+    if (!issues.length && passed) writeCached(passed, { passed: true, checks: checks.map((c) => c.argv.slice(0, 3).join(' ')) });
     return issues;
   } finally {
     rmSync(dir, { recursive: true, force: true });

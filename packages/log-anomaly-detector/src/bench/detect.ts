@@ -194,12 +194,16 @@ if (isMain) {
       'second half',
       scorePart(replay(events, new Detector({ rules: defaultRules(), ...firstTied.g })).flags, events, second),
     );
-  row('this detector, the program's default settings (compose.yaml deploys the chosen ones)', 'second half', scorePart(plain.flags, events, second));
+  row(
+    'this detector, the program defaults (compose.yaml deploys the chosen settings)',
+    'second half',
+    scorePart(plain.flags, events, second),
+  );
   row('reference: every error-level line', 'second half', scorePart(grepError, events, second));
   row('reference: every critical-level line', 'second half', scorePart(grepCritical, events, second));
   row('reference: first line of every template', 'second half', scorePart(firstLines, events, second));
   row('this detector, chosen settings', 'whole (in-sample)', score(chosen.flags, events));
-  row('this detector, the program's default settings (compose.yaml deploys the chosen ones)', 'whole', score(plain.flags, events));
+  row('this detector, the program defaults (compose.yaml deploys the chosen settings)', 'whole', score(plain.flags, events));
   row('reference: every error-level line', 'whole', score(grepError, events));
   row('reference: first line of every template', 'whole', score(firstLines, events));
   const alerts = chosen.alerts;
@@ -209,7 +213,7 @@ if (isMain) {
   const normalPlain = alertsPerNormalHour(events, plain.alerts, defaultDetectorOptions.windowMs);
   console.log(`\nAlerts of the chosen settings by name: ${[...byName].map(([n, c]) => `${n} ${c}`).join(', ') || 'none'}.`);
   console.log(
-    `Normal stretches (between alert lines, one window kept clear either side): ${normal.hours.toFixed(0)} h; chosen settings ${normal.alerts} alerts, ${(normal.alerts / normal.hours).toFixed(4)} per hour; deployed default settings ${normalPlain.alerts}, ${(normalPlain.alerts / normalPlain.hours).toFixed(4)} per hour (alerts, before the notifier's 15-minute deduplication by fingerprint).`,
+    `Normal stretches (between alert lines, one window kept clear either side): ${normal.hours.toFixed(0)} h; chosen settings ${normal.alerts} alerts, ${(normal.alerts / normal.hours).toFixed(4)} per hour; the program defaults ${normalPlain.alerts}, ${(normalPlain.alerts / normalPlain.hours).toFixed(4)} per hour (alerts, before the notifier's 15-minute deduplication by fingerprint).`,
   );
   console.log(
     [

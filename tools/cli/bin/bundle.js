@@ -1,8 +1,8 @@
 // The CLI's start, made cheap: the TypeScript of the CLI and of the libraries, and the npm packages they
-// use, are bundled by esbuild into a few JavaScript files under node_modules/.cache/homelab/cli, built
-// again when any file that went into them changed (checked by size and modification time, about 200
-// files: a millisecond or two), one bundle per checkout. Loading ~500 modules one by one and stripping their types costs about
-// 0.2 s at every start; the bundle costs a few tens of milliseconds. Two hooks keep the rest as it was:
+// use, are bundled by esbuild into a few JavaScript files under node_modules/.cache/homelab/cli, one
+// bundle per checkout, built again when any file that went into them changed (checked by size and
+// modification time, about 150 files: a millisecond or two). Loading ~500 modules one by one and
+// stripping their types costs about 0.2 s at every start; the bundle costs a few tens of milliseconds. Two hooks keep the rest as it was:
 // a service.ts (loaded at run time, never bundled) that imports `@homelab/<lib>` gets the bundle's
 // instance of that library (one module instance, as when everything ran from source), and its types are
 // stripped once per content (cached by hash, same line and column numbers). Anything that fails here
@@ -16,9 +16,24 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const manifestVersion = 2;
 
-/** Where the bundle and the stripped service.ts files live. */
-export function cacheRoot(root) {
+// Where the bundle and the stripped service.ts files live: the workspace's cache folder, as cacheDir() in
+// libs/model/src/json-cache.ts names it (this file is plain JavaScript, run before any TypeScript loads).
+function cacheRoot(root) {
   return join(root, 'node_modules', '.cache', 'homelab');
+}
+
+/** The folder of this checkout's bundle: a copy of the workspace whose node_modules links to this one's
+ * (the test helpers make such copies) shares the cache folder but not the sources. */
+export function bundleDir(root) {
+  return join(cacheRoot(root), 'cli', createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 12));
+}
+
+// Written whole and then renamed (as writeCached in json-cache.ts does): a process reading at the same
+// time sees the old file or this one, never half of it.
+function writeWhole(file, text) {
+  const temp = `${file}.${process.pid}`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
 }
 
 // The files whose change means a new build: every bundled file outside node_modules (stamped just before
@@ -79,10 +94,10 @@ async function build(root, dir) {
   const libs = {};
   const entryPoints = { main: join(root, 'tools/cli/src/main.ts') };
   for (const name of readdirSync(join(root, 'libs'))) {
-    const pkgFile = join(root, 'libs', name, 'package.json');
-    if (!existsSync(pkgFile)) continue;
-    stamps.set(relative(root, pkgFile), stamp(root, relative(root, pkgFile)));
-    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+    const pkgFile = join('libs', name, 'package.json');
+    if (!existsSync(join(root, pkgFile))) continue;
+    stamps.set(pkgFile, stamp(root, pkgFile));
+    const pkg = JSON.parse(readFileSync(join(root, pkgFile), 'utf8'));
     const main = typeof pkg.exports === 'string' ? pkg.exports : pkg.exports?.['.'];
     if (!pkg.name || typeof main !== 'string') continue;
     entryPoints[`lib-${name}`] = join(root, 'libs', name, main);
@@ -109,10 +124,7 @@ async function build(root, dir) {
   for (const file of Object.keys(result.metafile.inputs))
     if (!file.startsWith('node_modules/') && !file.includes(':') && !stamps.has(file)) stamps.set(file, stamp(root, file));
   const manifest = { version: manifestVersion, root, dir: out, main: 'main.js', libs, inputs: [...stamps] };
-  // Written whole and then renamed: a process starting at the same time reads the old one or this one.
-  const temp = join(dir, `manifest.json.${process.pid}`);
-  writeFileSync(temp, JSON.stringify(manifest));
-  renameSync(temp, join(dir, 'manifest.json'));
+  writeWhole(join(dir, 'manifest.json'), JSON.stringify(manifest));
   removeOld(dir, out);
   return manifest;
 }
@@ -166,9 +178,7 @@ function stripped(url, cache) {
   }
   try {
     mkdirSync(cache, { recursive: true });
-    const temp = `${file}.${process.pid}`;
-    writeFileSync(temp, js);
-    renameSync(temp, file);
+    writeWhole(file, js);
   } catch {}
   return js;
 }
@@ -204,9 +214,7 @@ function hooks(dir, manifest, root) {
 export async function bundledMain(root, debug) {
   if (process.env.HOMELAB_BUNDLE === '0' || typeof module.registerHooks !== 'function' || typeof module.stripTypeScriptTypes !== 'function')
     return undefined;
-  // One bundle per checkout: a copy of the workspace whose node_modules links to this one's (the test
-  // helpers make such copies) shares the cache folder but not the sources.
-  const dir = join(cacheRoot(root), 'cli', createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 12));
+  const dir = bundleDir(root);
   let manifest = readManifest(dir);
   try {
     if (!fresh(root, dir, manifest)) {

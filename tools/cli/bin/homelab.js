@@ -28,19 +28,18 @@ const debug = args.includes('--debug');
 const bundled = await (await import('./bundle.js')).bundledMain(join(here, '..', '..', '..'), debug);
 // Stack traces (--debug) name the TypeScript files and lines, not the bundle's.
 if (bundled && debug) process.setSourceMapsEnabled(true);
-if (!bundled && !process.features.typescript) {
-  const { register } = await import('tsx/esm/api');
-  register();
-}
-const source = pathToFileURL(join(here, '..', 'src', 'main.ts')).href;
-let cli;
-try {
-  cli = await import(bundled ?? source);
-} catch (error) {
-  // A bundle that cannot be loaded (removed under this process, damaged): the sources say what is wrong.
-  if (!bundled) throw error;
-  if (debug) console.error(`homelab: running from source (the bundle could not be loaded: ${error.message})`);
+const fromSource = async () => {
   if (!process.features.typescript) (await import('tsx/esm/api')).register();
-  cli = await import(source);
-}
+  return import(pathToFileURL(join(here, '..', 'src', 'main.ts')).href);
+};
+let cli;
+if (!bundled) cli = await fromSource();
+else
+  try {
+    cli = await import(bundled);
+  } catch (error) {
+    // A bundle that cannot be loaded (removed under this process, damaged): the sources say what is wrong.
+    if (debug) console.error(`homelab: running from source (the bundle could not be loaded: ${error.message})`);
+    cli = await fromSource();
+  }
 process.exitCode = await cli.main(args);

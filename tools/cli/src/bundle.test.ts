@@ -1,18 +1,15 @@
 // The bundled start (tools/cli/bin/bundle.js): the same command prints the same from the bundle as from
 // the TypeScript sources, a service.ts gets the bundle's libraries, and a changed source means a new bundle.
-import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, statSync, utimesSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '@homelab/model/testing';
 
 const bin = join(repoRoot, 'tools/cli/bin/homelab.js');
-const cli = join(
-  repoRoot,
-  'node_modules/.cache/homelab/cli',
-  createHash('sha256').update(realpathSync(repoRoot)).digest('hex').slice(0, 12),
-);
+const { bundleDir } = (await import(pathToFileURL(join(repoRoot, 'tools/cli/bin/bundle.js')).href)) as { bundleDir(root: string): string };
+const cli = bundleDir(repoRoot);
 const run = (env: Record<string, string>, ...args: string[]) =>
   execa(process.execPath, [bin, ...args], { reject: false, cwd: repoRoot, env: { ...env, HOMELAB_RESULTS_FILE: '' } });
 const manifest = () =>

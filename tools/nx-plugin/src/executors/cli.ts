@@ -39,16 +39,32 @@ export interface Run {
   outcomes: Map<string, Outcome> | undefined;
 }
 
-// Runs the CLI in a child process, its output passed through as it comes and kept.
-export async function runCli(root: string, options: Omit<CliOptions, 'service'>, services: string[]): Promise<Run> {
+// Pure: the command line of one homelab run.
+const cliArgv = (options: Omit<CliOptions, 'service'>, services: string[]) => [
+  options.command,
+  ...services,
+  '--inventory',
+  options.inventory,
+];
+
+// `run` with the path of a fresh HOMELAB_RESULTS_FILE, removed afterwards.
+async function withResultsFile(run: (file: string) => Promise<Run>): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'homelab-nx-'));
-  const file = join(dir, 'results.json');
   try {
-    const child = spawn(
-      process.execPath,
-      [join(root, 'tools/cli/bin/homelab.js'), options.command, ...services, '--inventory', options.inventory],
-      { cwd: root, env: { ...process.env, HOMELAB_RESULTS_FILE: file }, stdio: ['inherit', 'pipe', 'pipe'] },
-    );
+    return await run(join(dir, 'results.json'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Runs the CLI in a child process, its output passed through as it comes and kept.
+export function runCli(root: string, options: Omit<CliOptions, 'service'>, services: string[]): Promise<Run> {
+  return withResultsFile(async (file) => {
+    const child = spawn(process.execPath, [join(root, 'tools/cli/bin/homelab.js'), ...cliArgv(options, services)], {
+      cwd: root,
+      env: { ...process.env, HOMELAB_RESULTS_FILE: file },
+      stdio: ['inherit', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -66,9 +82,7 @@ export async function runCli(root: string, options: Omit<CliOptions, 'service'>,
       child.on('close', (exit, signal) => resolve(exit ?? (signal ? 128 : 1)));
     });
     return { code, output, outcomes: readOutcomes(file) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 interface BundledCli {
@@ -99,9 +113,11 @@ const text = (chunk: unknown) => (typeof chunk === 'string' ? chunk : Buffer.fro
 // start (a process, its modules) is not paid again. Its output still passes through as it comes and is
 // kept; the results file, the working folder and the output streams are this process's for the duration,
 // so runs here go one at a time (runBatch's `serial`).
-export async function runCliHere(cli: BundledCli, root: string, options: Omit<CliOptions, 'service'>, services: string[]): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), 'homelab-nx-'));
-  const file = join(dir, 'results.json');
+export function runCliHere(cli: BundledCli, root: string, options: Omit<CliOptions, 'service'>, services: string[]): Promise<Run> {
+  return withResultsFile((file) => runHere(cli, root, cliArgv(options, services), file));
+}
+
+async function runHere(cli: BundledCli, root: string, argv: string[], file: string): Promise<Run> {
   const saved = { file: process.env.HOMELAB_RESULTS_FILE, cwd: process.cwd(), out: process.stdout.write, err: process.stderr.write };
   let output = '';
   const tee =
@@ -119,7 +135,7 @@ export async function runCliHere(cli: BundledCli, root: string, options: Omit<Cl
   process.env.HOMELAB_RESULTS_FILE = file;
   try {
     process.chdir(root);
-    const code = await cli.main([options.command, ...services, '--inventory', options.inventory]);
+    const code = await cli.main(argv);
     return { code, output, outcomes: readOutcomes(file) };
   } catch (error) {
     output += `${error instanceof Error ? error.message : String(error)}\n`;
@@ -131,7 +147,6 @@ export async function runCliHere(cli: BundledCli, root: string, options: Omit<Cl
     if (saved.file === undefined) delete process.env.HOMELAB_RESULTS_FILE;
     else process.env.HOMELAB_RESULTS_FILE = saved.file;
     process.chdir(saved.cwd);
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -117,16 +117,20 @@ try {
     many: row(`before: homelab deploy of ${ours.length} services on ocean, nothing changed`, 'one SSH round trip'),
     help: row('before: homelab --help', 'node -e 0'),
   };
+  // A no-op deploy of the first service by `cli`, its CPU time noted, beside one round trip.
+  const noOpDeploy = async (cli: typeof homelab, r: Row, what: string) => {
+    let out = { stderr: '' } as { stderr?: string };
+    r.ours.push(
+      await time(async () => {
+        out = await ok(cli(['deploy', ours[0]!.name]), what);
+      }),
+    );
+    note(r, 'CPU s', cpu(out.stderr ?? ''));
+    r.ref.push(await time(roundTrip));
+  };
   for (let i = 0; i < runs; i++) {
     if (before && was) {
-      let b = { stderr: '' } as { stderr?: string };
-      was.single.ours.push(
-        await time(async () => {
-          b = await ok(before(['deploy', ours[0]!.name]), 'homelab deploy (before)');
-        }),
-      );
-      note(was.single, 'CPU s', cpu(b.stderr ?? ''));
-      was.single.ref.push(await time(roundTrip));
+      await noOpDeploy(before, was.single, 'homelab deploy (before)');
       was.many.ours.push(await time(() => ok(before(['deploy', ...ours.map((s) => s.name)]), 'homelab deploy (7, before)')));
       was.many.ref.push(await time(roundTrip));
       was.help.ours.push(await time(() => before(['--help'])));
@@ -134,14 +138,7 @@ try {
     }
     npxRow.ours.push(await time(() => ok(npx(['deploy', ours[0]!.name]), 'npx homelab deploy')));
     npxRow.ref.push(await time(() => one.run()));
-    let r = { stderr: '' } as { stderr?: string };
-    single.ours.push(
-      await time(async () => {
-        r = await ok(homelab(['deploy', ours[0]!.name]), 'homelab deploy');
-      }),
-    );
-    note(single, 'CPU s', cpu(r.stderr ?? ''));
-    single.ref.push(await time(roundTrip));
+    await noOpDeploy(homelab, single, 'homelab deploy');
     many.ours.push(await time(() => ok(homelab(['deploy', ...ours.map((s) => s.name)]), 'homelab deploy (7)')));
     many.ref.push(await time(() => seven.run()));
     manyRtt.ours.push(many.ours.at(-1)!);

@@ -68,6 +68,7 @@ describe('nx plugin', () => {
                 "inventory": "production",
               },
             },
+            "continuous": false,
             "dependsOn": [
               "validate",
             ],
@@ -93,6 +94,7 @@ describe('nx plugin', () => {
                 "inventory": "production",
               },
             },
+            "continuous": false,
             "executor": "@homelab/nx-plugin:cli",
             "metadata": {
               "description": "Run the service's health test against its host",
@@ -108,6 +110,7 @@ describe('nx plugin', () => {
           },
           "lint": {
             "cache": true,
+            "continuous": false,
             "executor": "nx:run-commands",
             "inputs": [
               "default",
@@ -138,6 +141,7 @@ describe('nx plugin', () => {
                 "inventory": "production",
               },
             },
+            "continuous": false,
             "dependsOn": [
               "validate",
             ],
@@ -163,6 +167,7 @@ describe('nx plugin', () => {
                 "inventory": "production",
               },
             },
+            "continuous": false,
             "executor": "@homelab/nx-plugin:cli",
             "metadata": {
               "description": "Bring back the previous release",
@@ -178,6 +183,7 @@ describe('nx plugin', () => {
           },
           "test": {
             "cache": true,
+            "continuous": false,
             "executor": "nx:run-commands",
             "inputs": [
               "default",
@@ -209,6 +215,7 @@ describe('nx plugin', () => {
                 "inventory": "production",
               },
             },
+            "continuous": false,
             "executor": "@homelab/nx-plugin:cli",
             "inputs": [
               "default",
@@ -245,6 +252,7 @@ describe('nx plugin', () => {
     const projects = await infer();
     expect(projects['packages/web']!.targets!.test).toEqual({
       executor: 'nx:run-commands',
+      continuous: false,
       options: { command: 'vitest run packages/web/', cwd: '{workspaceRoot}' },
       cache: true,
       inputs: ['default', '^production', { externalDependencies: ['vitest'] }],
@@ -258,6 +266,13 @@ describe('nx plugin', () => {
       cache: false,
       parallelism: false,
     });
+  });
+
+  it('says `continuous` on every target it gives an executor (Nx would otherwise resolve the executor to learn it)', async () => {
+    const targets = Object.values(await infer()).flatMap((p) => Object.entries(p.targets ?? {}));
+    const withExecutor = targets.filter(([, t]) => t.executor);
+    expect(withExecutor.length).toBeGreaterThan(0);
+    expect(withExecutor.filter(([, t]) => !('continuous' in t)).map(([name]) => name)).toEqual([]);
   });
 
   it('infers one project per inventory and per host', async () => {

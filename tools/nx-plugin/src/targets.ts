@@ -31,6 +31,17 @@ function perInventory(
   };
 }
 
+// The version of Docker Compose, whose `docker compose config` validate runs: an input of its result. The
+// plugin binary is asked directly, found where the docker CLI looks first (the user's plugin folder, then
+// the system ones); that is one Go program started instead of two (~25 ms instead of ~70 ms here, paid by
+// every Nx command that hashes a validate task). Anywhere else (e.g. a folder named by cliPluginsExtraDirs
+// in the docker config), it falls back to asking through the docker CLI. Same answer either way.
+export const composeVersionCommand = [
+  'for d in "${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins" /usr/local/lib/docker/cli-plugins /usr/local/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins /usr/libexec/docker/cli-plugins;',
+  'do [ -x "$d/docker-compose" ] && exec "$d/docker-compose" version --short; done;',
+  'exec docker compose version --short',
+].join(' ');
+
 // validate defaults to production (rendered and checked, never contacted); the rest default to the lab.
 export function createServiceTargets(service: string, options: ServiceTargetOptions): Record<string, TargetConfiguration> {
   const inv = options.inventories;
@@ -47,7 +58,7 @@ export function createServiceTargets(service: string, options: ServiceTargetOpti
         cache: true,
         // Everything that can change its answer comes in through its dependencies' production files: the host
         // and inventory files (service -> host -> inventory) and the CLI with every library it imports (service -> cli).
-        inputs: ['default', '^production', { externalDependencies: ['zod', 'yaml'] }, { runtime: 'docker compose version --short' }],
+        inputs: ['default', '^production', { externalDependencies: ['zod', 'yaml'] }, { runtime: composeVersionCommand }],
         outputs: [],
       },
     ),

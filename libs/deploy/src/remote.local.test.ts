@@ -150,6 +150,33 @@ describe('an abandoned compose up', () => {
     expect(parseRemoteState(states.get('web')!)).toMatchObject({ exists: true, current: 'releases/r1', releases: ['r1'] });
   });
 
+  it("the states of several services count each one's running containers from one `docker ps` of the host", async () => {
+    const root = mkdtempSync(join(dir, 'running-'));
+    const bin = mkdtempSync(join(dir, 'bin-'));
+    // A stand-in docker: the Compose project of each running container, one per line (one has none), and
+    // a record of each call.
+    writeFileSync(
+      join(bin, 'docker'),
+      `#!/bin/sh\necho "$*" >> ${bin}/calls\n[ "$1" = ps ] && printf 'web\\nweb\\n\\nweb-2\\n'\nexit 0\n`,
+      { mode: 0o755 },
+    );
+    for (const name of ['web', 'api', 'web-2']) {
+      mkdirSync(`${root}/${name}/releases/r1`, { recursive: true });
+      symlinkSync('releases/r1', `${root}/${name}/current`);
+    }
+    const script = readStatesScript(['web', 'api', 'web-2'].map((name) => ({ paths: servicePaths(root, name), project: name })));
+    const withDocker = new LocalExecutor({ env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` } });
+    const states = splitStates((await withDocker.run(['sh', '-c', script], { allowFailure: true })).stdout);
+    expect(Object.fromEntries([...states].map(([name, out]) => [name, parseRemoteState(out).running]))).toEqual({
+      web: 2,
+      api: 0,
+      'web-2': 1,
+    });
+    expect(readFileSync(join(bin, 'calls'), 'utf8').trim().split('\n')).toEqual([
+      'ps --filter status=running --format {{.Label "com.docker.compose.project"}}',
+    ]);
+  });
+
   it('a record cut short on its way (the connection dropped) is not committed', async () => {
     const root = mkdtempSync(join(dir, 'torn-'));
     const paths = servicePaths(root, 'web');

@@ -4,8 +4,9 @@ import type { ServicePaths } from './layout.ts';
 
 const q = quote;
 
-// Prints everything a plan needs about the deployed service, section by section.
-export function readStateScript(p: ServicePaths, project: string): string {
+// Prints everything a plan needs about the deployed service, section by section. `listed`: the Compose
+// projects of the host's running containers are in $running, one per line (readStatesScript lists them).
+export function readStateScript(p: ServicePaths, project: string, listed = false): string {
   return [
     `echo '--key--'; cat ${q(p.fingerprintKey)} 2>/dev/null; echo`,
     `if [ ! -d ${q(p.root)} ]; then echo '--none--'; exit 0; fi`,
@@ -14,14 +15,21 @@ export function readStateScript(p: ServicePaths, project: string): string {
     `echo '--current--'; readlink ${q(p.current)} 2>/dev/null`,
     `echo '--compose--'; cat ${q(p.current)}/compose.yaml 2>/dev/null`,
     `echo '--releases--'; ls -1 ${q(p.releases)} 2>/dev/null`,
-    `echo '--running--'; docker ps -q ${composeFilters(project)} --filter status=running | wc -l`,
+    listed
+      ? `echo '--running--'; printf '%s\\n' "$running" | grep -cxF -- ${q(project)}` // (0 when none matches)
+      : `echo '--running--'; docker ps -q ${composeFilters(project)} --filter status=running | wc -l`,
   ].join('\n');
 }
 
 // What readStateScript prints, for several services of one host in one round trip, each after
-// `--of-- <service>`.
+// `--of-- <service>`. One `docker ps` lists the Compose project of every running container and each
+// service counts its own: a docker command costs tens of milliseconds on a host, and a no-op deploy of a
+// host's services is mostly this script.
 export function readStatesScript(items: Array<{ paths: ServicePaths; project: string }>): string {
-  return items.map(({ paths, project }) => `echo ${q(`--of-- ${project}`)}\n(\n${readStateScript(paths, project)}\n)`).join('\n');
+  return [
+    `running=$(docker ps --filter status=running --format '{{.Label "com.docker.compose.project"}}' 2>/dev/null)`,
+    ...items.map(({ paths, project }) => `echo ${q(`--of-- ${project}`)}\n(\n${readStateScript(paths, project, true)}\n)`),
+  ].join('\n');
 }
 
 // Pure: readStatesScript's output, per service.

@@ -1,7 +1,9 @@
 // The CLI's start, made cheap: the TypeScript of the CLI and of the libraries, and the npm packages they
 // use, are bundled by esbuild into a few JavaScript files under node_modules/.cache/homelab/cli, one
 // bundle per checkout, built again when any file that went into them changed (checked by size and
-// modification time, about 150 files: a millisecond or two). Loading ~500 modules one by one and
+// modification time, about 150 files: a millisecond or two). The Nx plugin and its executor are bundled
+// the same way (under .../nx-plugin): Nx loads the plugin in every command and the executor in every
+// batch worker, and Node's type stripping costs ~50 ms each time where the bundle costs ~5. Loading ~500 modules one by one and
 // stripping their types costs about 0.2 s at every start; the bundle costs a few tens of milliseconds. Two hooks keep the rest as it was:
 // a service.ts (loaded at run time, never bundled) that imports `@homelab/<lib>` gets the bundle's
 // instance of that library (one module instance, as when everything ran from source), and its types are
@@ -14,7 +16,14 @@ import module from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const manifestVersion = 2;
+const manifestVersion = 3;
+
+// Each bundle: its entries (name -> TypeScript file) and what else it watches. The CLI's also has an
+// entry per library (its `exports`), which a service.ts loaded at run time is given (see hooks).
+const bundles = {
+  cli: { entries: { main: 'tools/cli/src/main.ts' }, libs: true },
+  'nx-plugin': { entries: { plugin: 'tools/nx-plugin/src/index.ts', executor: 'tools/nx-plugin/src/executors/cli.ts' }, libs: false },
+};
 
 // Where the bundle and the stripped service.ts files live: the workspace's cache folder, as cacheDir() in
 // libs/model/src/json-cache.ts names it (this file is plain JavaScript, run before any TypeScript loads).
@@ -22,10 +31,10 @@ function cacheRoot(root) {
   return join(root, 'node_modules', '.cache', 'homelab');
 }
 
-/** The folder of this checkout's bundle: a copy of the workspace whose node_modules links to this one's
- * (the test helpers make such copies) shares the cache folder but not the sources. */
-export function bundleDir(root) {
-  return join(cacheRoot(root), 'cli', createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 12));
+/** The folder of this checkout's bundle `name`: a copy of the workspace whose node_modules links to this
+ * one's (the test helpers make such copies) shares the cache folder but not the sources. */
+export function bundleDir(root, name = 'cli') {
+  return join(cacheRoot(root), name, createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 12));
 }
 
 // Written whole and then renamed (as writeCached in json-cache.ts does): a process reading at the same
@@ -59,7 +68,7 @@ function readManifest(dir) {
 }
 
 function fresh(root, dir, manifest) {
-  if (!manifest || !existsSync(join(dir, manifest.dir, manifest.main))) return false;
+  if (!manifest || Object.values(manifest.entries).some((file) => !existsSync(join(dir, manifest.dir, file)))) return false;
   for (const [file, recorded] of manifest.inputs) if (stamp(root, file) !== recorded) return false;
   return true;
 }
@@ -81,27 +90,28 @@ function ownUrl(root, stamps) {
   };
 }
 
-async function build(root, dir) {
+async function build(root, dir, name) {
   const esbuild = await import('esbuild');
+  const spec = bundles[name];
   const watched = [
     relative(root, fileURLToPath(import.meta.url)),
     'node_modules/.package-lock.json',
     'tsconfig.json',
     'tsconfig.base.json',
-    'libs',
+    ...(spec.libs ? ['libs'] : []),
   ];
   const stamps = new Map(watched.map((file) => [file, stamp(root, file)]));
   const libs = {};
-  const entryPoints = { main: join(root, 'tools/cli/src/main.ts') };
-  for (const name of readdirSync(join(root, 'libs'))) {
-    const pkgFile = join('libs', name, 'package.json');
+  const entryPoints = Object.fromEntries(Object.entries(spec.entries).map(([entry, file]) => [entry, join(root, file)]));
+  for (const lib of spec.libs ? readdirSync(join(root, 'libs')) : []) {
+    const pkgFile = join('libs', lib, 'package.json');
     if (!existsSync(join(root, pkgFile))) continue;
     stamps.set(pkgFile, stamp(root, pkgFile));
     const pkg = JSON.parse(readFileSync(join(root, pkgFile), 'utf8'));
     const main = typeof pkg.exports === 'string' ? pkg.exports : pkg.exports?.['.'];
     if (!pkg.name || typeof main !== 'string') continue;
-    entryPoints[`lib-${name}`] = join(root, 'libs', name, main);
-    libs[pkg.name] = `lib-${name}.js`;
+    entryPoints[`lib-${lib}`] = join(root, 'libs', lib, main);
+    libs[pkg.name] = `lib-${lib}.js`;
   }
   const out = `build-${process.pid}-${Date.now().toString(36)}`;
   const result = await esbuild.build({
@@ -123,7 +133,8 @@ async function build(root, dir) {
   });
   for (const file of Object.keys(result.metafile.inputs))
     if (!file.startsWith('node_modules/') && !file.includes(':') && !stamps.has(file)) stamps.set(file, stamp(root, file));
-  const manifest = { version: manifestVersion, root, dir: out, main: 'main.js', libs, inputs: [...stamps] };
+  const entries = Object.fromEntries(Object.keys(entryPoints).map((entry) => [entry, `${entry}.js`]));
+  const manifest = { version: manifestVersion, root, dir: out, entries, libs, inputs: [...stamps] };
   writeWhole(join(dir, 'manifest.json'), JSON.stringify(manifest));
   removeOld(dir, out);
   return manifest;
@@ -207,24 +218,48 @@ function hooks(dir, manifest, root) {
 }
 
 /**
+ * The manifest of this checkout's bundle `name`, built first when missing or stale; undefined when the
+ * sources must be used (HOMELAB_BUNDLE=0, or the build failed: the reason goes to stderr with `debug`).
+ */
+async function bundled(root, name, debug) {
+  if (process.env.HOMELAB_BUNDLE === '0') return undefined;
+  const dir = bundleDir(root, name);
+  let manifest = readManifest(dir);
+  try {
+    if (!fresh(root, dir, manifest)) {
+      mkdirSync(dir, { recursive: true });
+      manifest = await build(root, dir, name);
+    }
+  } catch (error) {
+    if (debug) console.error(`homelab: running from source (the ${name} bundle could not be built: ${error.message})`);
+    return undefined;
+  }
+  return { dir, manifest };
+}
+
+/** The URL of `entry` of bundle `name` (building it first when missing or stale), or undefined. */
+export async function bundledEntry(root, name, entry) {
+  const b = await bundled(root, name, false);
+  return b ? pathToFileURL(join(b.dir, b.manifest.dir, b.manifest.entries[entry])).href : undefined;
+}
+
+/** The file of `entry` of bundle `name` when it is there and current, without building it; else undefined. */
+export function freshEntry(root, name, entry) {
+  if (process.env.HOMELAB_BUNDLE === '0') return undefined;
+  const dir = bundleDir(root, name);
+  const manifest = readManifest(dir);
+  return fresh(root, dir, manifest) ? join(dir, manifest.dir, manifest.entries[entry]) : undefined;
+}
+
+/**
  * The URL of the bundled CLI's main module, built first when missing or stale; undefined when the CLI
  * must run from source (HOMELAB_BUNDLE=0, no module hooks in this Node, or the build failed: the reason
  * goes to stderr with --debug).
  */
 export async function bundledMain(root, debug) {
-  if (process.env.HOMELAB_BUNDLE === '0' || typeof module.registerHooks !== 'function' || typeof module.stripTypeScriptTypes !== 'function')
-    return undefined;
-  const dir = bundleDir(root);
-  let manifest = readManifest(dir);
-  try {
-    if (!fresh(root, dir, manifest)) {
-      mkdirSync(dir, { recursive: true });
-      manifest = await build(root, dir);
-    }
-  } catch (error) {
-    if (debug) console.error(`homelab: running from source (the bundle could not be built: ${error.message})`);
-    return undefined;
-  }
-  hooks(dir, manifest, root);
-  return pathToFileURL(join(dir, manifest.dir, manifest.main)).href;
+  if (typeof module.registerHooks !== 'function' || typeof module.stripTypeScriptTypes !== 'function') return undefined;
+  const b = await bundled(root, 'cli', debug);
+  if (!b) return undefined;
+  hooks(b.dir, b.manifest, root);
+  return pathToFileURL(join(b.dir, b.manifest.dir, b.manifest.entries.main)).href;
 }

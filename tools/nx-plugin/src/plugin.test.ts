@@ -1,51 +1,14 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, serviceTs, tempWorkspace } from '@homelab/model/testing';
-import type { CreateDependenciesContext, CreateNodesContextV2, ProjectConfiguration } from '@nx/devkit';
+import { repoRoot } from '@homelab/model/testing';
 import { createDependencies, createNodesV2, literalHost } from './plugin.ts';
+import { inferDependencies, inferProjects, pluginWorkspace } from './testing.ts';
 
-const root = tempWorkspace({
-  'packages/web/service.ts': serviceTs({ description: 'web', host: 'ocean', health: { probes: [{ type: 'tcp', port: 80 }] } }),
-  'packages/dns/service.ts': serviceTs({ description: 'dns', host: 'dns01', health: { probes: [{ type: 'tcp', port: 53 }] } }),
-  'inventories/production/inventory.yaml': 'name: production\nproduction: true\n',
-  'inventories/production/ocean/host.yaml': 'address: 192.168.1.143\n',
-  'inventories/production/dns01/host.yaml': 'address: dns01.home\n',
-  'inventories/lab/inventory.yaml': 'name: lab\n',
-  'inventories/lab/ocean/host.yaml': 'address: 10.231.0.2\n',
-  'packages/web/package.json': '{ "name": "@homelab/web" }',
-  'packages/web/src/web.test.ts': '',
-  'packages/dns/package.json': '{ "name": "@homelab/dns" }',
-  'tools/cli/package.json': '{ "name": "@homelab/cli" }',
-  'tools/cli/src/deploy.lab.test.ts': '',
-  'tools/cli/src/nested/more.test.ts': '',
-});
+const { root, files } = pluginWorkspace();
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const files = [
-  'packages/web/service.ts',
-  'packages/dns/service.ts',
-  'inventories/production/inventory.yaml',
-  'inventories/production/ocean/host.yaml',
-  'inventories/production/dns01/host.yaml',
-  'inventories/lab/inventory.yaml',
-  'inventories/lab/ocean/host.yaml',
-  'packages/web/package.json',
-  'packages/dns/package.json',
-  'tools/cli/package.json',
-];
-
-async function infer(): Promise<Record<string, ProjectConfiguration>> {
-  const context = { workspaceRoot: root, nxJsonConfiguration: {} } as CreateNodesContextV2;
-  const results = await createNodesV2[1](files, {}, context);
-  // Nodes at the same root merge, as Nx merges them (a service's targets and its package's test target).
-  const merged: Record<string, ProjectConfiguration> = {};
-  for (const [projectRoot, p] of results.flatMap(([, r]) => Object.entries(r.projects ?? {}))) {
-    const before = merged[projectRoot];
-    merged[projectRoot] = { ...before, ...(p as ProjectConfiguration), targets: { ...before?.targets, ...p.targets } };
-  }
-  return merged;
-}
+const plugin = { createNodesV2, createDependencies };
+const infer = () => inferProjects(plugin, root, files);
 
 describe('nx plugin', () => {
   it('infers a service project with its targets per inventory', async () => {
@@ -288,14 +251,7 @@ describe('nx plugin', () => {
   it('adds the edges service -> host (in every inventory that has it) and host -> inventory', async () => {
     const projects = Object.fromEntries(Object.values(await infer()).map((p) => [p.name ?? p.root, p]));
     projects['@homelab/cli'] = { root: 'tools/cli', name: '@homelab/cli' };
-    const deps = await createDependencies({}, {
-      workspaceRoot: root,
-      projects,
-      nxJsonConfiguration: {},
-      fileMap: { projectFileMap: {}, nonProjectFiles: [] },
-      filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
-      externalNodes: {},
-    } as unknown as CreateDependenciesContext);
+    const deps = await inferDependencies(plugin, root, projects);
     expect(deps.map((d) => `${d.source} -> ${d.target}`).sort()).toEqual([
       // Every service depends on the CLI (and through it every library): their code renders its release.
       'dns -> @homelab/cli',

@@ -6,9 +6,11 @@
 // HOMELAB_BENCH_CLI=<another checkout's tools/cli/bin/homelab.js, or its src/main.ts (run through tsx)>
 // measures that CLI in the `homelab` rows instead, against the same lab and references;
 // HOMELAB_BENCH_BEFORE=<the same> measures it beside this one, in the same runs (rows marked "before"),
-// so that each before/after pair comes from one run. The Nx rows run in this repository against the lab services `npm start` deployed; the rest
-// in a throw-away lab workspace.
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// so that each before/after pair comes from one run; when that CLI is another checkout's
+// tools/cli/bin/homelab.js with its own node_modules, the Nx deploy rows run there too ("before: nx ...").
+// The Nx rows run in this repository against the lab services `npm start` deployed; the rest in a
+// throw-away lab workspace.
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -24,6 +26,9 @@ const main = process.env.HOMELAB_BENCH_CLI ?? join(repoRoot, 'tools/cli/bin/home
 const command = (bin: string) => (bin.endsWith('.ts') ? [process.execPath, '--import', 'tsx', bin] : [process.execPath, bin]);
 const node = command(main);
 const beforeBin = process.env.HOMELAB_BENCH_BEFORE;
+// The checkout of the "before" CLI, when it is one with its own Nx: <root>/tools/cli/bin/homelab.js.
+const beforeRoot = beforeBin && join(beforeBin, '..', '..', '..', '..');
+const nxBefore = beforeRoot && beforeBin.endsWith('tools/cli/bin/homelab.js') && existsSync(join(beforeRoot, 'node_modules/.bin/nx'));
 const nxEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
 
 interface Row {
@@ -168,14 +173,20 @@ try {
     `${JSON.stringify({ name: 'empty', private: true, nx: { targets: { noop: { command: 'true', cache: true } } } })}\n`,
   );
   symlinkSync(join(repoRoot, 'node_modules'), join(empty, 'node_modules'));
+  // Nx as installed in `cwd` (the empty workspace links this repository's node_modules).
   const nx = (cwd: string, args: string[], env: Record<string, string> = {}) =>
-    execa(join(repoRoot, 'node_modules/.bin/nx'), [...args, '--output-style=static'], {
+    execa(join(cwd === beforeRoot ? cwd : repoRoot, 'node_modules/.bin/nx'), [...args, '--output-style=static'], {
       cwd,
       env: { ...nxEnv, ...env },
       reject: false,
       all: true,
     });
-  const inRepo = (args: string[]) => execa(node[0]!, [...node.slice(1), ...args], { cwd: repoRoot, reject: false, all: true });
+  const inRepo = (args: string[], cwd = repoRoot) =>
+    execa(node[0]!, [...(cwd === repoRoot ? node.slice(1) : [join(cwd, 'tools/cli/bin/homelab.js')]), ...args], {
+      cwd,
+      reject: false,
+      all: true,
+    });
   // What `validate` keeps between runs: `docker compose config` answers and the config tools' passes.
   const validateCaches = [cacheDir(repoRoot, 'compose-config'), cacheDir(repoRoot, 'config-tools')];
   const cold = () => {
@@ -184,6 +195,10 @@ try {
   await ok(nx(empty, ['run', 'empty:noop']), 'nx run empty:noop');
   await ok(nx(repoRoot, ['run', 'static-site:deploy', '-c', 'lab']), 'nx run static-site:deploy');
   await ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab']), 'nx run-many -t deploy');
+  if (nxBefore) {
+    await ok(nx(beforeRoot, ['run', 'static-site:deploy', '-c', 'lab']), 'nx run static-site:deploy (before)');
+    await ok(nx(beforeRoot, ['run-many', '-t', 'deploy', '-c', 'lab']), 'nx run-many -t deploy (before)');
+  }
 
   const graph = row('nx show projects (the project graph, daemon off)', 'the same in an empty Nx workspace');
   const isolated = row(
@@ -211,6 +226,13 @@ try {
     'nx run-many -t deploy -c lab --batch=false, nothing changed (a homelab process per task: before)',
     'homelab deploy -i lab of the same set',
   );
+  const nxWas = nxBefore && {
+    one: row(
+      'before: nx run static-site:deploy -c lab, nothing changed (validate cached)',
+      'the empty workspace trivial target + 2 SSH round trips',
+    ),
+    many: row('before: nx run-many -t deploy -c lab, nothing changed (validate cached)', 'before: homelab deploy -i lab of the same set'),
+  };
   const nxValidate = row(
     'nx run-many -t validate, cold (no Nx cache, no compose config or config tools cache)',
     'homelab validate -i production, the same services, cold',
@@ -239,6 +261,16 @@ try {
     nxMany.ref.push(await time(() => ok(inRepo(['deploy', '--inventory', 'lab']), 'homelab deploy -i lab')));
     nxManyFloor.ours.push(nxMany.ours.at(-1)!);
     nxManyFloor.ref.push(trivial.ref.at(-1)! + nxMany.ref.at(-1)!);
+    if (nxWas) {
+      nxWas.one.ours.push(
+        await time(() => ok(nx(beforeRoot, ['run', 'static-site:deploy', '-c', 'lab']), 'nx run static-site:deploy (before)')),
+      );
+      nxWas.one.ref.push(nxOne.ref.at(-1)!);
+      nxWas.many.ours.push(
+        await time(() => ok(nx(beforeRoot, ['run-many', '-t', 'deploy', '-c', 'lab']), 'nx run-many -t deploy (before)')),
+      );
+      nxWas.many.ref.push(await time(() => ok(inRepo(['deploy', '--inventory', 'lab'], beforeRoot), 'homelab deploy -i lab (before)')));
+    }
     nxManyBefore.ours.push(
       await time(() => ok(nx(repoRoot, ['run-many', '-t', 'deploy', '-c', 'lab', '--batch=false']), 'nx run-many -t deploy --batch=false')),
     );

@@ -190,7 +190,7 @@ describe('nx plugin', () => {
                 ],
               },
               {
-                "runtime": "for d in "\${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins" /usr/local/lib/docker/cli-plugins /usr/local/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins /usr/libexec/docker/cli-plugins; do [ -x "$d/docker-compose" ] && exec "$d/docker-compose" version --short; done; exec docker compose version --short",
+                "runtime": "grep -qs cliPluginsExtraDirs "\${DOCKER_CONFIG:-$HOME/.docker}/config.json" || for d in "\${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins" /usr/local/lib/docker/cli-plugins /usr/local/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins /usr/libexec/docker/cli-plugins; do [ -x "$d/docker-compose" ] && exec "$d/docker-compose" version --short; done; exec docker compose version --short",
               },
             ],
             "metadata": {

@@ -136,6 +136,8 @@ async function build(root, dir, name) {
   const entries = Object.fromEntries(Object.keys(entryPoints).map((entry) => [entry, `${entry}.js`]));
   const manifest = { version: manifestVersion, root, dir: out, entries, libs, inputs: [...stamps] };
   writeWhole(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  // (a process that finished its own build while this one was building marked this one replaced)
+  rmSync(join(dir, out, '.replaced'), { force: true });
   removeOld(dir, out);
   return manifest;
 }
@@ -143,10 +145,12 @@ async function build(root, dir, name) {
 // A build no longer named by the manifest goes an hour after it was replaced (a process that started
 // from it may still load its lazily imported chunks: a long deploy, an Nx batch worker); the bundles of
 // copies of the workspace that no longer exist go too.
-function removeOld(dir, keep) {
+export function removeOld(dir, keep) {
   const hour = 3_600_000;
+  // (the manifest may name another build by now: a process that finished after this one)
+  const current = readManifest(dir)?.dir;
   for (const entry of readdirSync(dir)) {
-    if (!entry.startsWith('build-') || entry === keep) continue;
+    if (!entry.startsWith('build-') || entry === keep || entry === current) continue;
     const path = join(dir, entry);
     const replaced = join(path, '.replaced');
     try {

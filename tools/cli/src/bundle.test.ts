@@ -1,6 +1,7 @@
 // The bundled start (tools/cli/bin/bundle.js): the same command prints the same from the bundle as from
 // the TypeScript sources, a service.ts gets the bundle's libraries, and a changed source means a new bundle.
-import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
@@ -8,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '@homelab/model/testing';
 
 const bin = join(repoRoot, 'tools/cli/bin/homelab.js');
-const { bundleDir } = (await import(pathToFileURL(join(repoRoot, 'tools/cli/bin/bundle.js')).href)) as { bundleDir(root: string): string };
+const { bundleDir, removeOld } = (await import(pathToFileURL(join(repoRoot, 'tools/cli/bin/bundle.js')).href)) as {
+  bundleDir(root: string): string;
+  removeOld(dir: string, keep: string): void;
+};
 const cli = bundleDir(repoRoot);
 const run = (env: Record<string, string>, ...args: string[]) =>
   execa(process.execPath, [bin, ...args], { reject: false, cwd: repoRoot, env: { ...env, HOMELAB_RESULTS_FILE: '' } });
@@ -54,6 +58,25 @@ describe('the bundled CLI', () => {
       expect(manifest().dir).not.toBe(before);
     } finally {
       utimesSync(file, atime, mtime);
+    }
+  });
+
+  it('never marks the build the manifest names as replaced, nor the one just built; others go an hour after being marked', () => {
+    const checkouts = mkdtempSync(join(tmpdir(), 'homelab-bundles-'));
+    const dir = join(checkouts, 'abc');
+    try {
+      for (const b of ['build-mine', 'build-theirs', 'build-old']) mkdirSync(join(dir, b), { recursive: true });
+      // Another process finished after this one: the manifest names its build.
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: 3, root: repoRoot, dir: 'build-theirs', entries: {} }));
+      writeFileSync(join(dir, 'build-old', '.replaced'), '');
+      const longAgo = new Date(Date.now() - 2 * 3_600_000);
+      utimesSync(join(dir, 'build-old', '.replaced'), longAgo, longAgo);
+      removeOld(dir, 'build-mine');
+      expect(existsSync(join(dir, 'build-mine', '.replaced'))).toBe(false);
+      expect(existsSync(join(dir, 'build-theirs', '.replaced'))).toBe(false);
+      expect(existsSync(join(dir, 'build-old'))).toBe(false);
+    } finally {
+      rmSync(checkouts, { recursive: true, force: true });
     }
   });
 });

@@ -1,6 +1,7 @@
 // The plugin and its executor as Nx loads them (plugin.js, executor.js): from the bundle that
 // tools/cli/bin/bundle.js builds, the same as from the TypeScript sources, and built again after an edit.
 import { rmSync, statSync, utimesSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -82,5 +83,22 @@ describe("the Nx plugin's bundle", () => {
     } finally {
       utimesSync(file, atime, mtime);
     }
+  });
+
+  it('plugin.js (imported, as Nx falls back to for it) and executor.js (required, as Nx loads it) export what the sources export', async () => {
+    const plugin = (await import(pathToFileURL(join(repoRoot, 'tools/nx-plugin/plugin.js')).href)) as Record<string, unknown>;
+    const runtime = (m: Record<string, unknown>) =>
+      Object.keys(m)
+        .filter((k) => k !== 'default' && m[k] !== undefined)
+        .sort();
+    expect(runtime(plugin)).toEqual(runtime(source as unknown as Record<string, unknown>));
+    const executor = createRequire(import.meta.url)(join(repoRoot, 'tools/nx-plugin/executor.js')) as Record<string, unknown>;
+    expect(typeof executor.default).toBe('function');
+    expect(typeof executor.batch).toBe('function');
+    // executors.json names these two exports of this file.
+    const json = createRequire(import.meta.url)(join(repoRoot, 'tools/nx-plugin/executors.json')) as {
+      executors: Record<string, { implementation: string; batchImplementation: string }>;
+    };
+    expect(json.executors.cli).toMatchObject({ implementation: './executor.js', batchImplementation: './executor.js#batch' });
   });
 });

@@ -43,8 +43,10 @@ export function planDeploy(
   return { release, record, key, plan: planRelease(release, record, state, { values: input.secrets, key }) };
 }
 
-// Uploads every file of the release in one round trip (contents on stdin only), after the networks
-// it joins, then creates its missing data directories.
+// Uploads every file of the release in one round trip (contents on stdin only): the same round trip
+// first creates the external networks it joins and then its missing data directories, in that order.
+// (A new fingerprint key goes first, on its own: its script writes only when the host has none, so
+// its bytes cannot share stdin with the files.)
 async function stage(
   input: DeployInput,
   paths: ServicePaths,
@@ -54,19 +56,28 @@ async function stage(
 ): Promise<void> {
   const { executor, host } = input;
   if (newKey) await executor.sh(remote.writeFingerprintKeyScript(paths), { input: newKey, display: `write ${paths.fingerprintKey}` });
-  await executor.sh(remote.ensureNetworksScript(release.networks), { display: 'docker network create (external networks)' });
   input.log(`staging release ${record.id}`);
   const files = [
     ...releaseFiles(release),
     { name: 'release.json', content: `${JSON.stringify(record, null, 2)}\n`, mode: '0600' as const },
   ];
-  const script = remote.stageScript(
-    paths,
-    record.id,
-    files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), mode: f.mode, owner: f.owner })),
-  );
-  await executor.sh(script, { input: files.map((f) => f.content).join(''), display: `stage release ${record.id}` });
-  await executor.sh(remote.ensureDirsScript(release.dirs, host.uid, host.gid), { display: 'create data directories' });
+  const script = [
+    ...(release.networks.length ? [remote.ensureNetworksScript(release.networks)] : []),
+    remote.stageScript(
+      paths,
+      record.id,
+      files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), mode: f.mode, owner: f.owner })),
+    ),
+    ...(release.dirs.length ? [remote.ensureDirsScript(release.dirs, host.uid, host.gid)] : []),
+  ].join(' && ');
+  const steps = [
+    release.networks.length ? 'docker network create' : '',
+    'stage the files',
+    release.dirs.length ? 'create data directories' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  await executor.sh(script, { input: files.map((f) => f.content).join(''), display: `stage release ${record.id} (${steps})` });
 }
 
 // Deploys one service to its host (or only plans it, with dryRun).

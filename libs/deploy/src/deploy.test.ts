@@ -223,6 +223,41 @@ describe('apply with a faked executor', () => {
     expect(order[3]).toContain('state.json.tmp');
   });
 
+  it('one round trip stages a release with networks and data directories (networks first, directories last); no empty round trips', async () => {
+    const joined = service(
+      'app',
+      { secrets: ['DB_PASSWORD'] },
+      {
+        services: {
+          app: {
+            image: 'example/app:1.0.0',
+            environment: { DB_PASSWORD: '${DB_PASSWORD}' },
+            volumes: ['/data01/app:/data'],
+            networks: ['web_proxy'],
+            healthcheck: { test: ['CMD', 'true'] },
+          },
+        },
+        networks: { web_proxy: { external: true } },
+      },
+    );
+    const rendered = renderRelease(joined, { host: ocean, images: {} }, secrets);
+    expect(rendered.networks).toEqual(['web_proxy']);
+    expect(rendered.dirs.length).toBeGreaterThan(0);
+    const ex = new FakeExecutor('ocean', [
+      [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+      [/--state--/, stateOutput(remote(stateOf('r1', 'old'), { fingerprintKey: hostKey }))],
+    ]);
+    const result = await deployService({ ...base(ex, () => true), svc: joined });
+    expect(result.result).toBe('deployed');
+    const staging = ex.steps().filter((s) => /network create|\.partial|chown/.test(s));
+    expect(staging).toHaveLength(1);
+    const [script] = staging;
+    expect(script!.indexOf('docker network create web_proxy')).toBeLessThan(script!.indexOf('.partial'));
+    expect(script!.lastIndexOf('mv -T')).toBeLessThan(script!.indexOf(ensureDirsScript(rendered.dirs, ocean.uid, ocean.gid)));
+    // Nothing to prune (one old release kept for rollback) and nothing else empty: no `true` round trip.
+    expect(ex.steps().filter((s) => s.trim() === 'true')).toEqual([]);
+  });
+
   it('a rollout brings replicas up one at a time and reports the busy ones the host replaces later', async () => {
     const ex = new FakeExecutor('ocean', [
       [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],

@@ -279,7 +279,7 @@ export async function runTransition(
     );
     await choice.after?.();
     const prune = releasesToPrune([...new Set([...state.releases, to.id])], [to.id, choice.back?.id ?? '']);
-    await executor.sh(remote.pruneScript(paths, prune), { display: 'prune old releases' });
+    if (prune.length) await executor.sh(remote.pruneScript(paths, prune), { display: 'prune old releases' });
     const message = [choice.plan?.reasons.join('; ') ?? choice.reasons, deferred].filter(Boolean).join('; ');
     return result(choice.action === 'rollback' ? 'rolled back' : 'deployed', {
       plan: choice.plan,

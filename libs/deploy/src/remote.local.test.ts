@@ -9,7 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalExecutor } from '@homelab/host';
 import { servicePaths } from './layout.ts';
 import { parseRemoteState } from './remote-state.ts';
-import { awaitAbandonedUpScript, composeUpScript, readStatesScript, splitStates, writeStateScript } from './remote.ts';
+import {
+  awaitAbandonedUpScript,
+  composeUpScript,
+  ensureNetworksScript,
+  readStatesScript,
+  splitStates,
+  writeStateScript,
+} from './remote.ts';
 
 const local = new LocalExecutor({ env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
 const dir = mkdtempSync(join(tmpdir(), 'homelab-up-'));
@@ -175,6 +182,19 @@ describe('an abandoned compose up', () => {
     expect(readFileSync(join(bin, 'calls'), 'utf8').trim().split('\n')).toEqual([
       'ps --filter status=running --format {{.Label "com.docker.compose.project"}}',
     ]);
+  });
+
+  it('creating several external networks stops at the first that cannot be created', async () => {
+    const bin = mkdtempSync(join(dir, 'bin-'));
+    // A stand-in docker: no network exists; `a` cannot be created, `b` can.
+    writeFileSync(join(bin, 'docker'), `#!/bin/sh\necho "$*" >> ${bin}/calls\n[ "$2" = create ] && [ "$3" = b ] && exit 0\nexit 1\n`, {
+      mode: 0o755,
+    });
+    const withDocker = new LocalExecutor({ env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` } });
+    const out = await withDocker.run(['sh', '-c', `${ensureNetworksScript(['a', 'b'])} && echo staged`], { allowFailure: true });
+    expect(out.exitCode).not.toBe(0);
+    expect(out.stdout).not.toContain('staged');
+    expect(readFileSync(join(bin, 'calls'), 'utf8').trim().split('\n')).toEqual(['network inspect a', 'network create a']);
   });
 
   it('a record cut short on its way (the connection dropped) is not committed', async () => {

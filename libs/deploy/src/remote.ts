@@ -173,7 +173,8 @@ export function removeCurrentScript(p: ServicePaths): string {
 }
 
 export function ensureNetworkScript(network: string): string {
-  return `docker network inspect ${q(network)} >/dev/null 2>&1 || docker network create ${q(network)} >/dev/null`;
+  // (grouped: in `a || b && c || d`, a failed create of the first network would be followed by the second)
+  return `{ docker network inspect ${q(network)} >/dev/null 2>&1 || docker network create ${q(network)} >/dev/null; }`;
 }
 
 // Writes exactly `bytes` bytes of stdin to `file` (root-only), in one rename: a stream cut short by a

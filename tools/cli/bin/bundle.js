@@ -1,10 +1,11 @@
 // The CLI's start, made cheap: the TypeScript of the CLI and of the libraries, and the npm packages they
 // use, are bundled by esbuild into a few JavaScript files under node_modules/.cache/homelab/cli, one
 // bundle per checkout, built again when any file that went into them changed (checked by size and
-// modification time, about 150 files: a millisecond or two). The Nx plugin and its executor are bundled
-// the same way (under .../nx-plugin): Nx loads the plugin in every command and the executor in every
-// batch worker, and Node's type stripping costs ~50 ms each time where the bundle costs ~5. Loading ~500 modules one by one and
-// stripping their types costs about 0.2 s at every start; the bundle costs a few tens of milliseconds. Two hooks keep the rest as it was:
+// modification time, about 150 files: a millisecond or two). Loading ~500 modules one by one and
+// stripping their types costs about 0.2 s at every start; the bundle costs a few tens of milliseconds.
+// The Nx plugin and its executor are bundled the same way (under .../nx-plugin): Nx loads the plugin in
+// every command and the executor in every batch worker, ~50 ms each from the sources, ~5 from the bundle.
+// Two hooks keep the rest as it was:
 // a service.ts (loaded at run time, never bundled) that imports `@homelab/<lib>` gets the bundle's
 // instance of that library (one module instance, as when everything ran from source), and its types are
 // stripped once per content (cached by hash, same line and column numbers). Anything that fails here
@@ -221,38 +222,43 @@ function hooks(dir, manifest, root) {
   });
 }
 
-/**
- * The manifest of this checkout's bundle `name`, built first when missing or stale; undefined when the
- * sources must be used (HOMELAB_BUNDLE=0, or the build failed: the reason goes to stderr with `debug`).
- */
-async function bundled(root, name, debug) {
+// This checkout's bundle `name` as its manifest records it, and whether that is current; undefined when
+// the sources must be used (HOMELAB_BUNDLE=0).
+function recorded(root, name) {
   if (process.env.HOMELAB_BUNDLE === '0') return undefined;
   const dir = bundleDir(root, name);
-  let manifest = readManifest(dir);
+  const manifest = readManifest(dir);
+  return { dir, manifest, current: fresh(root, dir, manifest) };
+}
+
+const entryFile = ({ dir, manifest }, entry) => join(dir, manifest.dir, manifest.entries[entry]);
+
+/**
+ * This checkout's bundle `name`, built first when missing or stale; undefined when the sources must be
+ * used (HOMELAB_BUNDLE=0, or the build failed: the reason goes to stderr with `debug`).
+ */
+async function bundled(root, name, debug) {
+  const found = recorded(root, name);
+  if (!found || found.current) return found;
   try {
-    if (!fresh(root, dir, manifest)) {
-      mkdirSync(dir, { recursive: true });
-      manifest = await build(root, dir, name);
-    }
+    mkdirSync(found.dir, { recursive: true });
+    return { dir: found.dir, manifest: await build(root, found.dir, name) };
   } catch (error) {
     if (debug) console.error(`homelab: running from source (the ${name} bundle could not be built: ${error.message})`);
     return undefined;
   }
-  return { dir, manifest };
 }
 
 /** The URL of `entry` of bundle `name` (building it first when missing or stale), or undefined. */
 export async function bundledEntry(root, name, entry) {
   const b = await bundled(root, name, false);
-  return b ? pathToFileURL(join(b.dir, b.manifest.dir, b.manifest.entries[entry])).href : undefined;
+  return b ? pathToFileURL(entryFile(b, entry)).href : undefined;
 }
 
 /** The file of `entry` of bundle `name` when it is there and current, without building it; else undefined. */
 export function freshEntry(root, name, entry) {
-  if (process.env.HOMELAB_BUNDLE === '0') return undefined;
-  const dir = bundleDir(root, name);
-  const manifest = readManifest(dir);
-  return fresh(root, dir, manifest) ? join(dir, manifest.dir, manifest.entries[entry]) : undefined;
+  const found = recorded(root, name);
+  return found?.current ? entryFile(found, entry) : undefined;
 }
 
 /**
@@ -265,5 +271,5 @@ export async function bundledMain(root, debug) {
   const b = await bundled(root, 'cli', debug);
   if (!b) return undefined;
   hooks(b.dir, b.manifest, root);
-  return pathToFileURL(join(b.dir, b.manifest.dir, b.manifest.entries.main)).href;
+  return pathToFileURL(entryFile(b, 'main')).href;
 }

@@ -39,8 +39,9 @@ describe("the Nx plugin's bundle", () => {
   });
 
   it("gives the executor's batch the same results as the sources", async () => {
-    const file = freshEntry(repoRoot, 'nx-plugin', 'executor') ?? (await bundledEntry(repoRoot, 'nx-plugin', 'executor'));
-    const bundled = (await import(file!.startsWith('file:') ? file! : pathToFileURL(file!).href)) as typeof executorSource;
+    const url = await bundledEntry(repoRoot, 'nx-plugin', 'executor');
+    expect(url).toBeDefined();
+    const bundled = (await import(url!)) as typeof executorSource;
     const taskGraph = {
       tasks: { 'a:validate': {}, 'a:deploy': {}, 'b:validate': {}, 'b:deploy': {} },
       dependencies: { 'a:deploy': ['a:validate'], 'b:deploy': ['b:validate'], 'a:validate': [], 'b:validate': [] },

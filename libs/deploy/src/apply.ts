@@ -61,23 +61,25 @@ async function stage(
     ...releaseFiles(release),
     { name: 'release.json', content: `${JSON.stringify(record, null, 2)}\n`, mode: '0600' as const },
   ];
-  const script = [
-    ...(release.networks.length ? [remote.ensureNetworksScript(release.networks)] : []),
-    remote.stageScript(
-      paths,
-      record.id,
-      files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), mode: f.mode, owner: f.owner })),
-    ),
-    ...(release.dirs.length ? [remote.ensureDirsScript(release.dirs, host.uid, host.gid)] : []),
-  ].join(' && ');
-  const steps = [
-    release.networks.length ? 'docker network create' : '',
-    'stage the files',
-    release.dirs.length ? 'create data directories' : '',
-  ]
-    .filter(Boolean)
-    .join(', ');
-  await executor.sh(script, { input: files.map((f) => f.content).join(''), display: `stage release ${record.id} (${steps})` });
+  // The parts with something to do, each with what it does (for the command shown in an error).
+  const parts: Array<[what: string, script: string]> = [
+    ...(release.networks.length ? [['docker network create', remote.ensureNetworksScript(release.networks)] as [string, string]] : []),
+    [
+      'stage the files',
+      remote.stageScript(
+        paths,
+        record.id,
+        files.map((f) => ({ name: f.name, bytes: Buffer.byteLength(f.content), mode: f.mode, owner: f.owner })),
+      ),
+    ],
+    ...(release.dirs.length
+      ? [['create data directories', remote.ensureDirsScript(release.dirs, host.uid, host.gid)] as [string, string]]
+      : []),
+  ];
+  await executor.sh(parts.map(([, script]) => script).join(' && '), {
+    input: files.map((f) => f.content).join(''),
+    display: `stage release ${record.id} (${parts.map(([what]) => what).join(', ')})`,
+  });
 }
 
 // Deploys one service to its host (or only plans it, with dryRun).

@@ -105,11 +105,11 @@ export function deployService(input: DeployInput): Promise<DeployResult> {
       back: plan.previous,
       stage: () => stage(input, paths, release, record, state.fingerprintKey ? undefined : key),
       after: input.systemd
-        ? async () =>
-            void (await input.executor.sh(remote.installUnitScript(release.unitName), {
-              input: release.unit,
-              display: `install ${release.unitName}`,
-            }))
+        ? {
+            script: remote.installUnitScript(release.unitName, Buffer.byteLength(release.unit)),
+            input: release.unit,
+            display: `install ${release.unitName}`,
+          }
         : undefined,
     };
   });

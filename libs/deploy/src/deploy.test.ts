@@ -221,6 +221,18 @@ describe('apply with a faked executor', () => {
     expect(order[1]).toContain('current.tmp');
     expect(order[2]).toContain('docker compose up -d --remove-orphans');
     expect(order[3]).toContain('state.json.tmp');
+    // Five round trips: the lock-free state read; the lock, with the state read again under it; the
+    // staging; the intent, the switch and compose up; the record, with the lock's release.
+    const trips = [
+      ['--state--'],
+      ['mkdir /opt/homelab/.homelab.lock', 'echo ACQUIRED; (', '--state--'],
+      ['mv -T'],
+      ['intent.json.tmp', 'current.tmp', 'docker compose up -d'],
+      ['state.json.tmp', 'rm -rf /opt/homelab/.homelab.lock'],
+    ];
+    expect(ex.calls).toHaveLength(trips.length);
+    for (const [i, parts] of trips.entries()) for (const part of parts) expect(ex.calls[i]!.script, `round trip ${i + 1}`).toContain(part);
+    expect(ex.calls[0]!.script).not.toContain('homelab.lock');
   });
 
   it('one round trip stages a release with networks and data directories (networks first, directories last); no empty round trips', async () => {
@@ -276,7 +288,7 @@ describe('apply with a faked executor', () => {
     expect(result.message).toContain(
       '1 busy replica (app 0123456789ab) keep the previous release until idle, then are replaced (log: /opt/homelab/app/current/.rollout.log)',
     );
-    const up = ex.calls.find((c) => c.script.includes('--no-recreate'))!.script;
+    const up = ex.steps().find((step) => step.includes('--no-recreate'))!;
     expect(up).toBe(
       rollingUpScript('/opt/homelab/app/current', '/opt/homelab/app/.compose-up.pid', 'app', ['app'], ['sh', '-c', 'test -e /busy'], 300),
     );
@@ -303,13 +315,19 @@ describe('apply with a faked executor', () => {
         [/--state--/, '--none--\n'],
       ]);
       expect((await deployService({ ...base(ex, () => true), systemd })).result).toBe('deployed');
-      const unit = ex.calls.find((c) => c.script.includes('systemctl'));
+      const unit = ex.steps().find((step) => step.includes('systemctl'));
       if (!systemd) expect(unit).toBeUndefined();
       else {
-        expect(unit!.script).toBe(
-          'cat > /etc/systemd/system/homelab-app.service.tmp && mv -f /etc/systemd/system/homelab-app.service.tmp /etc/systemd/system/homelab-app.service && systemctl daemon-reload && systemctl enable homelab-app.service >/dev/null 2>&1',
+        // In the round trip that records the release (after the state, before the lock's release),
+        // its bytes on stdin after the state's.
+        const call = ex.calls.find((c) => c.script.includes('systemctl'))!;
+        const text = call.input!.slice(call.input!.indexOf('\n}\n') + 3);
+        expect(text).toContain('WorkingDirectory=/opt/homelab/app/current');
+        const n = Buffer.byteLength(text);
+        expect(unit).toBe(
+          `head -c ${n} > /etc/systemd/system/homelab-app.service.tmp && [ "$(wc -c < /etc/systemd/system/homelab-app.service.tmp)" -eq ${n} ] && mv -f /etc/systemd/system/homelab-app.service.tmp /etc/systemd/system/homelab-app.service && systemctl daemon-reload && systemctl enable homelab-app.service >/dev/null 2>&1`,
         );
-        expect(unit!.input).toContain('WorkingDirectory=/opt/homelab/app/current');
+        expect(call.script).toMatch(/state\.json\.tmp[\s\S]*systemctl[\s\S]*homelab\.lock/);
       }
     }
   });

@@ -234,11 +234,11 @@ describe('the intent record', () => {
     const stateAt = steps.findIndex((s) => s.includes('state.json.tmp'));
     expect(intentAt).toBeGreaterThan(0);
     expect(intentAt).toBeLessThan(swapAt);
-    const n = Buffer.byteLength(ex.calls[stateAt]!.input!);
+    const n = Buffer.byteLength(ex.calls.find((c) => c.script.includes('state.json.tmp'))!.input!);
     expect(steps[stateAt]).toBe(
       `(umask 077 && head -c ${n} > /opt/homelab/app/state.json.tmp) && [ "$(wc -c < /opt/homelab/app/state.json.tmp)" -eq ${n} ] && mv -f /opt/homelab/app/state.json.tmp /opt/homelab/app/state.json && rm -f /opt/homelab/app/intent.json && { chmod 600 /opt/homelab/app/releases/*/release.json 2>/dev/null || true; }`,
     );
-    const intent = JSON.parse(ex.calls[intentAt]!.input!);
+    const intent = JSON.parse(ex.calls.find((c) => c.script.includes('intent.json.tmp'))!.input!);
     expect(intent).toMatchObject({ action: 'deploy', id: result.release, version: '1.0.0', gitSha: 'def', from: '20261126T030000Z-e' });
     expect(intent.by).toMatch(/@.* \(pid \d+\)$/);
   });

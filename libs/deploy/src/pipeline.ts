@@ -101,8 +101,8 @@ export type Choice =
       plan?: Plan;
       /** Puts a new release on the host (a release the host keeps needs none). Nothing runs differently yet. */
       stage?: () => Promise<void>;
-      /** After a healthy switch (the systemd unit). */
-      after?: () => Promise<void>;
+      /** After a healthy switch (the systemd unit), in the round trip that records it. */
+      after?: Step;
       /** The release to go back to on failure; none: stop the service (its first release failed). */
       back: ReleaseRecord | undefined;
     };
@@ -114,25 +114,53 @@ export function releasesToPrune(releases: string[], inUse: string[], keep = keep
   return releases.filter((r) => !kept.has(r));
 }
 
+/**
+ * A host step that shares a round trip with others: its script, the bytes it reads from stdin (exactly
+ * those, unless it is the last step to read), and what it does, for the command shown in an error.
+ */
+export interface Step {
+  script: string;
+  input?: string;
+  display: string;
+}
+
+// Pure: steps run in one round trip, one after another, each only when the ones before it succeeded.
+export function joinSteps(steps: Step[]): Required<Step> {
+  return {
+    script: steps.map((s) => `{ ${s.script}\n} || exit $?`).join('\n'),
+    input: steps.map((s) => s.input ?? '').join(''),
+    display: steps.map((s) => s.display).join(', '),
+  };
+}
+
+// Pure: runs `script`, then `always` whatever it did; exits with the status of `script`.
+export function thenAlways(script: string, always: string): string {
+  return `(\n${script}\n)\nrc=$?\n${always}\nexit $rc`;
+}
+
 // Brings the current release up; with a rollout, replica by replica, and says which busy replicas wait.
 // An abandoned `compose up` of an interrupted deploy is waited for (or stopped) first, and said.
-export async function up(input: Pick<TransitionInput, 'svc' | 'executor' | 'log'>, paths: ServicePaths): Promise<string | undefined> {
+// `first`: steps run before, in the same round trip (the intent and the switch).
+export async function up(
+  input: Pick<TransitionInput, 'svc' | 'executor' | 'log'>,
+  paths: ServicePaths,
+  first: Step[] = [],
+): Promise<string | undefined> {
   const rollout = input.svc.spec.rollout;
   const dir = paths.current;
   const said = (stderr: string) => {
     for (const line of stderr.match(/^(an abandoned docker compose up .*|stopping it)$/gm) ?? []) input.log(line);
   };
+  const run = (script: string, display: string) => {
+    const step = joinSteps([...first, { script, display }]);
+    return input.executor.sh(step.script, { input: step.input || undefined, display: step.display });
+  };
   if (!rollout) {
-    said(
-      (await input.executor.sh(remote.composeUpScript(dir, paths.upPid), { display: `docker compose up -d --remove-orphans (in ${dir})` }))
-        .stderr,
-    );
+    said((await run(remote.composeUpScript(dir, paths.upPid), `docker compose up -d --remove-orphans (in ${dir})`)).stderr);
     return undefined;
   }
   const script = remote.rollingUpScript(dir, paths.upPid, input.svc.name, rollout.services, rollout.busy, rollout.maxWaitMinutes * 60);
-  const out = await input.executor.sh(script, {
-    display: `docker compose up, ${rollout.services.join(', ')} one replica at a time (in ${dir})`,
-  });
+  const out = await run(script, `docker compose up, ${rollout.services.join(', ')} one replica at a time (in ${dir})`);
   said(out.stderr);
   const deferred = (/^--deferred--(.*)$/m.exec(out.stdout)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
   if (deferred.length === 0) return undefined;
@@ -141,11 +169,13 @@ export async function up(input: Pick<TransitionInput, 'svc' | 'executor' | 'log'
 }
 
 // Switches `current` to a release, brings it up and gates on the health test; throws what failed.
-async function switchTo(input: TransitionInput, paths: ServicePaths, id: string): Promise<string | undefined> {
-  const { executor } = input;
-  await executor.sh(remote.swapScript(paths, id), { display: `point current at ${id}` });
+// The intent (when given) is written first, the switch and `compose up` follow in the same round trip.
+async function switchTo(input: TransitionInput, paths: ServicePaths, id: string, intent?: Step): Promise<string | undefined> {
   input.log('starting containers');
-  const deferred = await up(input, paths);
+  const deferred = await up(input, paths, [
+    ...(intent ? [intent] : []),
+    { script: remote.swapScript(paths, id), display: `point current at ${id}` },
+  ]);
   if (deferred) input.log(deferred);
   await healthGate(input, paths);
   return deferred;
@@ -160,14 +190,11 @@ async function healthGate(input: TransitionInput, paths: ServicePaths): Promise<
     const logs = await executor.sh(remote.composeLogsScript(paths.current), { allowFailure: true, display: 'docker compose logs' });
     throw new UnhealthyError(svc.name, host.name, report, logs.stdout);
   }
+  input.log('health test passed');
 }
 
-async function writeIntent(
-  executor: Executor,
-  paths: ServicePaths,
-  choice: Extract<Choice, { kind: 'switch' }>,
-  current: string | undefined,
-): Promise<void> {
+// The step that says, before `current` moves, where it moves to and from (the intent record).
+function intentStep(paths: ServicePaths, choice: Extract<Choice, { kind: 'switch' }>, current: string | undefined): Step {
   const intent: Intent = {
     action: choice.action,
     id: choice.to.id,
@@ -178,13 +205,30 @@ async function writeIntent(
     by: `${userInfo().username}@${hostname()} (pid ${process.pid})`,
   };
   const text = `${JSON.stringify(intent, null, 2)}\n`;
-  await executor.sh(remote.writeIntentScript(paths, Buffer.byteLength(text)), { input: text, display: `write ${paths.intent}` });
+  return { script: remote.writeIntentScript(paths, Buffer.byteLength(text)), input: text, display: `write ${paths.intent}` };
 }
 
-async function writeState(executor: Executor, paths: ServicePaths, state: ReturnType<typeof withHistory>): Promise<void> {
+// The transition's last round trip: records the result on the host, runs `then` (each after the one
+// before succeeded) and releases the lock whatever they did. Only a round trip that ran to its end
+// counts as released; otherwise (the connection lost) the release in runTransition's finally runs again.
+async function writeState(
+  executor: Executor,
+  paths: ServicePaths,
+  state: ReturnType<typeof withHistory>,
+  lock: HostLock,
+  then: Step[] = [],
+): Promise<void> {
   const text = `${JSON.stringify(state, null, 2)}\n`;
-  if (state) await executor.sh(remote.writeStateScript(paths, Buffer.byteLength(text)), { input: text, display: `write ${paths.state}` });
-  else await executor.sh(remote.clearIntentScript(paths), { display: `remove ${paths.intent}` });
+  const record: Step = state
+    ? { script: remote.writeStateScript(paths, Buffer.byteLength(text)), input: text, display: `write ${paths.state}` }
+    : { script: remote.clearIntentScript(paths), display: `remove ${paths.intent}` };
+  const steps = joinSteps([record, ...then]);
+  const release = lock.releasing();
+  await executor.sh(release ? thenAlways(steps.script, release) : steps.script, {
+    input: steps.input || undefined,
+    display: release ? `${steps.display}, release the host lock` : steps.display,
+  });
+  if (release) lock.released();
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -213,23 +257,21 @@ export async function runTransition(
         plan,
         message: `stopped by ${interruptedBy(input.signal)} before the switch: nothing changed${state ? ` (${state.current ?? 'no release'} is still current)` : ''}`,
       });
-    let prefetched = input.prefetched;
-    const read = async () => {
-      const out =
-        prefetched ??
-        (await executor.sh(remote.readStateScript(paths, svc.name), { display: `read the deployed state of ${svc.name}` })).stdout;
-      prefetched = undefined; // only the first, lock-free decision uses it
-      return parseRemoteState(out);
-    };
+    const readScript = remote.readStateScript(paths, svc.name);
+    // `out`: what the script printed already (read with the host's other services, or under the lock).
+    const read = async (out?: string) =>
+      parseRemoteState(out ?? (await executor.sh(readScript, { display: `read the deployed state of ${svc.name}` })).stdout);
     let state: RemoteState | undefined;
     if (interruptedBy(input.signal)) return stopped();
     // Deciding reads only: what stays as it is (a no-op deploy, a plan) takes no lock and costs one
     // round trip. A change takes the lock and decides again on what the host holds then.
-    state = await read();
+    state = await read(input.prefetched);
     let choice = await choose(state, paths);
     if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
     if (!input.dryRun) {
-      await lock.acquire({
+      // The state is read again under the lock, in the round trip that takes it.
+      const locked = await lock.acquire({
+        thenRun: readScript,
         command: `${verb} ${svc.name}`,
         waitMs: input.lockWaitMs,
         onWait: (h) => log(`waiting for the host lock held by ${h?.holder ?? 'unknown'} (${h?.command ?? '?'})`),
@@ -240,12 +282,12 @@ export async function runTransition(
           ),
       });
       if (interruptedBy(input.signal)) return stopped();
-      state = await read();
+      state = await read(locked);
       choice = await choose(state, paths);
       if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
     }
     if (state.intent) log(interruptedNote(state.intent, state.current));
-    if (choice.kind === 'operate') return await operate(input, paths, state, choice, result);
+    if (choice.kind === 'operate') return await operate(input, paths, state, choice, result, lock);
     const { to } = choice;
     log(choice.reasons);
     try {
@@ -260,14 +302,15 @@ export async function runTransition(
     // The last safe point: from here on the transition runs to its end (healthy, or rolled back).
     if (interruptedBy(input.signal)) return stopped(choice.plan);
     switching = true;
-    await writeIntent(executor, paths, choice, state.current);
     let deferred: string | undefined;
     try {
-      deferred = await switchTo(input, paths, to.id);
+      // A failure anywhere in the switch's round trip (the intent write included) goes back.
+      deferred = await switchTo(input, paths, to.id, intentStep(paths, choice, state.current));
     } catch (error) {
-      return await recover(input, paths, state, choice, messageOf(error), result);
+      return await recover(input, paths, state, choice, messageOf(error), result, lock);
     }
     const at = new Date().toISOString();
+    const prune = releasesToPrune([...new Set([...state.releases, to.id])], [to.id, choice.back?.id ?? '']);
     await writeState(
       executor,
       paths,
@@ -276,10 +319,12 @@ export async function runTransition(
         { id: to.id, version: to.version, gitSha: to.gitSha, at, action: choice.action, result: 'deployed', ...by(input) },
         { ...to, deployedAt: at },
       ),
+      lock,
+      [
+        ...(choice.after ? [choice.after] : []),
+        ...(prune.length ? [{ script: remote.pruneScript(paths, prune), display: 'prune old releases' }] : []),
+      ],
     );
-    await choice.after?.();
-    const prune = releasesToPrune([...new Set([...state.releases, to.id])], [to.id, choice.back?.id ?? '']);
-    if (prune.length) await executor.sh(remote.pruneScript(paths, prune), { display: 'prune old releases' });
     const message = [choice.plan?.reasons.join('; ') ?? choice.reasons, deferred].filter(Boolean).join('; ');
     return result(choice.action === 'rollback' ? 'rolled back' : 'deployed', {
       plan: choice.plan,
@@ -305,6 +350,7 @@ async function recover(
   choice: Extract<Choice, { kind: 'switch' }>,
   why: string,
   result: (o: DeployOutcome, f?: Partial<DeployResult>) => DeployResult,
+  lock: HostLock,
 ): Promise<DeployResult> {
   const { executor, log } = input;
   const { to, back, action } = choice;
@@ -343,7 +389,7 @@ async function recover(
       if (!(error instanceof UnhealthyError)) throw error;
       after = `rolled back to ${back.id}, which is NOT healthy either: ${messageOf(error).split('\n')[0]}`;
     }
-    await writeState(executor, paths, withHistory(state.state, failed(new Date().toISOString()), undefined));
+    await writeState(executor, paths, withHistory(state.state, failed(new Date().toISOString()), undefined), lock);
     // A failed deploy that went back is "rolled back"; a rollback that had to go back failed.
     return result(action === 'deploy' ? 'rolled back' : 'failed', {
       plan: choice.plan,
@@ -368,6 +414,7 @@ async function operate(
   state: RemoteState,
   choice: Extract<Choice, { kind: 'operate' }>,
   result: (o: DeployOutcome, f?: Partial<DeployResult>) => DeployResult,
+  lock: HostLock,
 ): Promise<DeployResult> {
   const { release: rel, action } = choice;
   input.log(choice.reasons);
@@ -385,9 +432,9 @@ async function operate(
     await choice.run();
     if (choice.gate) await healthGate(input, paths);
   } catch (error) {
-    await writeState(input.executor, paths, withHistory(state.state, entry(false, messageOf(error)), undefined));
+    await writeState(input.executor, paths, withHistory(state.state, entry(false, messageOf(error)), undefined), lock);
     return result('failed', { release: rel.id, version: rel.version, message: messageOf(error) });
   }
-  await writeState(input.executor, paths, withHistory(state.state, entry(true), undefined));
+  await writeState(input.executor, paths, withHistory(state.state, entry(true), undefined), lock);
   return result(operated[action], { release: rel.id, version: rel.version, message: choice.reasons });
 }

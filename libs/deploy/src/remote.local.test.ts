@@ -2,12 +2,13 @@
 // text the SSH executor runs on a host). A stand-in process whose command line says "docker compose up"
 // plays the compose run a cut-off deploy left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalExecutor } from '@homelab/host';
 import { servicePaths } from './layout.ts';
+import { joinSteps, thenAlways } from './pipeline.ts';
 import { parseRemoteState } from './remote-state.ts';
 import {
   awaitAbandonedUpScript,
@@ -15,6 +16,8 @@ import {
   ensureNetworksScript,
   readStatesScript,
   splitStates,
+  swapScript,
+  writeIntentScript,
   writeStateScript,
 } from './remote.ts';
 
@@ -212,5 +215,44 @@ describe('an abandoned compose up', () => {
     const ok = await local.run(['sh', '-c', writeStateScript(paths, Buffer.byteLength(whole))], { input: whole });
     expect(ok.exitCode).toBe(0);
     expect(readFileSync(paths.state, 'utf8')).toBe(whole);
+  });
+
+  it('steps joined in one round trip: each reads its own bytes of stdin; the first failure stops the rest with its status', async () => {
+    const root = mkdtempSync(join(dir, 'steps-'));
+    const paths = servicePaths(root, 'web');
+    mkdirSync(`${paths.releases}/r1`, { recursive: true });
+    const intent = '{"id":"r1"}\n';
+    const more = 'the rest of stdin\n';
+    const steps = (failing: string) =>
+      joinSteps([
+        { script: writeIntentScript(paths, Buffer.byteLength(intent)), input: intent, display: 'intent' },
+        { script: failing, display: 'may fail' },
+        { script: swapScript(paths, 'r1'), display: 'swap' },
+        { script: 'cat', input: more, display: 'the last reader' },
+      ]);
+    const ok = steps('true');
+    expect(ok.display).toBe('intent, may fail, swap, the last reader');
+    const r = await local.run(['sh', '-c', ok.script], { input: ok.input });
+    expect(r.stdout).toBe(more);
+    expect(readFileSync(paths.intent, 'utf8')).toBe(intent);
+    expect(readlinkSync(paths.current)).toBe('releases/r1');
+    rmSync(paths.intent);
+    rmSync(paths.current);
+    // A multi-line step that fails half-way: nothing after it runs, its status is the script's.
+    const failed = steps('echo one\nfalse || exit 7\necho two');
+    const f = await local.run(['sh', '-c', failed.script], { input: failed.input, allowFailure: true });
+    expect(f.exitCode).toBe(7);
+    expect(f.stdout).toBe('one\n');
+    expect(existsSync(paths.intent)).toBe(true);
+    expect(existsSync(paths.current)).toBe(false);
+    // thenAlways: the release runs whatever the record did; the status is the record's.
+    const always = thenAlways(
+      joinSteps([{ script: 'echo recorded; exit 5', display: 'record' }]).script,
+      `echo released > ${root}/released`,
+    );
+    const a = await local.run(['sh', '-c', always], { allowFailure: true });
+    expect(a.exitCode).toBe(5);
+    expect(a.stdout).toBe('recorded\n');
+    expect(readFileSync(`${root}/released`, 'utf8')).toBe('released\n');
   });
 });

@@ -210,10 +210,11 @@ export function pruneScript(p: ServicePaths, remove: string[]): string {
   return `cd ${q(p.releases)} && rm -rf ${remove.map(q).join(' ')}`;
 }
 
-// Installs and enables the unit; the stack is already up, so it is not started again.
-export function installUnitScript(unitName: string): string {
+// Installs (`bytes` of stdin) and enables the unit; the stack is already up, so it is not started again.
+export function installUnitScript(unitName: string, bytes: number): string {
   const path = `/etc/systemd/system/${unitName}`;
-  return `cat > ${q(`${path}.tmp`)} && mv -f ${q(`${path}.tmp`)} ${q(path)} && systemctl daemon-reload && systemctl enable ${q(unitName)} >/dev/null 2>&1`;
+  const tmp = q(`${path}.tmp`);
+  return `head -c ${bytes} > ${tmp} && [ "$(wc -c < ${tmp})" -eq ${bytes} ] && mv -f ${tmp} ${q(path)} && systemctl daemon-reload && systemctl enable ${q(unitName)} >/dev/null 2>&1`;
 }
 
 // `docker ps` filters for a compose project's containers, or one service's.

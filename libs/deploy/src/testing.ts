@@ -3,9 +3,19 @@ import { join, type CommandResult, type Executor, type RunOptions } from '@homel
 
 export type Answer = string | { stdout?: string; stderr?: string; exitCode?: number };
 
+// How the scripts of one round trip are put together (pipeline.ts joinSteps and writeState, the lock's
+// `then`): the fake host runs each part by its own rule, in the shell's order, as the host would.
+const joined = /\n\} \|\| exit \$\?\n(?=\{ )/;
+const stepOf = (part: string) => part.replace(/^\{ /, '').replace(/\n\} \|\| exit \$\?$/, '');
+const releasing = /^\(\n([\s\S]*)\n\)\nrc=\$\?\n([\s\S]*)\nexit \$rc$/;
+const lockThen = /; \(\n([\s\S]*)\n\) \|\| true; else /;
+
 export class FakeExecutor implements Executor {
   readonly host: string;
+  /** One per round trip: the script as sent, and its stdin. */
   readonly calls: Array<{ script: string; input: string | undefined }> = [];
+  /** Every step the host ran, a round trip's joined steps one by one. */
+  readonly ran: string[] = [];
   readonly #rules: Array<[RegExp, Answer | ((script: string) => Answer)]>;
 
   constructor(host: string, rules: Array<[RegExp, Answer | ((script: string) => Answer)]>) {
@@ -19,19 +29,45 @@ export class FakeExecutor implements Executor {
 
   async sh(script: string, o: RunOptions = {}): Promise<CommandResult> {
     this.calls.push({ script, input: o.input });
-    const rule = this.#rules.find(([re]) => re.test(script));
-    const raw = rule ? (typeof rule[1] === 'function' ? rule[1](script) : rule[1]) : '';
-    const a = typeof raw === 'string' ? { stdout: raw } : raw;
-    const result = { stdout: a.stdout ?? '', stderr: a.stderr ?? '', exitCode: a.exitCode ?? 0 };
+    const result = this.#answer(script);
     if (result.exitCode !== 0 && !o.allowFailure)
       throw new Error(`${this.host}: \`${o.display ?? script}\` failed with exit code ${result.exitCode}: ${result.stderr}`);
     return result;
   }
 
+  #answer(script: string): CommandResult {
+    const released = releasing.exec(script);
+    if (released) {
+      const inner = this.#answer(released[1]!);
+      const release = this.#answer(released[2]!);
+      return { ...inner, stdout: inner.stdout + release.stdout, stderr: inner.stderr + release.stderr };
+    }
+    const parts = script.split(joined);
+    if (parts.length > 1 || script.startsWith('{ ')) {
+      const out: CommandResult = { stdout: '', stderr: '', exitCode: 0 };
+      for (const part of parts) {
+        const r = this.#answer(stepOf(part));
+        out.stdout += r.stdout;
+        out.stderr += r.stderr;
+        out.exitCode = r.exitCode;
+        if (r.exitCode !== 0) break;
+      }
+      return out;
+    }
+    this.ran.push(script);
+    const rule = this.#rules.find(([re]) => re.test(script));
+    const raw = rule ? (typeof rule[1] === 'function' ? rule[1](script) : rule[1]) : '';
+    const a = typeof raw === 'string' ? { stdout: raw } : raw;
+    const result = { stdout: a.stdout ?? '', stderr: a.stderr ?? '', exitCode: a.exitCode ?? 0 };
+    const then = lockThen.exec(script);
+    if (then && result.stdout.startsWith('ACQUIRED')) result.stdout += this.#answer(then[1]!).stdout;
+    return result;
+  }
+
   async close(): Promise<void> {}
 
-  /** Every script run, in order, for asserting the order of steps. */
+  /** Every step the host ran, in order, for asserting the order of steps (a round trip's parts one by one). */
   steps(): string[] {
-    return this.calls.map((c) => c.script);
+    return this.ran;
   }
 }

@@ -98,4 +98,30 @@ describe('the host lock on a real file system', () => {
       execFileSync('umount', [mount]);
     }
   });
+
+  it('runs `thenRun` under the lock in the round trip that takes it, also when taking over a stale lock', async () => {
+    const deployRoot = root();
+    const then = `echo "--read--"; cat ${deployRoot}/.homelab.lock/holder.json | grep -c token; exit 3`;
+    const lock = new HostLock(local, deployRoot);
+    // What it printed comes back; its own exit status does not fail the lock.
+    expect(await lock.acquire({ command: 'deploy a', waitMs: 0, thenRun: then })).toBe('--read--\n1\n');
+    expect((await lockStatus(local, deployRoot)).holder?.command).toBe('deploy a');
+    // Held by another: `then` does not run; without `then`, nothing comes back.
+    await expect(new HostLock(local, deployRoot).acquire({ command: 'deploy b', waitMs: 0, thenRun: then })).rejects.toThrow(
+      /is locked by/,
+    );
+    await lock.release();
+    expect(await new HostLock(local, deployRoot).acquire({ command: 'deploy c', waitMs: 0 })).toBeUndefined();
+    rmSync(join(deployRoot, '.homelab.lock'), { recursive: true });
+    staleLock(deployRoot);
+    const taking = new HostLock(local, deployRoot);
+    expect(await taking.acquire({ command: 'deploy d', waitMs: 0, thenRun: then })).toBe('--read--\n1\n');
+    expect((await lockStatus(local, deployRoot)).holder?.command).toBe('deploy d');
+    // releasing() names the script; after released() there is nothing left for release() to do.
+    const script = taking.releasing()!;
+    await local.run(['sh', '-c', script]);
+    taking.released();
+    expect(taking.releasing()).toBeUndefined();
+    expect((await lockStatus(local, deployRoot)).held).toBe(false);
+  });
 });

@@ -36,25 +36,28 @@ function heldReport(dir: string): string {
 }
 
 // Makes the lock directory and writes the holder (from stdin) into it; a write that fails (disk full,
-// read-only, permission) removes the directory again and prints FAILED with the reason.
-function takeScript(dir: string): string {
-  return `if mkdir ${dir} 2>/dev/null; then if err=$(cat 2>&1 > ${dir}/holder.json); then echo ACQUIRED; else rm -rf ${dir}; echo "FAILED $err"; fi; else ${heldReport(dir)}; fi`;
+// read-only, permission) removes the directory again and prints FAILED with the reason. `then` runs
+// right after the lock is taken, in the same round trip, in a subshell: its output follows ACQUIRED and
+// its exit status is not the script's (it reports through what it prints).
+function takeScript(dir: string, then = ''): string {
+  const after = then ? `; (\n${then}\n) || true` : '';
+  return `if mkdir ${dir} 2>/dev/null; then if err=$(cat 2>&1 > ${dir}/holder.json); then echo ACQUIRED${after}; else rm -rf ${dir}; echo "FAILED $err"; fi; else ${heldReport(dir)}; fi`;
 }
 
-// Pure: try to take the lock; prints ACQUIRED, HELD (age, holder file) or FAILED with the reason.
-// A deploy root that cannot be made fails the script with mkdir's own words.
-export function acquireScript(deployRoot: string): string {
-  return `mkdir -p ${quote(deployRoot)} && ${takeScript(quote(lockDir(deployRoot)))}`;
+// Pure: try to take the lock; prints ACQUIRED (then what `then` prints), HELD (age, holder file) or
+// FAILED with the reason. A deploy root that cannot be made fails the script with mkdir's own words.
+export function acquireScript(deployRoot: string, then = ''): string {
+  return `mkdir -p ${quote(deployRoot)} && ${takeScript(quote(lockDir(deployRoot)), then)}`;
 }
 
 // Pure: take over a stale lock atomically. Under flock on a guard file, only if the lock is still the
 // one judged stale (the same holder token, or still no holder file): remove it and take it; otherwise
 // report who holds it now. Two processes taking over the same stale lock: one gets it.
-export function takeoverScript(deployRoot: string, staleToken: string | undefined): string {
+export function takeoverScript(deployRoot: string, staleToken: string | undefined, then = ''): string {
   const dir = quote(lockDir(deployRoot));
   const same =
     staleToken === undefined ? `[ ! -e ${dir}/holder.json ]` : `grep -q ${quote(`"token":"${staleToken}"`)} ${dir}/holder.json 2>/dev/null`;
-  const body = `if [ -d ${dir} ] && ${same}; then rm -rf ${dir}; fi; ${takeScript(dir)}`;
+  const body = `if [ -d ${dir} ] && ${same}; then rm -rf ${dir}; fi; ${takeScript(dir, then)}`;
   return `flock ${quote(`${deployRoot}/.homelab.lock.guard`)} sh -c ${quote(body)}`;
 }
 
@@ -119,6 +122,8 @@ export interface AcquireOptions {
   onTakeover?: (holder: LockHolder | undefined, ageSeconds: number | undefined) => void;
   /** Stops waiting for another holder when aborted. */
   signal?: AbortSignal;
+  /** A script run on the host as soon as the lock is taken, in the same round trip (a read under the lock). */
+  thenRun?: string;
 }
 
 export class HostLock {
@@ -131,7 +136,12 @@ export class HostLock {
     this.#deployRoot = deployRoot;
   }
 
-  async acquire(options: AcquireOptions): Promise<void> {
+  /**
+   * Takes the lock, waiting for another holder up to `waitMs` and taking over a stale one. Returns what
+   * `options.thenRun` printed when it ran under the lock in the taking round trip; undefined when it did not
+   * run (no `thenRun`, or the lock turned out to be ours already after a lost connection): run it yourself.
+   */
+  async acquire(options: AcquireOptions): Promise<string | undefined> {
     const holder: LockHolder = {
       token: randomUUID(),
       holder: `${userInfo().username}@${hostname()}`,
@@ -145,25 +155,26 @@ export class HostLock {
     const started = Date.now();
     let interval = 250;
     let told = false;
-    let script = acquireScript(this.#deployRoot);
+    const then = options.thenRun ?? '';
+    let script = acquireScript(this.#deployRoot, then);
     for (;;) {
       const out = await this.#executor.sh(script, { input: JSON.stringify(holder), display: 'take the host lock', allowFailure: true });
       if (out.exitCode !== 0) throw new LockError(this.#executor.host, this.#deployRoot, out.stderr.trim() || `exit code ${out.exitCode}`);
-      script = acquireScript(this.#deployRoot);
+      script = acquireScript(this.#deployRoot, then);
       if (out.stdout.startsWith('ACQUIRED')) {
         this.#token = holder.token;
-        return;
+        return then ? out.stdout.slice(out.stdout.indexOf('\n') + 1) : undefined;
       }
       if (out.stdout.startsWith('FAILED')) throw new LockError(this.#executor.host, this.#deployRoot, out.stdout.slice(7).trim());
       const state = parseLockOutput(out.stdout);
       // Ours: the connection was lost after the lock was taken and the step was run again.
       if (state.holder?.token === holder.token) {
         this.#token = holder.token;
-        return;
+        return undefined;
       }
       if (isStale(state, options.staleAfterSeconds ?? staleLockSeconds)) {
         options.onTakeover?.(state.holder, state.ageSeconds);
-        script = takeoverScript(this.#deployRoot, state.holder?.token);
+        script = takeoverScript(this.#deployRoot, state.holder?.token, then);
         continue;
       }
       if (Date.now() - started >= options.waitMs || options.signal?.aborted)
@@ -176,8 +187,19 @@ export class HostLock {
   }
 
   async release(): Promise<void> {
-    if (!this.#token) return;
-    await this.#executor.sh(releaseScript(this.#deployRoot, this.#token), { display: 'release the host lock' });
+    const script = this.releasing();
+    if (!script) return;
+    await this.#executor.sh(script, { display: 'release the host lock' });
+    this.released();
+  }
+
+  /** The script that releases the lock, for the caller's last round trip to end with; undefined when not held. */
+  releasing(): string | undefined {
+    return this.#token ? releaseScript(this.#deployRoot, this.#token) : undefined;
+  }
+
+  /** Says that a script from releasing() ran to its end: release() has nothing left to do. */
+  released(): void {
     this.#token = undefined;
   }
 }

@@ -158,7 +158,7 @@ try {
       out = (await ok(homelab(['deploy', ours[0]!.name]), 'changed deploy')).all ?? '';
     });
     const up = progressAt(out, 'waiting for the health test') - progressAt(out, 'starting containers');
-    const health = progressAt(out, ': deployed') - progressAt(out, 'waiting for the health test');
+    const health = progressAt(out, 'health test passed') - progressAt(out, 'waiting for the health test');
     changed.ours.push(total - health);
     note(changed, 'compose up s', up);
     note(changed, 'health wait s', health);

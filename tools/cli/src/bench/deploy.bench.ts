@@ -39,7 +39,7 @@ try {
         out = (await cli(`t${i + 1}`)).stderr;
       }),
     );
-    healthGate.push(progressAt(out, ': deployed') - progressAt(out, 'waiting for the health test'));
+    healthGate.push(progressAt(out, 'health test passed') - progressAt(out, 'waiting for the health test'));
   }
 
   // --- the same job as an Ansible playbook: copy compose and .env, docker compose up -d ---

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { releasesToPrune } from './pipeline.ts';
 import { releaseId, servicePaths } from './layout.ts';
 import { maskSecrets } from '@homelab/model';
-import { runMany } from './many.ts';
+import { runMany, type ManyOptions } from './many.ts';
 import { inventory } from '@homelab/model/testing';
 import { planRelease } from './plan.ts';
 import { legacyFingerprint, secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';
@@ -15,7 +15,7 @@ import { parseRemoteState, type RemoteState } from './remote-state.ts';
 import { FakeExecutor } from './testing.ts';
 import { containerExecScript, ensureDirsScript, readStatesScript, rollingUpScript, stageScript } from './remote.ts';
 import { probeTarget } from './probe-target.ts';
-import { LocalExecutor } from '@homelab/host';
+import { LocalExecutor, type Executor } from '@homelab/host';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -390,17 +390,18 @@ describe("GPU services against the host's real GPUs", () => {
     return { results, ex };
   }
 
+  const options = (ex: Executor, action: 'plan' | 'deploy', services: ReturnType<typeof service>[]): ManyOptions => ({
+    action,
+    services,
+    inventory: inventory([gpuHost]),
+    executorFor: () => ex,
+    secretsFor: async () => ({}),
+    gitSha: 'abc',
+    lockWaitMs: 0,
+    log: () => {},
+  });
   const runOn = (ex: FakeExecutor, action: 'plan' | 'deploy', services: ReturnType<typeof service>[]) =>
-    runMany({
-      action,
-      services,
-      inventory: inventory([gpuHost]),
-      executorFor: () => ex,
-      secretsFor: async () => ({}),
-      gitSha: 'abc',
-      lockWaitMs: 0,
-      log: () => {},
-    });
+    runMany(options(ex, action, services));
 
   it('a host whose driver fails: the GPU service is refused before anything on the host changes; the others go on', async () => {
     const { results, ex } = await planBoth(`--gpus--\nFailed to initialize NVML: Driver/library version mismatch\n--end-- 18\n`);
@@ -442,6 +443,51 @@ describe("GPU services against the host's real GPUs", () => {
         { paths: servicePaths('/opt/homelab', 'b'), project: 'b' },
       ])}`,
     );
+  });
+
+  it("each host's first round trip goes out while the local work runs; nothing more before it succeeded", async () => {
+    const ex = new FakeExecutor('ocean', [
+      [/echo docker_cli=yes/, `${facts('--gpus--\n--end-- 127\n')}--end-of-facts--\n--of-- web\n--none--\n`],
+    ]);
+    let done!: (v: { gitSha: string; by: string }) => void;
+    const ready = new Promise<{ gitSha: string; by: string }>((resolve) => {
+      done = resolve;
+    });
+    let settled = false;
+    const running = runMany({ ...options(ex, 'plan', [web]), ready }).finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false);
+    expect(ex.calls).toHaveLength(1);
+    expect(ex.calls[0]!.script).toContain('echo docker_cli=yes');
+    done({ gitSha: 'def', by: 'someone' });
+    expect((await running).map((r) => r.result)).toEqual(['planned']);
+  });
+
+  it('local work that fails (validation): its error, only the read-only first round trip was made, connections closed', async () => {
+    const ex = new FakeExecutor('ocean', [[/echo docker_cli=yes/, `${facts('')}--end-of-facts--\n--of-- web\n--none--\n`]]);
+    let closed = 0;
+    ex.close = async () => void closed++;
+    await expect(runMany({ ...options(ex, 'deploy', [web]), ready: Promise.reject(new Error('web: compose.yaml: bad')) })).rejects.toThrow(
+      'web: compose.yaml: bad',
+    );
+    expect(ex.calls).toHaveLength(1);
+    expect(closed).toBe(1);
+    // A host that does not answer (yet) does not delay the local failure; its connection is closed.
+    const silent = {
+      ...ex,
+      host: 'ocean',
+      sh: () => new Promise<never>(() => {}),
+      run: () => new Promise<never>(() => {}),
+      close: ex.close,
+    };
+    const started = Date.now();
+    await expect(
+      runMany({ ...options(silent, 'deploy', [web]), ready: new Promise((_, no) => setTimeout(() => no(new Error('bad secret')), 50)) }),
+    ).rejects.toThrow('bad secret');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(closed).toBe(2);
   });
 
   it('a host with the GPU the inventory declares: the GPU service is planned', async () => {

@@ -27,6 +27,13 @@ export interface ManyOptions {
   to?: string;
   /** Who, for the host's history. */
   by?: string;
+  /**
+   * Local work that every decision waits for (validation, secrets, the commit and who acts), done while
+   * the hosts are read: each host's first round trip (its facts and the state of its services, read
+   * only) goes out at once, and nothing is decided, locked or changed on a host before this resolves.
+   * What it resolves to replaces gitSha and by. When it rejects, runMany rejects with its error.
+   */
+  ready?: Promise<Pick<ManyOptions, 'gitSha' | 'by'>>;
 }
 
 // Pure: services grouped by the host they name, in the order given.
@@ -47,27 +54,39 @@ function failed(svc: LoadedService, host: string, message: string, seconds = 0):
   return deployResult(svc.name, host, 'failed', { version: svc.version, seconds, message });
 }
 
-async function runHost(host: HostSpec, services: LoadedService[], options: ManyOptions): Promise<DeployResult[]> {
+async function runHost(host: HostSpec, services: LoadedService[], given: ManyOptions): Promise<DeployResult[]> {
+  const executor = given.executorFor(host);
+  try {
+    return await runOn(executor, host, services, given);
+  } finally {
+    await executor.close();
+  }
+}
+
+async function runOn(executor: Executor, host: HostSpec, services: LoadedService[], given: ManyOptions): Promise<DeployResult[]> {
   const started = Date.now();
-  const executor = options.executorFor(host);
   let facts: HostFacts;
   // The facts and the state of every service of the host in one round trip: what changes nothing is
   // decided from it, without another.
   let states = new Map<string, string>();
   const readAt = Date.now();
   try {
-    const read = await gatherFacts(executor, host.deployRoot, {
+    const reading = gatherFacts(executor, host.deployRoot, {
       script: readStatesScript(services.map((s) => ({ paths: servicePaths(host.deployRoot, s.name), project: s.name }))),
       display: `gather host facts and read the deployed state of ${services.length} service(s)`,
     });
+    // A local failure ends the wait for a host at once (a host that is down takes seconds to say so).
+    const read = await (given.ready ? Promise.race([reading, given.ready.then(() => reading)]) : reading);
     facts = read;
     states = splitStates(read.after);
     if (!facts.docker) throw new Error(dockerProblem(host.name, facts));
     if (!facts.compose) throw new Error(`the Docker Compose v2 plugin is missing on ${host.name}: install docker-compose-plugin`);
   } catch (error) {
+    await given.ready; // a local failure (validation) is the one to report
     const message = error instanceof Error ? error.message : String(error);
     return services.map((svc) => failed(svc, host.name, message, (Date.now() - started) / 1000));
   }
+  const options = { ...given, ...(await given.ready) };
   const results: DeployResult[] = [];
   const changes = options.action === 'deploy' || options.action === 'plan';
   // A GPU service is refused before its host changes when the host's real GPUs do not match.
@@ -77,58 +96,56 @@ async function runHost(host: HostSpec, services: LoadedService[], options: ManyO
       return problem ? [[svc.name, problem.message] as const] : [];
     }),
   );
-  try {
-    for (const svc of services) {
-      const by = interruptedBy(options.signal);
-      if (by) {
-        results.push(deployResult(svc.name, host.name, 'interrupted', { version: svc.version, message: `not started: stopped by ${by}` }));
-        continue;
-      }
-      const log = (m: string) => options.log(svc.name, host.name, m);
-      const base = {
-        svc,
-        host,
-        executor,
-        gitSha: options.gitSha,
-        systemd: facts.systemd,
-        lockWaitMs: options.lockWaitMs,
-        log,
-        poll: options.poll,
-        signal: options.signal,
-        by: options.by,
-        // Fresh enough to decide on: a long earlier step (a health gate) means reading again.
-        prefetched: Date.now() - readAt < 5000 ? states.get(svc.name) : undefined,
-      };
-      // A GPU service is refused before its host changes when the host's real GPUs do not match.
-      const { action } = options;
-      const gpuProblem = refused.get(svc.name);
-      try {
-        if (gpuProblem) results.push(failed(svc, host.name, gpuProblem));
-        else if (options.action === 'rollback') results.push(await rollbackService({ ...base, to: options.to }));
-        else if (action === 'restart' || action === 'stop' || action === 'start') results.push(await operateService(base, action));
-        else
-          results.push(
-            await deployService({
-              ...base,
-              images: options.inventory.images,
-              secrets: await options.secretsFor(svc),
-              dryRun: options.action === 'plan',
-            }),
-          );
-      } catch (error) {
-        results.push(failed(svc, host.name, error instanceof Error ? error.message : String(error)));
-      }
-      options.log(svc.name, host.name, `${results.at(-1)!.result}`);
+  for (const svc of services) {
+    const by = interruptedBy(options.signal);
+    if (by) {
+      results.push(deployResult(svc.name, host.name, 'interrupted', { version: svc.version, message: `not started: stopped by ${by}` }));
+      continue;
     }
-  } finally {
-    await executor.close();
+    const log = (m: string) => options.log(svc.name, host.name, m);
+    const base = {
+      svc,
+      host,
+      executor,
+      gitSha: options.gitSha,
+      systemd: facts.systemd,
+      lockWaitMs: options.lockWaitMs,
+      log,
+      poll: options.poll,
+      signal: options.signal,
+      by: options.by,
+      // Fresh enough to decide on: a long earlier step (a health gate) means reading again.
+      prefetched: Date.now() - readAt < 5000 ? states.get(svc.name) : undefined,
+    };
+    // A GPU service is refused before its host changes when the host's real GPUs do not match.
+    const { action } = options;
+    const gpuProblem = refused.get(svc.name);
+    try {
+      if (gpuProblem) results.push(failed(svc, host.name, gpuProblem));
+      else if (options.action === 'rollback') results.push(await rollbackService({ ...base, to: options.to }));
+      else if (action === 'restart' || action === 'stop' || action === 'start') results.push(await operateService(base, action));
+      else
+        results.push(
+          await deployService({
+            ...base,
+            images: options.inventory.images,
+            secrets: await options.secretsFor(svc),
+            dryRun: options.action === 'plan',
+          }),
+        );
+    } catch (error) {
+      results.push(failed(svc, host.name, error instanceof Error ? error.message : String(error)));
+    }
+    options.log(svc.name, host.name, `${results.at(-1)!.result}`);
   }
   return results;
 }
 
 export async function runMany(options: ManyOptions): Promise<DeployResult[]> {
+  // Handled here at once: it may reject before a host awaits it.
+  options.ready?.catch(() => undefined);
   const groups = groupByHost(options.services);
-  const perHost = await Promise.all(
+  const settled = await Promise.allSettled(
     [...groups].map(([hostName, services]) => {
       const host = options.inventory.hosts[hostName];
       if (!host)
@@ -138,6 +155,11 @@ export async function runMany(options: ManyOptions): Promise<DeployResult[]> {
       return runHost(host, services, options);
     }),
   );
+  // Every host is done (its connection closed) before a failure is thrown.
+  const perHost = settled.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    return s.value;
+  });
   const order = new Map(options.services.map((s, i) => [s.name, i]));
   return perHost.flat().sort((a, b) => (order.get(a.service) ?? 0) - (order.get(b.service) ?? 0));
 }

@@ -105,8 +105,10 @@ export function manyCommand(action: Action) {
     const { services, reported } = await select(ctx, action, workspace, issues);
     // Nothing to do reaches no host, so needs no production permission either.
     const executorFor = services.length ? executorFactory(ctx, workspace.inventory) : undefined;
-    // Validation, secrets, the commit and who acts: independent local work, done side by side.
-    const [secrets, sha, by] = await Promise.all([
+    // Validation, secrets, the commit and who acts: independent local work, done side by side, and
+    // while each host's first (read-only) round trip is on its way; nothing on a host is decided or
+    // changed before all of it succeeded.
+    const local = Promise.all([
       prepare(ctx, action, workspace, services),
       executorFor
         ? gitSha(
@@ -116,6 +118,7 @@ export function manyCommand(action: Action) {
         : '',
       executorFor ? actor(workspace.root) : '',
     ]);
+    if (!executorFor) await local;
     const results = !executorFor
       ? []
       : await runMany({
@@ -123,13 +126,13 @@ export function manyCommand(action: Action) {
           services,
           inventory: workspace.inventory,
           executorFor,
-          secretsFor: async (svc) => secrets.get(svc.name) ?? {},
-          gitSha: sha,
+          secretsFor: async (svc) => (await local)[0].get(svc.name) ?? {},
+          gitSha: '',
+          ready: local.then(([, gitSha, by]) => ({ gitSha, by })),
           lockWaitMs: (ctx.options.lockWait ?? Number(process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600)) * 1000,
           log: progressLogger(ctx),
           signal: ctx.signal,
           to: ctx.options.to,
-          by,
         });
     results.push(...reported);
     print(ctx, action, results);

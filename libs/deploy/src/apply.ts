@@ -3,7 +3,7 @@
 import { FingerprintKeyError } from './errors.ts';
 import { releaseFiles, renderRelease, type RenderedRelease } from '@homelab/render';
 import { releaseId, type ServicePaths } from './layout.ts';
-import { runTransition, type DeployResult, type TransitionInput } from './pipeline.ts';
+import { runTransition, type DeployResult, type Step, type TransitionInput } from './pipeline.ts';
 import { planRelease, type Plan } from './plan.ts';
 import { newFingerprintKey, secretFingerprint, type ReleaseRecord } from './record.ts';
 import * as remote from './remote.ts';
@@ -43,20 +43,10 @@ export function planDeploy(
   return { release, record, key, plan: planRelease(release, record, state, { values: input.secrets, key }) };
 }
 
-// Uploads every file of the release in one round trip (contents on stdin only): the same round trip
-// first creates the external networks it joins and then its missing data directories, in that order.
-// (A new fingerprint key goes first, on its own: its script writes only when the host has none, so
-// its bytes cannot share stdin with the files.)
-async function stage(
-  input: DeployInput,
-  paths: ServicePaths,
-  release: RenderedRelease,
-  record: ReleaseRecord,
-  newKey: string | undefined,
-): Promise<void> {
-  const { executor, host } = input;
-  if (newKey) await executor.sh(remote.writeFingerprintKeyScript(paths), { input: newKey, display: `write ${paths.fingerprintKey}` });
-  input.log(`staging release ${record.id}`);
+// Uploads every file of the release in one step (contents on stdin only): the same step first creates
+// the external networks it joins and then its missing data directories, in that order.
+function staging(input: DeployInput, paths: ServicePaths, release: RenderedRelease, record: ReleaseRecord): Required<Step> {
+  const { host } = input;
   const files = [
     ...releaseFiles(release),
     { name: 'release.json', content: `${JSON.stringify(record, null, 2)}\n`, mode: '0600' as const },
@@ -76,10 +66,19 @@ async function stage(
       ? [['create data directories', remote.ensureDirsScript(release.dirs, host.uid, host.gid)] as [string, string]]
       : []),
   ];
-  await executor.sh(parts.map(([, script]) => script).join(' && '), {
+  return {
+    script: parts.map(([, script]) => script).join(' && '),
     input: files.map((f) => f.content).join(''),
     display: `stage release ${record.id} (${parts.map(([what]) => what).join(', ')})`,
-  });
+  };
+}
+
+// Stages the release in its own round trip. A new fingerprint key goes first, on its own: its script
+// writes only when the host has none, so its bytes cannot share stdin with the files.
+async function stage(input: DeployInput, paths: ServicePaths, step: Required<Step>, newKey: string | undefined): Promise<void> {
+  const { executor } = input;
+  if (newKey) await executor.sh(remote.writeFingerprintKeyScript(paths), { input: newKey, display: `write ${paths.fingerprintKey}` });
+  await executor.sh(step.script, { input: step.input, display: step.display });
 }
 
 // Deploys one service to its host (or only plans it, with dryRun).
@@ -96,6 +95,7 @@ export function deployService(input: DeployInput): Promise<DeployResult> {
         message: plan.reasons.join('; ') || undefined,
       };
     }
+    const step = staging(input, paths, release, record);
     return {
       kind: 'switch',
       action: 'deploy',
@@ -103,7 +103,9 @@ export function deployService(input: DeployInput): Promise<DeployResult> {
       plan,
       reasons: `${plan.action}: ${plan.reasons.join('; ')}`,
       back: plan.previous,
-      stage: () => stage(input, paths, release, record, state.fingerprintKey ? undefined : key),
+      stage: () => stage(input, paths, step, state.fingerprintKey ? undefined : key),
+      // It shares the lock's round trip unless a new key must be written first.
+      staging: state.fingerprintKey ? step : undefined,
       after: input.systemd
         ? {
             script: remote.installUnitScript(release.unitName, Buffer.byteLength(release.unit)),

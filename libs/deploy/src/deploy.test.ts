@@ -12,6 +12,7 @@ import { inventory } from '@homelab/model/testing';
 import { planRelease } from './plan.ts';
 import { legacyFingerprint, secretFingerprint, type DeployState, type ReleaseRecord } from './record.ts';
 import { parseRemoteState, type RemoteState } from './remote-state.ts';
+import { stateDigest } from './remote.ts';
 import { FakeExecutor } from './testing.ts';
 import { containerExecScript, ensureDirsScript, readStatesScript, rollingUpScript, stageScript } from './remote.ts';
 import { probeTarget } from './probe-target.ts';
@@ -206,14 +207,19 @@ describe('apply with a faked executor', () => {
     expect(ex.steps().some((s) => s.includes('.fingerprint-key.tmp'))).toBe(false);
     const p = servicePaths('/opt/homelab', 'app');
     const dir = `${p.release(result.release!)}.partial`;
-    const stage = ex.calls.find((c) => c.script.includes(`${dir}/.env`))!;
-    expect(stage.script).toContain(
+    const stage = ex.steps().find((step) => step.includes(`${dir}/.env`))!;
+    expect(stage).toContain(
       `(umask 077 && dd of=${dir}/.env bs=${Buffer.byteLength(release.env)} count=1 iflag=fullblock status=none) && chmod 0600 ${dir}/.env`,
     );
-    expect(stage.script).toMatch(/&& mv -T \S+\.partial \S+$/);
-    expect(stage.input).toBe(
-      `${release.compose + release.env + release.unit + JSON.stringify({ ...record(result.release!), gitSha: 'abc', secrets: { DB_PASSWORD: secretFingerprint(hostKey, 'app', 'DB_PASSWORD', 's3cret-value') } }, null, 2)}\n`,
-    );
+    expect(stage).toMatch(/&& mv -T \S+\.partial \S+$/);
+    // Staged in the round trip that takes the lock: on stdin, the holder (exactly the bytes the lock's
+    // script reads), then the files.
+    const call = ex.calls.find((c) => c.script.includes(stage))!;
+    const files = `${release.compose + release.env + release.unit + JSON.stringify({ ...record(result.release!), gitSha: 'abc', secrets: { DB_PASSWORD: secretFingerprint(hostKey, 'app', 'DB_PASSWORD', 's3cret-value') } }, null, 2)}\n`;
+    expect(call.input!.endsWith(files)).toBe(true);
+    const holder = call.input!.slice(0, call.input!.length - files.length);
+    expect(call.script).toContain(`head -c ${Buffer.byteLength(holder)} 2>&1 > /opt/homelab/.homelab.lock/holder.json`);
+    expect(JSON.parse(holder)).toMatchObject({ command: 'deploy app' });
     expect(ex.calls.every((c) => !c.script.includes('s3cret'))).toBe(true);
     const order = ex.steps().filter((s) => /mv -T|docker compose up|state\.json\.tmp|^cd \/opt\/homelab\/app\/releases && rm/.test(s));
     expect(order).toHaveLength(4);
@@ -221,18 +227,63 @@ describe('apply with a faked executor', () => {
     expect(order[1]).toContain('current.tmp');
     expect(order[2]).toContain('docker compose up -d --remove-orphans');
     expect(order[3]).toContain('state.json.tmp');
-    // Five round trips: the lock-free state read; the lock, with the state read again under it; the
-    // staging; the intent, the switch and compose up; the record, with the lock's release.
+    // Four round trips: the lock-free state read; the lock, with the state read again under it and the
+    // staging if it is still what the decision was made on; the intent, the switch and compose up; the
+    // record, with the lock's release.
     const trips = [
       ['--state--'],
-      ['mkdir /opt/homelab/.homelab.lock', 'echo ACQUIRED; (', '--state--'],
-      ['mv -T'],
+      [
+        'mkdir /opt/homelab/.homelab.lock',
+        'echo ACQUIRED; (',
+        '--state--',
+        stateDigest(stateOutput(remote(stateOf('r1', 'old'), { fingerprintKey: hostKey }))),
+        'mv -T',
+      ],
       ['intent.json.tmp', 'current.tmp', 'docker compose up -d'],
       ['state.json.tmp', 'rm -rf /opt/homelab/.homelab.lock'],
     ];
     expect(ex.calls).toHaveLength(trips.length);
     for (const [i, parts] of trips.entries()) for (const part of parts) expect(ex.calls[i]!.script, `round trip ${i + 1}`).toContain(part);
     expect(ex.calls[0]!.script).not.toContain('homelab.lock');
+  });
+
+  it('staged under the lock only when the host holds what the decision was made on; otherwise decided again and staged after', async () => {
+    const before = stateOutput(remote(stateOf('r1', 'old'), { fingerprintKey: hostKey }));
+    // Another deploy switched to r2 between the lock-free read and the lock.
+    const after = stateOutput(remote(stateOf('r2', 'newer'), { fingerprintKey: hostKey, releases: ['r1', 'r2'] }));
+    let reads = 0;
+    const ex = new FakeExecutor('ocean', [
+      [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+      [/--state--/, () => (reads++ === 0 ? before : after)],
+    ]);
+    const result = await deployService(base(ex, () => true));
+    expect(result.result).toBe('deployed');
+    const steps = ex.steps();
+    const staged = steps.filter((step) => step.includes('.partial'));
+    expect(staged).toHaveLength(1);
+    // The lock's round trip staged nothing: the staging is its own round trip, after the second read.
+    const lockCall = ex.calls.findIndex((c) => c.script.includes('.homelab.lock/holder.json'));
+    expect(ex.calls[lockCall + 1]!.script).toBe(staged[0]);
+    // Decided on what the host held under the lock: the switch goes from r2.
+    const intent = ex.calls.find((c) => c.script.includes('intent.json.tmp'))!.input!;
+    expect(JSON.parse(intent)).toMatchObject({ from: 'r2' });
+  });
+
+  it('staging that fails under the lock: "nothing changed", the lock released, no switch', async () => {
+    const ex = new FakeExecutor('ocean', [
+      [/^mkdir -p \/opt\/homelab && if mkdir/, 'ACQUIRED\n'],
+      [/--state--/, stateOutput(remote(stateOf('r1', 'old'), { fingerprintKey: hostKey }))],
+      [/\.partial/, { exitCode: 1, stderr: 'dd: error writing: No space left on device' }],
+    ]);
+    const result = await deployService(base(ex, () => true));
+    expect(result.result).toBe('failed');
+    expect(result.message).toMatch(
+      /^ocean: `take the host lock, stage release \S+ \(stage the files\)` failed with exit code 1: dd: error writing: No space left on device\n {2}nothing changed: releases\/r1 is still current$/,
+    );
+    expect(ex.steps().some((step) => /current\.tmp|docker compose up|state\.json\.tmp/.test(step))).toBe(false);
+    expect(ex.calls.at(-1)!.script).toMatch(
+      /^if grep -q .*"token":.* \/opt\/homelab\/\.homelab\.lock\/holder\.json 2>\/dev\/null; then rm -rf/,
+    );
   });
 
   it('one round trip stages a release with networks and data directories (networks first, directories last); no empty round trips', async () => {

@@ -5,7 +5,7 @@
 // nothing that runs; a failure after it switches back to the release that ran before and brings that up.
 import { runHealthTest, type PollOptions, type ProbeTarget } from '@homelab/health';
 import { HostLock, type Executor } from '@homelab/host';
-import { maskSecrets, type HostSpec, type LoadedService } from '@homelab/model';
+import { CommandError, maskSecrets, type HostSpec, type LoadedService } from '@homelab/model';
 import { UnhealthyError } from './errors.ts';
 import { keepReleases, servicePaths, type ServicePaths } from './layout.ts';
 import type { Plan } from './plan.ts';
@@ -101,6 +101,8 @@ export type Choice =
       plan?: Plan;
       /** Puts a new release on the host (a release the host keeps needs none). Nothing runs differently yet. */
       stage?: () => Promise<void>;
+      /** The same as one host step, where it can share the round trip that takes the lock. */
+      staging?: Step;
       /** After a healthy switch (the systemd unit), in the round trip that records it. */
       after?: Step;
       /** The release to go back to on failure; none: stop the service (its first release failed). */
@@ -258,9 +260,12 @@ export async function runTransition(
         message: `stopped by ${interruptedBy(input.signal)} before the switch: nothing changed${state ? ` (${state.current ?? 'no release'} is still current)` : ''}`,
       });
     const readScript = remote.readStateScript(paths, svc.name);
+    let text = ''; // what the last read printed
     // `out`: what the script printed already (read with the host's other services, or under the lock).
-    const read = async (out?: string) =>
-      parseRemoteState(out ?? (await executor.sh(readScript, { display: `read the deployed state of ${svc.name}` })).stdout);
+    const read = async (out?: string) => {
+      text = out ?? (await executor.sh(readScript, { display: `read the deployed state of ${svc.name}` })).stdout;
+      return parseRemoteState(text);
+    };
     let state: RemoteState | undefined;
     if (interruptedBy(input.signal)) return stopped();
     // Deciding reads only: what stays as it is (a no-op deploy, a plan) takes no lock and costs one
@@ -268,10 +273,23 @@ export async function runTransition(
     state = await read(input.prefetched);
     let choice = await choose(state, paths);
     if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
+    // What a switch says before it stages (the staging said first, as a signal may stop it).
+    const say = (c: Extract<Choice, { kind: 'switch' }>, s: RemoteState) => {
+      if (s.intent) log(interruptedNote(s.intent, s.current));
+      log(c.reasons);
+      if (c.stage) log(`staging release ${c.to.id}`);
+    };
+    let staged: { stdout: string; stderr: string } | undefined;
     if (!input.dryRun) {
-      // The state is read again under the lock, in the round trip that takes it.
+      // The state is read again under the lock, in the round trip that takes it. A new release goes
+      // along and is staged there, but only if the host still holds what it was decided on;
+      // otherwise the decision is made again on what it holds now, and staged after.
+      const early = choice.kind === 'switch' ? choice.staging : undefined;
+      if (early && choice.kind === 'switch') say(choice, state);
       const locked = await lock.acquire({
-        thenRun: readScript,
+        thenRun: early
+          ? { script: remote.ifUnchangedScript(readScript, remote.stateDigest(text), early.script), input: early.input, retry: readScript }
+          : { script: readScript },
         command: `${verb} ${svc.name}`,
         waitMs: input.lockWaitMs,
         onWait: (h) => log(`waiting for the host lock held by ${h?.holder ?? 'unknown'} (${h?.command ?? '?'})`),
@@ -281,17 +299,28 @@ export async function runTransition(
             `took over a stale host lock of ${h ? `${h.holder} (pid ${h.pid}, "${h.command}")` : 'an unknown holder'}, ${age ?? '?'}s old`,
           ),
       });
-      if (interruptedBy(input.signal)) return stopped();
-      state = await read(locked);
-      choice = await choose(state, paths);
-      if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
+      if (early && locked?.stdout.startsWith('--unchanged--\n')) staged = locked;
+      else {
+        if (interruptedBy(input.signal)) return stopped();
+        state = await read(locked?.stdout);
+        choice = await choose(state, paths);
+        if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
+      }
     }
-    if (state.intent) log(interruptedNote(state.intent, state.current));
-    if (choice.kind === 'operate') return await operate(input, paths, state, choice, result, lock);
+    if (choice.kind === 'operate') {
+      if (state.intent) log(interruptedNote(state.intent, state.current));
+      return await operate(input, paths, state, choice, result, lock);
+    }
     const { to } = choice;
-    log(choice.reasons);
     try {
-      await choice.stage?.();
+      if (!staged) {
+        say(choice, state);
+        await choice.stage?.();
+      } else {
+        const exitCode = Number(/^--then-exit-- (\d+)$/m.exec(staged.stdout)?.[1] ?? 255);
+        const command = `take the host lock, ${choice.staging?.display ?? 'stage'}`;
+        if (exitCode !== 0) throw new CommandError({ host: host.name, command, exitCode, stderr: staged.stderr });
+      }
     } catch (error) {
       return result('failed', {
         plan: choice.plan,

@@ -14,8 +14,11 @@ import {
   awaitAbandonedUpScript,
   composeUpScript,
   ensureNetworksScript,
+  ifUnchangedScript,
+  readStateScript,
   readStatesScript,
   splitStates,
+  stateDigest,
   swapScript,
   writeIntentScript,
   writeStateScript,
@@ -254,5 +257,39 @@ describe('an abandoned compose up', () => {
     expect(a.exitCode).toBe(5);
     expect(a.stdout).toBe('recorded\n');
     expect(readFileSync(`${root}/released`, 'utf8')).toBe('released\n');
+  });
+
+  it('a step guarded by the state it was decided on: it runs only when the host still holds that state', async () => {
+    const bin = mkdtempSync(join(dir, 'bin-'));
+    // One running container of the project: its id for `docker ps -q`, its project for `--format`.
+    writeFileSync(join(bin, 'docker'), '#!/bin/sh\necho web\n', { mode: 0o755 });
+    const sh = new LocalExecutor({ env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` } });
+    const root = mkdtempSync(join(dir, 'guard-'));
+    const paths = servicePaths(root, 'web');
+    const read = readStateScript(paths, 'web');
+    // Never deployed: the read's early exit ends only the read.
+    const none = (await sh.run(['sh', '-c', read])).stdout;
+    expect(none).toContain('--none--');
+    const first = await sh.run(['sh', '-c', ifUnchangedScript(read, stateDigest(none), 'echo ran')]);
+    expect(first.stdout).toBe('--unchanged--\nran\n--then-exit-- 0\n');
+    mkdirSync(`${paths.releases}/r1`, { recursive: true });
+    symlinkSync('releases/r1', paths.current);
+    writeFileSync(paths.state, '{"current":{"id":"r1"}}\n');
+    const text = (await sh.run(['sh', '-c', read])).stdout;
+    const guarded = ifUnchangedScript(read, stateDigest(text), `cat > ${root}/staged; echo "staged $(wc -c < ${root}/staged)"; exit 3`);
+    const same = await sh.run(['sh', '-c', guarded], { input: 'payload' });
+    expect(same.stdout).toBe('--unchanged--\nstaged 7\n--then-exit-- 3\n');
+    expect(readFileSync(`${root}/staged`, 'utf8')).toBe('payload');
+    // Another deploy recorded r2 since: the step does not run, the state as it is now is printed.
+    rmSync(`${root}/staged`);
+    writeFileSync(paths.state, '{"current":{"id":"r2"}}\n');
+    const changed = await sh.run(['sh', '-c', guarded], { input: 'payload' });
+    expect(changed.stdout).toBe((await sh.run(['sh', '-c', read])).stdout);
+    expect(changed.stdout).toContain('"r2"');
+    expect(existsSync(`${root}/staged`)).toBe(false);
+    // The read as the deploy makes it with the host's other services gives the same digest.
+    const listed = splitStates((await sh.run(['sh', '-c', `${readStatesScript([{ paths, project: 'web' }])}\n:`])).stdout).get('web')!;
+    expect(listed).toContain('--running--\n1\n');
+    expect(stateDigest(listed)).toBe(stateDigest(changed.stdout));
   });
 });

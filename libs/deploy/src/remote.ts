@@ -1,4 +1,5 @@
 // Pure: the shell scripts a deploy runs on the host, each built from its inputs only.
+import { createHash } from 'node:crypto';
 import { quote } from '@homelab/host';
 import type { ServicePaths } from './layout.ts';
 
@@ -19,6 +20,23 @@ export function readStateScript(p: ServicePaths, project: string, listed = false
       ? `echo '--running--'; printf '%s\\n' "$running" | grep -cxF -- ${q(project)}` // (0 when none matches)
       : `echo '--running--'; docker ps -q ${composeFilters(project)} --filter status=running | wc -l`,
   ].join('\n');
+}
+
+// Pure: `then` only when `read` prints the same as before (`digest`: stateDigest of what it printed);
+// then prints --unchanged-- and, after what `then` prints, --then-exit-- with its exit code. Otherwise
+// prints what `read` prints now, and `then` does not run.
+export function ifUnchangedScript(read: string, digest: string, then: string): string {
+  return [
+    `s=$(\n${read}\n)`,
+    `if [ "$(printf '%s' "$s" | sha256sum 2>/dev/null | cut -d' ' -f1)" = ${q(digest)} ]; then echo '--unchanged--'; (\n${then}\n); echo "--then-exit-- $?"`,
+    `else printf '%s\\n' "$s"; fi`,
+  ].join('\n');
+}
+
+// The digest ifUnchangedScript compares: sha256 of the text without its trailing newlines (as the
+// shell's command substitution keeps it).
+export function stateDigest(text: string): string {
+  return createHash('sha256').update(text.replace(/\n+$/, '')).digest('hex');
 }
 
 // What readStateScript prints, for several services of one host in one round trip, each after

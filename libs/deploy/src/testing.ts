@@ -1,5 +1,6 @@
 // A faked executor for orchestration tests: answers scripts by pattern and records every call.
 import { join, type CommandResult, type Executor, type RunOptions } from '@homelab/host';
+import { stateDigest } from './remote.ts';
 
 export type Answer = string | { stdout?: string; stderr?: string; exitCode?: number };
 
@@ -9,6 +10,8 @@ const joined = /\n\} \|\| exit \$\?\n(?=\{ )/;
 const stepOf = (part: string) => part.replace(/^\{ /, '').replace(/\n\} \|\| exit \$\?$/, '');
 const releasing = /^\(\n([\s\S]*)\n\)\nrc=\$\?\n([\s\S]*)\nexit \$rc$/;
 const lockThen = /; \(\n([\s\S]*)\n\) \|\| true; else /;
+const ifUnchanged =
+  /^s=\$\(\n([\s\S]*)\n\)\nif \[ .* = '?([0-9a-f]{64})'? \]; then echo '--unchanged--'; \(\n([\s\S]*)\n\); echo "--then-exit-- \$\?"\nelse printf .*; fi$/;
 
 export class FakeExecutor implements Executor {
   readonly host: string;
@@ -42,6 +45,13 @@ export class FakeExecutor implements Executor {
       const release = this.#answer(released[2]!);
       return { ...inner, stdout: inner.stdout + release.stdout, stderr: inner.stderr + release.stderr };
     }
+    const guarded = ifUnchanged.exec(script);
+    if (guarded) {
+      const now = this.#answer(guarded[1]!);
+      if (stateDigest(now.stdout) !== guarded[2]) return now;
+      const then = this.#answer(guarded[3]!);
+      return { ...then, stdout: `--unchanged--\n${then.stdout}--then-exit-- ${then.exitCode}\n`, exitCode: 0 };
+    }
     const parts = script.split(joined);
     if (parts.length > 1 || script.startsWith('{ ')) {
       const out: CommandResult = { stdout: '', stderr: '', exitCode: 0 };
@@ -54,13 +64,17 @@ export class FakeExecutor implements Executor {
       }
       return out;
     }
-    this.ran.push(script);
+    const then = lockThen.exec(script);
+    this.ran.push(then ? script.replace(then[1]!, '…') : script); // what runs under the lock: its own steps
     const rule = this.#rules.find(([re]) => re.test(script));
     const raw = rule ? (typeof rule[1] === 'function' ? rule[1](script) : rule[1]) : '';
     const a = typeof raw === 'string' ? { stdout: raw } : raw;
     const result = { stdout: a.stdout ?? '', stderr: a.stderr ?? '', exitCode: a.exitCode ?? 0 };
-    const then = lockThen.exec(script);
-    if (then && result.stdout.startsWith('ACQUIRED')) result.stdout += this.#answer(then[1]!).stdout;
+    if (then && result.stdout.startsWith('ACQUIRED')) {
+      const under = this.#answer(then[1]!);
+      result.stdout += under.stdout;
+      result.stderr += under.stderr;
+    }
     return result;
   }
 

@@ -104,10 +104,10 @@ describe('the host lock on a real file system', () => {
     const then = `echo "--read--"; cat ${deployRoot}/.homelab.lock/holder.json | grep -c token; exit 3`;
     const lock = new HostLock(local, deployRoot);
     // What it printed comes back; its own exit status does not fail the lock.
-    expect(await lock.acquire({ command: 'deploy a', waitMs: 0, thenRun: then })).toBe('--read--\n1\n');
+    expect((await lock.acquire({ command: 'deploy a', waitMs: 0, thenRun: { script: then } }))?.stdout).toBe('--read--\n1\n');
     expect((await lockStatus(local, deployRoot)).holder?.command).toBe('deploy a');
     // Held by another: `then` does not run; without `then`, nothing comes back.
-    await expect(new HostLock(local, deployRoot).acquire({ command: 'deploy b', waitMs: 0, thenRun: then })).rejects.toThrow(
+    await expect(new HostLock(local, deployRoot).acquire({ command: 'deploy b', waitMs: 0, thenRun: { script: then } })).rejects.toThrow(
       /is locked by/,
     );
     await lock.release();
@@ -115,7 +115,7 @@ describe('the host lock on a real file system', () => {
     rmSync(join(deployRoot, '.homelab.lock'), { recursive: true });
     staleLock(deployRoot);
     const taking = new HostLock(local, deployRoot);
-    expect(await taking.acquire({ command: 'deploy d', waitMs: 0, thenRun: then })).toBe('--read--\n1\n');
+    expect((await taking.acquire({ command: 'deploy d', waitMs: 0, thenRun: { script: then } }))?.stdout).toBe('--read--\n1\n');
     expect((await lockStatus(local, deployRoot)).holder?.command).toBe('deploy d');
     // releasing() names the script; after released() there is nothing left for release() to do.
     const script = taking.releasing()!;
@@ -123,5 +123,19 @@ describe('the host lock on a real file system', () => {
     taking.released();
     expect(taking.releasing()).toBeUndefined();
     expect((await lockStatus(local, deployRoot)).held).toBe(false);
+  });
+
+  it('`thenRun` with a payload: the holder file gets exactly the holder, `then` the payload; a later try runs `retry` without it', async () => {
+    const deployRoot = root();
+    const thenRun = { script: `echo "got $(cat)"`, input: 'the payload', retry: 'echo retried; cat' };
+    const lock = new HostLock(local, deployRoot);
+    expect((await lock.acquire({ command: 'deploy a', waitMs: 0, thenRun }))?.stdout).toBe('got the payload\n');
+    expect((await lockStatus(local, deployRoot)).holder).toMatchObject({ command: 'deploy a', pid: process.pid });
+    // Held: the next acquire waits; its try after the release runs `retry`, with nothing on stdin after the holder.
+    const waiting = new HostLock(local, deployRoot).acquire({ command: 'deploy b', waitMs: 10_000, thenRun });
+    await new Promise((r) => setTimeout(r, 400));
+    await lock.release();
+    expect((await waiting)?.stdout).toBe('retried\n');
+    expect((await lockStatus(local, deployRoot)).holder).toMatchObject({ command: 'deploy b' });
   });
 });

@@ -35,19 +35,21 @@ function heldReport(dir: string): string {
   return `echo HELD; echo "age=$(( $(date +%s) - $(stat -c %Y ${dir} 2>/dev/null || date +%s) ))"; cat ${dir}/holder.json 2>/dev/null || true`;
 }
 
-// Makes the lock directory and writes the holder (from stdin) into it; a write that fails (disk full,
-// read-only, permission) removes the directory again and prints FAILED with the reason. `then` runs
-// right after the lock is taken, in the same round trip, in a subshell: its output follows ACQUIRED and
-// its exit status is not the script's (it reports through what it prints).
-function takeScript(dir: string, then = ''): string {
+// Makes the lock directory and writes the holder (from stdin: all of it, or its first `holderBytes`
+// when more follows for `then`) into it; a write that fails (disk full, read-only, permission) removes
+// the directory again and prints FAILED with the reason. `then` runs right after the lock is taken, in
+// the same round trip, in a subshell: its output follows ACQUIRED and its exit status is not the
+// script's (it reports through what it prints).
+function takeScript(dir: string, then = '', holderBytes?: number): string {
   const after = then ? `; (\n${then}\n) || true` : '';
-  return `if mkdir ${dir} 2>/dev/null; then if err=$(cat 2>&1 > ${dir}/holder.json); then echo ACQUIRED${after}; else rm -rf ${dir}; echo "FAILED $err"; fi; else ${heldReport(dir)}; fi`;
+  const read = holderBytes === undefined ? 'cat' : `head -c ${holderBytes}`;
+  return `if mkdir ${dir} 2>/dev/null; then if err=$(${read} 2>&1 > ${dir}/holder.json); then echo ACQUIRED${after}; else rm -rf ${dir}; echo "FAILED $err"; fi; else ${heldReport(dir)}; fi`;
 }
 
 // Pure: try to take the lock; prints ACQUIRED (then what `then` prints), HELD (age, holder file) or
 // FAILED with the reason. A deploy root that cannot be made fails the script with mkdir's own words.
-export function acquireScript(deployRoot: string, then = ''): string {
-  return `mkdir -p ${quote(deployRoot)} && ${takeScript(quote(lockDir(deployRoot)), then)}`;
+export function acquireScript(deployRoot: string, then = '', holderBytes?: number): string {
+  return `mkdir -p ${quote(deployRoot)} && ${takeScript(quote(lockDir(deployRoot)), then, holderBytes)}`;
 }
 
 // Pure: take over a stale lock atomically. Under flock on a guard file, only if the lock is still the
@@ -122,8 +124,12 @@ export interface AcquireOptions {
   onTakeover?: (holder: LockHolder | undefined, ageSeconds: number | undefined) => void;
   /** Stops waiting for another holder when aborted. */
   signal?: AbortSignal;
-  /** A script run on the host as soon as the lock is taken, in the same round trip (a read under the lock). */
-  thenRun?: string;
+  /**
+   * Run on the host as soon as the lock is taken, in the same round trip (a read under the lock).
+   * `input` follows the holder on stdin, on the first try only: later tries (the lock was held, or
+   * stale and taken over) run `retry` instead, so that a payload is not sent again with every try.
+   */
+  thenRun?: { script: string; input?: string; retry?: string };
 }
 
 export class HostLock {
@@ -138,10 +144,11 @@ export class HostLock {
 
   /**
    * Takes the lock, waiting for another holder up to `waitMs` and taking over a stale one. Returns what
-   * `options.thenRun` printed when it ran under the lock in the taking round trip; undefined when it did not
-   * run (no `thenRun`, or the lock turned out to be ours already after a lost connection): run it yourself.
+   * `options.thenRun` printed when it ran under the lock in the taking round trip (its stdout, and the
+   * round trip's stderr); undefined when it did not run (no `thenRun`, or the lock turned out to be ours
+   * already after a lost connection): run it yourself.
    */
-  async acquire(options: AcquireOptions): Promise<string | undefined> {
+  async acquire(options: AcquireOptions): Promise<{ stdout: string; stderr: string } | undefined> {
     const holder: LockHolder = {
       token: randomUUID(),
       holder: `${userInfo().username}@${hostname()}`,
@@ -155,15 +162,19 @@ export class HostLock {
     const started = Date.now();
     let interval = 250;
     let told = false;
-    const then = options.thenRun ?? '';
-    let script = acquireScript(this.#deployRoot, then);
+    const first = options.thenRun;
+    const then = first?.retry ?? first?.script ?? '';
+    const holderText = JSON.stringify(holder);
+    let input = holderText + (first?.input ?? '');
+    let script = acquireScript(this.#deployRoot, first?.script ?? '', first?.input ? Buffer.byteLength(holderText) : undefined);
     for (;;) {
-      const out = await this.#executor.sh(script, { input: JSON.stringify(holder), display: 'take the host lock', allowFailure: true });
+      const out = await this.#executor.sh(script, { input, display: 'take the host lock', allowFailure: true });
       if (out.exitCode !== 0) throw new LockError(this.#executor.host, this.#deployRoot, out.stderr.trim() || `exit code ${out.exitCode}`);
       script = acquireScript(this.#deployRoot, then);
+      input = holderText;
       if (out.stdout.startsWith('ACQUIRED')) {
         this.#token = holder.token;
-        return then ? out.stdout.slice(out.stdout.indexOf('\n') + 1) : undefined;
+        return first ? { stdout: out.stdout.slice(out.stdout.indexOf('\n') + 1), stderr: out.stderr } : undefined;
       }
       if (out.stdout.startsWith('FAILED')) throw new LockError(this.#executor.host, this.#deployRoot, out.stdout.slice(7).trim());
       const state = parseLockOutput(out.stdout);

@@ -496,16 +496,19 @@ describe("GPU services against the host's real GPUs", () => {
     );
   });
 
-  it("each host's first round trip goes out while the local work runs; nothing more before it succeeded", async () => {
+  it("each host's first round trip goes out while the local work runs; no lock before it succeeded", async () => {
+    const holder = { token: 't', holder: 'a@b', hostname: 'elsewhere', pid: 1, command: 'deploy web', startedAt: '2026-11-26T07:00:00Z' };
     const ex = new FakeExecutor('ocean', [
       [/echo docker_cli=yes/, `${facts('--gpus--\n--end-- 127\n')}--end-of-facts--\n--of-- web\n--none--\n`],
+      // The lock is held by another deploy: the deploy fails there, before anything changes.
+      [/^mkdir -p \/opt\/homelab && if mkdir/, `HELD\nage=1\n${JSON.stringify(holder)}`],
     ]);
     let done!: (v: { gitSha: string; by: string }) => void;
     const ready = new Promise<{ gitSha: string; by: string }>((resolve) => {
       done = resolve;
     });
     let settled = false;
-    const running = runMany({ ...options(ex, 'plan', [web]), ready }).finally(() => {
+    const running = runMany({ ...options(ex, 'deploy', [web]), ready }).finally(() => {
       settled = true;
     });
     await new Promise((r) => setTimeout(r, 20));
@@ -513,7 +516,10 @@ describe("GPU services against the host's real GPUs", () => {
     expect(ex.calls).toHaveLength(1);
     expect(ex.calls[0]!.script).toContain('echo docker_cli=yes');
     done({ gitSha: 'def', by: 'someone' });
-    expect((await running).map((r) => r.result)).toEqual(['planned']);
+    const [result] = await running;
+    expect(result).toMatchObject({ result: 'failed', message: expect.stringContaining('ocean is locked by a@b') });
+    expect(ex.calls).toHaveLength(2);
+    expect(ex.calls[1]!.script).toMatch(/^mkdir -p \/opt\/homelab && if mkdir/);
   });
 
   it('local work that fails (validation): its error, only the read-only first round trip was made, connections closed', async () => {
@@ -539,6 +545,22 @@ describe("GPU services against the host's real GPUs", () => {
     ).rejects.toThrow('bad secret');
     expect(Date.now() - started).toBeLessThan(5000);
     expect(closed).toBe(2);
+    // A host the inventory does not hold (or an executor refused): the local failure is still the one reported.
+    await expect(
+      runMany({
+        ...options(ex, 'deploy', [service('lost', { host: 'nowhere' })]),
+        ready: Promise.reject(new Error('lost: compose.yaml: bad')),
+      }),
+    ).rejects.toThrow('lost: compose.yaml: bad');
+    await expect(
+      runMany({
+        ...options(ex, 'deploy', [web]),
+        executorFor: () => {
+          throw new Error('refusing to connect to ocean');
+        },
+        ready: Promise.reject(new Error('web: compose.yaml: bad')),
+      }),
+    ).rejects.toThrow('web: compose.yaml: bad');
   });
 
   it('a host with the GPU the inventory declares: the GPU service is planned', async () => {

@@ -155,7 +155,8 @@ export async function runMany(options: ManyOptions): Promise<DeployResult[]> {
       return runHost(host, services, options);
     }),
   );
-  // Every host is done (its connection closed) before a failure is thrown.
+  // Every host is done (its connection closed) before a failure is thrown; a local failure first.
+  await options.ready;
   const perHost = settled.map((s) => {
     if (s.status === 'rejected') throw s.reason;
     return s.value;

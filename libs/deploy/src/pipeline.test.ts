@@ -230,10 +230,10 @@ describe('the intent record', () => {
     expect(result.result).toBe('deployed');
     const steps = ex.steps();
     const intentAt = steps.findIndex((s) => s.includes('intent.json.tmp'));
-    const swapAt = steps.findIndex((s) => s.includes('current.tmp'));
     const stateAt = steps.findIndex((s) => s.includes('state.json.tmp'));
     expect(intentAt).toBeGreaterThan(0);
-    expect(intentAt).toBeLessThan(swapAt);
+    // One step: the intent, then the switch.
+    expect(steps[intentAt]!.indexOf('intent.json.tmp')).toBeLessThan(steps[intentAt]!.indexOf('current.tmp'));
     const n = Buffer.byteLength(ex.calls.find((c) => c.script.includes('state.json.tmp'))!.input!);
     expect(steps[stateAt]).toBe(
       `(umask 077 && head -c ${n} > /opt/homelab/app/state.json.tmp) && [ "$(wc -c < /opt/homelab/app/state.json.tmp)" -eq ${n} ] && mv -f /opt/homelab/app/state.json.tmp /opt/homelab/app/state.json && rm -f /opt/homelab/app/intent.json && { chmod 600 /opt/homelab/app/releases/*/release.json 2>/dev/null || true; }`,
@@ -241,6 +241,31 @@ describe('the intent record', () => {
     const intent = JSON.parse(ex.calls.find((c) => c.script.includes('intent.json.tmp'))!.input!);
     expect(intent).toMatchObject({ action: 'deploy', id: result.release, version: '1.0.0', gitSha: 'def', from: '20261126T030000Z-e' });
     expect(intent.by).toMatch(/@.* \(pid \d+\)$/);
+  });
+
+  it('a write of the intent or a switch that fails: "nothing changed", no rollback, no compose up', async () => {
+    const ex = new FakeExecutor('ocean', [
+      lockRule,
+      [/--state--/, stateOutput(healthyDE, 'releases/20261126T030000Z-e')],
+      [/intent\.json\.tmp/, { exitCode: 86, stderr: 'head: write error: No space left on device' }],
+    ]);
+    const result = await deployService(deployOf(ex));
+    expect(result.result).toBe('failed');
+    expect(result.message).toMatch(/No space left on device[\s\S]*nothing changed: releases\/20261126T030000Z-e is still current$/);
+    expect(ex.steps().some((s) => s.includes('docker compose up'))).toBe(false);
+    expect(ex.steps().some((s) => s.includes('state.json.tmp'))).toBe(false);
+    expect(ex.steps().at(-1)).toMatch(/^if grep -q .*"token".* rm -rf/);
+  });
+
+  it('the last round trip finds the lock taken from it: an error, nothing recorded', async () => {
+    const ex = new FakeExecutor('ocean', [
+      lockRule,
+      [/--state--/, stateOutput(healthyDE, 'releases/20261126T030000Z-e')],
+      [/^if grep -q .*holder\.json 2>\/dev\/null; then$/, '--lock-lost--\n'],
+    ]);
+    const result = await deployService(deployOf(ex));
+    expect(result.result).toBe('failed');
+    expect(result.message).toMatch(/^ocean: the host lock in \/opt\/homelab is no longer held by this transition, so write \S+state\.json/);
   });
 
   it('a failed first release is stopped and its intent removed', async () => {

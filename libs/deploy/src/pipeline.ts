@@ -4,7 +4,7 @@
 // up, gate on its health test, record the result on the host. A failure before the switch changed
 // nothing that runs; a failure after it switches back to the release that ran before and brings that up.
 import { runHealthTest, type PollOptions, type ProbeTarget } from '@homelab/health';
-import { HostLock, type Executor } from '@homelab/host';
+import { HostLock, LockLostError, type Executor } from '@homelab/host';
 import { CommandError, maskSecrets, type HostSpec, type LoadedService } from '@homelab/model';
 import { UnhealthyError } from './errors.ts';
 import { keepReleases, servicePaths, type ServicePaths } from './layout.ts';
@@ -12,6 +12,7 @@ import type { Plan } from './plan.ts';
 import { probeTarget } from './probe-target.ts';
 import { interruptedNote, withHistory, type HistoryEntry, type Intent, type ReleaseRecord } from './record.ts';
 import { hostname, userInfo } from 'node:os';
+import { posix } from 'node:path';
 import * as remote from './remote.ts';
 import { parseRemoteState, type RemoteState } from './remote-state.ts';
 
@@ -135,11 +136,6 @@ export function joinSteps(steps: Step[]): Required<Step> {
   };
 }
 
-// Pure: runs `script`, then `always` whatever it did; exits with the status of `script`.
-export function thenAlways(script: string, always: string): string {
-  return `(\n${script}\n)\nrc=$?\n${always}\nexit $rc`;
-}
-
 // Brings the current release up; with a rollout, replica by replica, and says which busy replicas wait.
 // An abandoned `compose up` of an interrupted deploy is waited for (or stopped) first, and said.
 // `first`: steps run before, in the same round trip (the intent and the switch).
@@ -171,13 +167,19 @@ export async function up(
 }
 
 // Switches `current` to a release, brings it up and gates on the health test; throws what failed.
-// The intent (when given) is written first, the switch and `compose up` follow in the same round trip.
-async function switchTo(input: TransitionInput, paths: ServicePaths, id: string, intent?: Step): Promise<string | undefined> {
+// The intent (when given, its JSON) is written first, the switch and `compose up` follow in the same
+// round trip; when the intent or the switch fails, the round trip exits with remote.notSwitched.
+async function switchTo(input: TransitionInput, paths: ServicePaths, id: string, intent?: string): Promise<string | undefined> {
   input.log('starting containers');
-  const deferred = await up(input, paths, [
-    ...(intent ? [intent] : []),
-    { script: remote.swapScript(paths, id), display: `point current at ${id}` },
-  ]);
+  const swap: Step =
+    intent === undefined
+      ? { script: remote.swapScript(paths, id), display: `point current at ${id}` }
+      : {
+          script: remote.intentAndSwapScript(paths, Buffer.byteLength(intent), id),
+          input: intent,
+          display: `write ${paths.intent}, point current at ${id}`,
+        };
+  const deferred = await up(input, paths, [swap]);
   if (deferred) input.log(deferred);
   await healthGate(input, paths);
   return deferred;
@@ -195,8 +197,8 @@ async function healthGate(input: TransitionInput, paths: ServicePaths): Promise<
   input.log('health test passed');
 }
 
-// The step that says, before `current` moves, where it moves to and from (the intent record).
-function intentStep(paths: ServicePaths, choice: Extract<Choice, { kind: 'switch' }>, current: string | undefined): Step {
+// The intent record: before `current` moves, where it moves to and from, and who moves it.
+function intentText(choice: Extract<Choice, { kind: 'switch' }>, current: string | undefined): string {
   const intent: Intent = {
     action: choice.action,
     id: choice.to.id,
@@ -206,13 +208,14 @@ function intentStep(paths: ServicePaths, choice: Extract<Choice, { kind: 'switch
     at: new Date().toISOString(),
     by: `${userInfo().username}@${hostname()} (pid ${process.pid})`,
   };
-  const text = `${JSON.stringify(intent, null, 2)}\n`;
-  return { script: remote.writeIntentScript(paths, Buffer.byteLength(text)), input: text, display: `write ${paths.intent}` };
+  return `${JSON.stringify(intent, null, 2)}\n`;
 }
 
 // The transition's last round trip: records the result on the host, runs `then` (each after the one
-// before succeeded) and releases the lock whatever they did. Only a round trip that ran to its end
-// counts as released; otherwise (the connection lost) the release in runTransition's finally runs again.
+// before succeeded) and releases the lock when all succeeded, all only while the lock is still ours
+// (HostLock.lastStep). A failure keeps the lock for the release in runTransition's finally. Run again
+// after its first run released the lock (a retried round trip), it finds its own record and is done;
+// a lock taken from it meanwhile is an error, and nothing was written.
 async function writeState(
   executor: Executor,
   paths: ServicePaths,
@@ -225,12 +228,14 @@ async function writeState(
     ? { script: remote.writeStateScript(paths, Buffer.byteLength(text)), input: text, display: `write ${paths.state}` }
     : { script: remote.clearIntentScript(paths), display: `remove ${paths.intent}` };
   const steps = joinSteps([record, ...then]);
-  const release = lock.releasing();
-  await executor.sh(release ? thenAlways(steps.script, release) : steps.script, {
+  const last = lock.lastStep(steps.script, state ? remote.recordedBeforeScript(paths, Buffer.byteLength(text)) : `echo '--lock-lost--'`);
+  const out = await executor.sh(last ?? steps.script, {
     input: steps.input || undefined,
-    display: release ? `${steps.display}, release the host lock` : steps.display,
+    display: last ? `${steps.display}, release the host lock` : steps.display,
   });
-  if (release) lock.released();
+  if (!last) return;
+  if (/^--lock-lost--$/m.test(out.stdout)) throw new LockLostError(executor.host, posix.dirname(paths.root), steps.display);
+  lock.released();
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -274,10 +279,10 @@ export async function runTransition(
     let choice = await choose(state, paths);
     if (choice.kind === 'stay') return result(choice.outcome, { plan: choice.plan, release: choice.release, message: choice.message });
     // What a switch says before it stages (the staging said first, as a signal may stop it).
-    const say = (c: Extract<Choice, { kind: 'switch' }>, s: RemoteState) => {
+    const say = (c: Extract<Choice, { kind: 'switch' }>, s: RemoteState, withLock = false) => {
       if (s.intent) log(interruptedNote(s.intent, s.current));
       log(c.reasons);
-      if (c.stage) log(`staging release ${c.to.id}`);
+      if (c.stage) log(`staging release ${c.to.id}${withLock ? ' with the host lock' : ''}`);
     };
     let staged: { stdout: string; stderr: string } | undefined;
     if (!input.dryRun) {
@@ -285,7 +290,7 @@ export async function runTransition(
       // along and is staged there, but only if the host still holds what it was decided on;
       // otherwise the decision is made again on what it holds now, and staged after.
       const early = choice.kind === 'switch' ? choice.staging : undefined;
-      if (early && choice.kind === 'switch') say(choice, state);
+      if (early && choice.kind === 'switch') say(choice, state, true);
       const locked = await lock.acquire({
         thenRun: early
           ? { script: remote.ifUnchangedScript(readScript, remote.stateDigest(text), early.script), input: early.input, retry: readScript }
@@ -301,6 +306,9 @@ export async function runTransition(
       });
       if (early && locked?.stdout.startsWith('--unchanged--\n')) staged = locked;
       else {
+        // Not staged with the lock: the host changed since it was read, or the lock was not taken at
+        // the first try (waited for, taken over, or the connection retried).
+        if (early) log('not staged with the lock: deciding again on what the host holds now');
         if (interruptedBy(input.signal)) return stopped();
         state = await read(locked?.stdout);
         choice = await choose(state, paths);
@@ -333,9 +341,15 @@ export async function runTransition(
     switching = true;
     let deferred: string | undefined;
     try {
-      // A failure anywhere in the switch's round trip (the intent write included) goes back.
-      deferred = await switchTo(input, paths, to.id, intentStep(paths, choice, state.current));
+      deferred = await switchTo(input, paths, to.id, intentText(choice, state.current));
     } catch (error) {
+      // The intent or the switch failed: `current` did not move, nothing runs differently.
+      if (error instanceof CommandError && error.exitCode === remote.notSwitched)
+        return result('failed', {
+          plan: choice.plan,
+          version: to.version,
+          message: `${messageOf(error)}\n  nothing changed: ${state.current ?? 'no release'} is still current`,
+        });
       return await recover(input, paths, state, choice, messageOf(error), result, lock);
     }
     const at = new Date().toISOString();

@@ -8,14 +8,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalExecutor } from '@homelab/host';
 import { servicePaths } from './layout.ts';
-import { joinSteps, thenAlways } from './pipeline.ts';
+import { joinSteps } from './pipeline.ts';
 import { parseRemoteState } from './remote-state.ts';
 import {
   awaitAbandonedUpScript,
   composeUpScript,
   ensureNetworksScript,
   ifUnchangedScript,
+  intentAndSwapScript,
+  notSwitched,
   readStateScript,
+  recordedBeforeScript,
   readStatesScript,
   splitStates,
   stateDigest,
@@ -248,15 +251,55 @@ describe('an abandoned compose up', () => {
     expect(f.stdout).toBe('one\n');
     expect(existsSync(paths.intent)).toBe(true);
     expect(existsSync(paths.current)).toBe(false);
-    // thenAlways: the release runs whatever the record did; the status is the record's.
-    const always = thenAlways(
-      joinSteps([{ script: 'echo recorded; exit 5', display: 'record' }]).script,
-      `echo released > ${root}/released`,
-    );
-    const a = await local.run(['sh', '-c', always], { allowFailure: true });
-    expect(a.exitCode).toBe(5);
-    expect(a.stdout).toBe('recorded\n');
-    expect(readFileSync(`${root}/released`, 'utf8')).toBe('released\n');
+  });
+
+  it('the intent and the switch: when either fails, the intent goes, `current` stays, nothing after runs, exit notSwitched', async () => {
+    const root = mkdtempSync(join(dir, 'switch-'));
+    const paths = servicePaths(root, 'web');
+    mkdirSync(`${paths.releases}/r1`, { recursive: true });
+    symlinkSync('releases/r1', paths.current);
+    const intent = '{"id":"r2"}\n';
+    const run = (script: string) =>
+      local.run(
+        [
+          'sh',
+          '-c',
+          joinSteps([
+            { script, input: intent, display: 'switch' },
+            { script: `echo up > ${root}/up`, display: 'up' },
+          ]).script,
+        ],
+        {
+          input: intent,
+          allowFailure: true,
+        },
+      );
+    // `current.tmp` cannot be made (a directory of that name is in the way): the switch fails.
+    mkdirSync(`${paths.root}/current.tmp/x`, { recursive: true });
+    const failed = await run(intentAndSwapScript(paths, Buffer.byteLength(intent), 'r2'));
+    expect(failed.exitCode).toBe(notSwitched);
+    expect(failed.stderr).toContain('current was not switched to r2: it is unchanged');
+    expect(readlinkSync(paths.current)).toBe('releases/r1');
+    expect(existsSync(paths.intent)).toBe(false);
+    expect(existsSync(`${root}/up`)).toBe(false);
+    rmSync(`${paths.root}/current.tmp`, { recursive: true });
+    const ok = await run(intentAndSwapScript(paths, Buffer.byteLength(intent), 'r2'));
+    expect(ok.exitCode).toBe(0);
+    expect(readlinkSync(paths.current)).toBe('releases/r2');
+    expect(readFileSync(paths.intent, 'utf8')).toBe(intent);
+    expect(readFileSync(`${root}/up`, 'utf8')).toBe('up\n');
+  });
+
+  it('the last round trip without the lock: its own record found (a retry) or not (the lock was taken)', async () => {
+    const root = mkdtempSync(join(dir, 'recorded-'));
+    const paths = servicePaths(root, 'web');
+    mkdirSync(paths.root, { recursive: true });
+    const record = '{"current":{"id":"r2"}}\n';
+    writeFileSync(paths.state, record);
+    const check = (text: string) => local.run(['sh', '-c', recordedBeforeScript(paths, Buffer.byteLength(record))], { input: text });
+    expect((await check(`${record}more stdin after it`)).stdout).toBe('--recorded-before--\n');
+    expect((await check('{"current":{"id":"r3"}}\n')).stdout).toBe('--lock-lost--\n');
+    expect(readFileSync(paths.state, 'utf8')).toBe(record);
   });
 
   it('a step guarded by the state it was decided on: it runs only when the host still holds that state', async () => {

@@ -214,6 +214,22 @@ export function writeIntentScript(p: ServicePaths, bytes: number): string {
   return privateWrite(p.intent, bytes);
 }
 
+/** The exit status of intentAndSwapScript when `current` did not move. */
+export const notSwitched = 86;
+
+// The intent (`bytes` of stdin), then the switch of `current`. When either fails, `current` did not
+// move: the intent is removed again and the script exits with notSwitched (what follows does not run).
+export function intentAndSwapScript(p: ServicePaths, bytes: number, id: string): string {
+  return `{ ${writeIntentScript(p, bytes)} && ${swapScript(p, id)}; } || { echo "current was not switched to ${id}: it is unchanged" >&2; rm -f ${q(p.intent)}; exit ${notSwitched}; }`;
+}
+
+// When the transition's last round trip finds the host lock no longer its own: --recorded-before--
+// when the host's record is the one it would write (`bytes` of stdin: a retried round trip whose
+// first run got through), else --lock-lost-- (another deploy took the lock over; nothing written).
+export function recordedBeforeScript(p: ServicePaths, bytes: number): string {
+  return `t=$(mktemp) && head -c ${bytes} > "$t" && if cmp -s "$t" ${q(p.state)}; then echo '--recorded-before--'; else echo '--lock-lost--'; fi; rm -f "$t"`;
+}
+
 // Keeps the host's first fingerprint key (from stdin): an existing one is never replaced.
 export function writeFingerprintKeyScript(p: ServicePaths, bytes = 64): string {
   return `[ -s ${q(p.fingerprintKey)} ] || { ${privateWrite(p.fingerprintKey, bytes)}; }`;

@@ -1,5 +1,6 @@
 // A faked executor for orchestration tests: answers scripts by pattern and records every call.
 import { join, type CommandResult, type Executor, type RunOptions } from '@homelab/host';
+import { CommandError } from '@homelab/model';
 import { stateDigest } from './remote.ts';
 
 export type Answer = string | { stdout?: string; stderr?: string; exitCode?: number };
@@ -8,7 +9,8 @@ export type Answer = string | { stdout?: string; stderr?: string; exitCode?: num
 // `then`): the fake host runs each part by its own rule, in the shell's order, as the host would.
 const joined = /\n\} \|\| exit \$\?\n(?=\{ )/;
 const stepOf = (part: string) => part.replace(/^\{ /, '').replace(/\n\} \|\| exit \$\?$/, '');
-const releasing = /^\(\n([\s\S]*)\n\)\nrc=\$\?\n([\s\S]*)\nexit \$rc$/;
+const whileHeld =
+  /^(if grep -q .*\.homelab\.lock\/holder\.json 2>\/dev\/null; then)\n\(\n([\s\S]*)\n\)\nrc=\$\?\nif \[ "\$rc" -eq 0 \]; then (rm -rf \S+); fi\nexit \$rc\nfi\n[\s\S]*$/;
 const lockThen = /; \(\n([\s\S]*)\n\) \|\| true; else /;
 const ifUnchanged =
   /^s=\$\(\n([\s\S]*)\n\)\nif \[ .* = '?([0-9a-f]{64})'? \]; then echo '--unchanged--'; \(\n([\s\S]*)\n\); echo "--then-exit-- \$\?"\nelse printf .*; fi$/;
@@ -34,16 +36,20 @@ export class FakeExecutor implements Executor {
     this.calls.push({ script, input: o.input });
     const result = this.#answer(script);
     if (result.exitCode !== 0 && !o.allowFailure)
-      throw new Error(`${this.host}: \`${o.display ?? script}\` failed with exit code ${result.exitCode}: ${result.stderr}`);
+      throw new CommandError({ host: this.host, command: o.display ?? script, exitCode: result.exitCode, stderr: result.stderr });
     return result;
   }
 
   #answer(script: string): CommandResult {
-    const released = releasing.exec(script);
-    if (released) {
-      const inner = this.#answer(released[1]!);
-      const release = this.#answer(released[2]!);
-      return { ...inner, stdout: inner.stdout + release.stdout, stderr: inner.stderr + release.stderr };
+    // The lock is taken to be still ours, unless a rule answers the script by its first line (a test
+    // of a lost lock).
+    const held = whileHeld.exec(script);
+    if (held) {
+      const lost = this.#rules.find(([re]) => re.test(held[1]!));
+      if (lost) return this.#rule(script, lost);
+      const inner = this.#answer(held[2]!);
+      if (inner.exitCode === 0) this.ran.push(`${held[1]} ${held[3]}; fi`);
+      return inner;
     }
     const guarded = ifUnchanged.exec(script);
     if (guarded) {
@@ -66,16 +72,22 @@ export class FakeExecutor implements Executor {
     }
     const then = lockThen.exec(script);
     this.ran.push(then ? script.replace(then[1]!, '…') : script); // what runs under the lock: its own steps
-    const rule = this.#rules.find(([re]) => re.test(script));
-    const raw = rule ? (typeof rule[1] === 'function' ? rule[1](script) : rule[1]) : '';
-    const a = typeof raw === 'string' ? { stdout: raw } : raw;
-    const result = { stdout: a.stdout ?? '', stderr: a.stderr ?? '', exitCode: a.exitCode ?? 0 };
+    const result = this.#rule(
+      script,
+      this.#rules.find(([re]) => re.test(script)),
+    );
     if (then && result.stdout.startsWith('ACQUIRED')) {
       const under = this.#answer(then[1]!);
       result.stdout += under.stdout;
       result.stderr += under.stderr;
     }
     return result;
+  }
+
+  #rule(script: string, rule: [RegExp, Answer | ((script: string) => Answer)] | undefined): CommandResult {
+    const raw = rule ? (typeof rule[1] === 'function' ? rule[1](script) : rule[1]) : '';
+    const a = typeof raw === 'string' ? { stdout: raw } : raw;
+    return { stdout: a.stdout ?? '', stderr: a.stderr ?? '', exitCode: a.exitCode ?? 0 };
   }
 
   async close(): Promise<void> {}

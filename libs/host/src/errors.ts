@@ -35,3 +35,12 @@ export class LockError extends HomelabError {
     super(`cannot take the host lock in ${deployRoot} on ${host}: ${reason || 'unknown reason'}`, { hint });
   }
 }
+
+/** The host lock was taken from a transition before its last step: that step was not done. */
+export class LockLostError extends HomelabError {
+  constructor(host: string, deployRoot: string, what: string) {
+    super(`${host}: the host lock in ${deployRoot} is no longer held by this transition, so ${what} was not done`, {
+      hint: 'another deploy took the lock over as stale (its holder looked gone, or it was older than an hour): `homelab status` and `homelab history` show what the host holds now',
+    });
+  }
+}

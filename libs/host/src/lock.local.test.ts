@@ -2,7 +2,7 @@
 // ones the SSH executor runs on a host): stale takeover under contention, a lock without a holder file,
 // and failures that name their cause and leave nothing behind.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -117,11 +117,26 @@ describe('the host lock on a real file system', () => {
     const taking = new HostLock(local, deployRoot);
     expect((await taking.acquire({ command: 'deploy d', waitMs: 0, thenRun: { script: then } }))?.stdout).toBe('--read--\n1\n');
     expect((await lockStatus(local, deployRoot)).holder?.command).toBe('deploy d');
-    // releasing() names the script; after released() there is nothing left for release() to do.
-    const script = taking.releasing()!;
-    await local.run(['sh', '-c', script]);
+    // The last step: its script under the lock, then the release; run again (a retried round trip),
+    // the lock is not ours any more and `lost` runs instead; after released() nothing is left to do.
+    const marker = join(deployRoot, 'recorded');
+    const last = taking.lastStep(`echo once >> ${marker}`, 'echo lost')!;
+    expect((await local.run(['sh', '-c', last])).stdout).toBe('');
+    expect((await lockStatus(local, deployRoot)).held).toBe(false);
+    await new HostLock(local, deployRoot).acquire({ command: 'deploy e', waitMs: 0 });
+    expect((await local.run(['sh', '-c', last])).stdout).toBe('lost\n');
+    expect(readFileSync(marker, 'utf8')).toBe('once\n');
+    expect((await lockStatus(local, deployRoot)).holder?.command).toBe('deploy e');
     taking.released();
-    expect(taking.releasing()).toBeUndefined();
+    expect(taking.lastStep('true', 'true')).toBeUndefined();
+    // A failing script keeps the lock, for the caller's release.
+    rmSync(join(deployRoot, '.homelab.lock'), { recursive: true });
+    const keeping = new HostLock(local, deployRoot);
+    await keeping.acquire({ command: 'deploy f', waitMs: 0 });
+    const failed = await local.run(['sh', '-c', keeping.lastStep('exit 4', 'echo lost')!], { allowFailure: true });
+    expect(failed.exitCode).toBe(4);
+    expect((await lockStatus(local, deployRoot)).holder?.command).toBe('deploy f');
+    await keeping.release();
     expect((await lockStatus(local, deployRoot)).held).toBe(false);
   });
 

@@ -69,6 +69,23 @@ export function releaseScript(deployRoot: string, token: string): string {
   return `if grep -q ${quote(`"token":"${token}"`)} ${dir}/holder.json 2>/dev/null; then rm -rf ${dir}; fi`;
 }
 
+// Pure: `script` only while the lock is held with `token`, then the lock's release when it succeeded
+// (a failure keeps the lock for the caller to release); exits with its status. A lock no longer held
+// with the token runs `lost` instead: a round trip retried after its first run released the lock
+// already, or a lock taken over as stale meanwhile. Either way nothing is written under another's lock.
+export function whileHeldScript(deployRoot: string, token: string, script: string, lost: string): string {
+  const dir = quote(lockDir(deployRoot));
+  return [
+    `if grep -q ${quote(`"token":"${token}"`)} ${dir}/holder.json 2>/dev/null; then`,
+    `(\n${script}\n)`,
+    'rc=$?',
+    `if [ "$rc" -eq 0 ]; then rm -rf ${dir}; fi`,
+    'exit $rc',
+    'fi',
+    lost,
+  ].join('\n');
+}
+
 export function forceReleaseScript(deployRoot: string): string {
   return `rm -rf ${quote(lockDir(deployRoot))}`;
 }
@@ -198,18 +215,21 @@ export class HostLock {
   }
 
   async release(): Promise<void> {
-    const script = this.releasing();
-    if (!script) return;
+    if (!this.#token) return;
+    const script = releaseScript(this.#deployRoot, this.#token);
     await this.#executor.sh(script, { display: 'release the host lock' });
     this.released();
   }
 
-  /** The script that releases the lock, for the caller's last round trip to end with; undefined when not held. */
-  releasing(): string | undefined {
-    return this.#token ? releaseScript(this.#deployRoot, this.#token) : undefined;
+  /**
+   * The caller's last round trip while it holds the lock: `script`, then the lock's release (see
+   * whileHeldScript); undefined when the lock is not held. Call released() once it ran to its end.
+   */
+  lastStep(script: string, lost: string): string | undefined {
+    return this.#token ? whileHeldScript(this.#deployRoot, this.#token, script, lost) : undefined;
   }
 
-  /** Says that a script from releasing() ran to its end: release() has nothing left to do. */
+  /** Says that a script from lastStep() ran to its end: release() has nothing left to do. */
   released(): void {
     this.#token = undefined;
   }

@@ -121,6 +121,10 @@ try {
     single: row(`before: homelab deploy ${ours[0]!.name}, nothing changed`, 'one SSH round trip hashing the deployed compose file'),
     many: row(`before: homelab deploy of ${ours.length} services on ocean, nothing changed`, 'one SSH round trip'),
     help: row('before: homelab --help', 'node -e 0'),
+    changed: row(
+      `before: homelab deploy ${ours[0]!.name}, one value changed, less the health wait (its record and unlock counted as health wait)`,
+      '2 SSH round trips + its compose up',
+    ),
   };
   // A no-op deploy of the first service by `cli`, its CPU time noted, beside one round trip.
   const noOpDeploy = async (cli: typeof homelab, r: Row, what: string) => {
@@ -132,6 +136,24 @@ try {
     );
     note(r, 'CPU s', cpu(out.stderr ?? ''));
     r.ref.push(await time(roundTrip));
+  };
+  // A deploy of the first service with one value changed, less the application's health wait (from
+  // "waiting for the health test" to "health test passed"), beside 2 round trips and its compose up (from
+  // "starting containers" to "waiting for the health test"). A CLI that does not say "health test
+  // passed" (before) is taken until "deployed": its record and its lock's release count as health wait.
+  const changedDeploy = async (cli: typeof homelab, r: Row, title: string) => {
+    lab.write({ ...ours[0]!, title });
+    let out = '';
+    const total = await time(async () => {
+      out = (await ok(cli(['deploy', ours[0]!.name]), 'changed deploy')).all ?? '';
+    });
+    const up = progressAt(out, 'waiting for the health test') - progressAt(out, 'starting containers');
+    const passed = out.includes('health test passed') ? 'health test passed' : ': deployed';
+    const health = progressAt(out, passed) - progressAt(out, 'waiting for the health test');
+    r.ours.push(total - health);
+    note(r, 'compose up s', up);
+    note(r, 'health wait s', health);
+    r.ref.push(2 * (await time(roundTrip)) + up);
   };
   for (let i = 0; i < runs; i++) {
     if (before && was) {
@@ -152,18 +174,8 @@ try {
     help.ref.push(await time(node0));
     usage.ours.push(await time(() => homelab(['deploy', '--bogus'])));
     usage.ref.push(await time(node0));
-    lab.write({ ...ours[0]!, title: `c${i}` });
-    let out = '';
-    const total = await time(async () => {
-      out = (await ok(homelab(['deploy', ours[0]!.name]), 'changed deploy')).all ?? '';
-    });
-    const up = progressAt(out, 'waiting for the health test') - progressAt(out, 'starting containers');
-    const health = progressAt(out, 'health test passed') - progressAt(out, 'waiting for the health test');
-    changed.ours.push(total - health);
-    note(changed, 'compose up s', up);
-    note(changed, 'health wait s', health);
-    const rtt = await time(roundTrip);
-    changed.ref.push(2 * rtt + up);
+    await changedDeploy(homelab, changed, `c${i}`);
+    if (before && was) await changedDeploy(before, was.changed, `b${i}`);
   }
 
   // --- Nx, in this repository, against the lab services `npm start` deployed ---

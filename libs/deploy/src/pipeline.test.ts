@@ -247,7 +247,13 @@ describe('the intent record', () => {
     const ex = new FakeExecutor('ocean', [
       lockRule,
       [/--state--/, stateOutput(healthyDE, 'releases/20261126T030000Z-e')],
-      [/intent\.json\.tmp/, { exitCode: 86, stderr: 'head: write error: No space left on device' }],
+      [
+        /intent\.json\.tmp/,
+        (script) => ({
+          exitCode: 86,
+          stderr: `head: write error: No space left on device\n${/current was not switched to \S+: it is unchanged/.exec(script)![0]}`,
+        }),
+      ],
     ]);
     const result = await deployService(deployOf(ex));
     expect(result.result).toBe('failed');

@@ -228,13 +228,15 @@ async function writeState(
     ? { script: remote.writeStateScript(paths, Buffer.byteLength(text)), input: text, display: `write ${paths.state}` }
     : { script: remote.clearIntentScript(paths), display: `remove ${paths.intent}` };
   const steps = joinSteps([record, ...then]);
-  const last = lock.lastStep(steps.script, state ? remote.recordedBeforeScript(paths, Buffer.byteLength(text)) : `echo '--lock-lost--'`);
+  const last = lock.lastStep(steps.script, remote.recordedBeforeScript(paths, state ? Buffer.byteLength(text) : undefined));
   const out = await executor.sh(last ?? steps.script, {
     input: steps.input || undefined,
     display: last ? `${steps.display}, release the host lock` : steps.display,
   });
   if (!last) return;
-  if (/^--lock-lost--$/m.test(out.stdout)) throw new LockLostError(executor.host, posix.dirname(paths.root), steps.display);
+  // Done only when it says so: released under the lock, or found its record (a re-sent round trip).
+  if (!/^--(released|recorded-before)--$/m.test(out.stdout))
+    throw new LockLostError(executor.host, posix.dirname(paths.root), steps.display);
   lock.released();
 }
 
@@ -344,7 +346,7 @@ export async function runTransition(
       deferred = await switchTo(input, paths, to.id, intentText(choice, state.current));
     } catch (error) {
       // The intent or the switch failed: `current` did not move, nothing runs differently.
-      if (error instanceof CommandError && error.exitCode === remote.notSwitched)
+      if (error instanceof CommandError && error.exitCode === remote.notSwitched && error.stderr.includes(remote.notSwitchedLine(to.id)))
         return result('failed', {
           plan: choice.plan,
           version: to.version,
@@ -432,7 +434,18 @@ async function recover(
       if (!(error instanceof UnhealthyError)) throw error;
       after = `rolled back to ${back.id}, which is NOT healthy either: ${messageOf(error).split('\n')[0]}`;
     }
-    await writeState(executor, paths, withHistory(state.state, failed(new Date().toISOString()), undefined), lock);
+    try {
+      await writeState(executor, paths, withHistory(state.state, failed(new Date().toISOString()), undefined), lock);
+    } catch (error) {
+      // The rollback ran; only its record could not be written.
+      if (!(error instanceof LockLostError)) throw error;
+      return result('failed', {
+        plan: choice.plan,
+        release: back.id,
+        version: back.version,
+        message: `${why}\n  ${after}\n  ${error.message}`,
+      });
+    }
     // A failed deploy that went back is "rolled back"; a rollback that had to go back failed.
     return result(action === 'deploy' ? 'rolled back' : 'failed', {
       plan: choice.plan,

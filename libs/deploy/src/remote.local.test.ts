@@ -17,6 +17,7 @@ import {
   ifUnchangedScript,
   intentAndSwapScript,
   notSwitched,
+  notSwitchedLine,
   readStateScript,
   recordedBeforeScript,
   readStatesScript,
@@ -278,7 +279,7 @@ describe('an abandoned compose up', () => {
     mkdirSync(`${paths.root}/current.tmp/x`, { recursive: true });
     const failed = await run(intentAndSwapScript(paths, Buffer.byteLength(intent), 'r2'));
     expect(failed.exitCode).toBe(notSwitched);
-    expect(failed.stderr).toContain('current was not switched to r2: it is unchanged');
+    expect(failed.stderr).toContain(notSwitchedLine('r2'));
     expect(readlinkSync(paths.current)).toBe('releases/r1');
     expect(existsSync(paths.intent)).toBe(false);
     expect(existsSync(`${root}/up`)).toBe(false);
@@ -288,6 +289,19 @@ describe('an abandoned compose up', () => {
     expect(readlinkSync(paths.current)).toBe('releases/r2');
     expect(readFileSync(paths.intent, 'utf8')).toBe(intent);
     expect(readFileSync(`${root}/up`, 'utf8')).toBe('up\n');
+    // The intent cannot be written (its bytes cut short), with `current` already at r2 (an earlier try
+    // of this round trip switched it): an ordinary failure, so that the deploy goes back.
+    rmSync(`${root}/up`);
+    const cut = (script: string) => local.run(['sh', '-c', script], { input: intent.slice(0, 4), allowFailure: true });
+    const retried = await cut(intentAndSwapScript(paths, Buffer.byteLength(intent), 'r2'));
+    expect(retried.exitCode).toBe(1);
+    expect(retried.stderr).toContain('current points at r2 already');
+    // The same with `current` elsewhere: not switched; the intent an earlier interrupted deploy left stays.
+    writeFileSync(paths.intent, 'left by an earlier deploy\n');
+    const other = await cut(intentAndSwapScript(paths, Buffer.byteLength(intent), 'r3'));
+    expect(other.exitCode).toBe(notSwitched);
+    expect(readlinkSync(paths.current)).toBe('releases/r2');
+    expect(readFileSync(paths.intent, 'utf8')).toBe('left by an earlier deploy\n');
   });
 
   it('the last round trip without the lock: its own record found (a retry) or not (the lock was taken)', async () => {
@@ -298,7 +312,12 @@ describe('an abandoned compose up', () => {
     writeFileSync(paths.state, record);
     const check = (text: string) => local.run(['sh', '-c', recordedBeforeScript(paths, Buffer.byteLength(record))], { input: text });
     expect((await check(`${record}more stdin after it`)).stdout).toBe('--recorded-before--\n');
-    expect((await check('{"current":{"id":"r3"}}\n')).stdout).toBe('--lock-lost--\n');
+    expect((await check('{"current":{"id":"r3"}}\n')).stdout).toBe('');
+    // Nothing to record (no current): done when no intent is left.
+    const none = () => local.run(['sh', '-c', recordedBeforeScript(paths, undefined)]);
+    expect((await none()).stdout).toBe('--recorded-before--\n');
+    writeFileSync(paths.intent, '{}\n');
+    expect((await none()).stdout).toBe('');
     expect(readFileSync(paths.state, 'utf8')).toBe(record);
   });
 

@@ -217,17 +217,33 @@ export function writeIntentScript(p: ServicePaths, bytes: number): string {
 /** The exit status of intentAndSwapScript when `current` did not move. */
 export const notSwitched = 86;
 
-// The intent (`bytes` of stdin), then the switch of `current`. When either fails, `current` did not
-// move: the intent is removed again and the script exits with notSwitched (what follows does not run).
+/** What intentAndSwapScript says on stderr when it exits with notSwitched. */
+export const notSwitchedLine = (id: string) => `current was not switched to ${id}: it is unchanged`;
+
+// The intent (`bytes` of stdin), then the switch of `current`. When either fails and `current` did not
+// move, the script says so and exits with notSwitched (what follows does not run); the intent goes again
+// only if this script wrote it (one left by an earlier interrupted deploy stays). When `current` points
+// at the release already (an earlier try of this round trip switched it, and the connection dropped),
+// a failure is an ordinary one: the release may run, and the deploy goes back.
 export function intentAndSwapScript(p: ServicePaths, bytes: number, id: string): string {
-  return `{ ${writeIntentScript(p, bytes)} && ${swapScript(p, id)}; } || { echo "current was not switched to ${id}: it is unchanged" >&2; rm -f ${q(p.intent)}; exit ${notSwitched}; }`;
+  return [
+    `w=0; s=0; { ${writeIntentScript(p, bytes)}; } || w=$?`,
+    `if [ "$w" -eq 0 ]; then { ${swapScript(p, id)}; } || s=$?; fi`,
+    'if [ "$w" -ne 0 ] || [ "$s" -ne 0 ]; then',
+    `if [ "$(readlink ${q(p.current)})" = ${q(`releases/${id}`)} ]; then echo "current points at ${id} already (an earlier try switched it)" >&2; exit 1; fi`,
+    `if [ "$w" -eq 0 ]; then rm -f ${q(p.intent)}; fi`,
+    `echo ${q(notSwitchedLine(id))} >&2; exit ${notSwitched}`,
+    'fi',
+  ].join('\n');
 }
 
 // When the transition's last round trip finds the host lock no longer its own: --recorded-before--
-// when the host's record is the one it would write (`bytes` of stdin: a retried round trip whose
-// first run got through), else --lock-lost-- (another deploy took the lock over; nothing written).
-export function recordedBeforeScript(p: ServicePaths, bytes: number): string {
-  return `t=$(mktemp) && head -c ${bytes} > "$t" && if cmp -s "$t" ${q(p.state)}; then echo '--recorded-before--'; else echo '--lock-lost--'; fi; rm -f "$t"`;
+// when the host holds the record it would write (`bytes` of stdin; with none, no intent left), as a
+// round trip re-sent after its first run got through does; otherwise nothing (the caller takes any
+// other answer as a lock taken over by another deploy: nothing written).
+export function recordedBeforeScript(p: ServicePaths, bytes: number | undefined): string {
+  if (bytes === undefined) return `if [ ! -e ${q(p.intent)} ]; then echo '--recorded-before--'; fi`;
+  return `t=$(mktemp) && head -c ${bytes} > "$t" && if cmp -s "$t" ${q(p.state)}; then echo '--recorded-before--'; fi; rm -f "$t"`;
 }
 
 // Keeps the host's first fingerprint key (from stdin): an existing one is never replaced.

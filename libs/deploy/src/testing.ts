@@ -10,7 +10,7 @@ export type Answer = string | { stdout?: string; stderr?: string; exitCode?: num
 const joined = /\n\} \|\| exit \$\?\n(?=\{ )/;
 const stepOf = (part: string) => part.replace(/^\{ /, '').replace(/\n\} \|\| exit \$\?$/, '');
 const whileHeld =
-  /^(if grep -q .*\.homelab\.lock\/holder\.json 2>\/dev\/null; then)\n\(\n([\s\S]*)\n\)\nrc=\$\?\nif \[ "\$rc" -eq 0 \]; then (rm -rf \S+); fi\nexit \$rc\nfi\n[\s\S]*$/;
+  /^(if grep -q .*\.homelab\.lock\/holder\.json 2>\/dev\/null; then)\n\(\n([\s\S]*)\n\)\nrc=\$\?\nif \[ "\$rc" -eq 0 \]; then (rm -rf \S+); echo '--released--'; fi\nexit \$rc\nfi\n[\s\S]*$/;
 const lockThen = /; \(\n([\s\S]*)\n\) \|\| true; else /;
 const ifUnchanged =
   /^s=\$\(\n([\s\S]*)\n\)\nif \[ .* = '?([0-9a-f]{64})'? \]; then echo '--unchanged--'; \(\n([\s\S]*)\n\); echo "--then-exit-- \$\?"\nelse printf .*; fi$/;
@@ -48,8 +48,9 @@ export class FakeExecutor implements Executor {
       const lost = this.#rules.find(([re]) => re.test(held[1]!));
       if (lost) return this.#rule(script, lost);
       const inner = this.#answer(held[2]!);
-      if (inner.exitCode === 0) this.ran.push(`${held[1]} ${held[3]}; fi`);
-      return inner;
+      if (inner.exitCode !== 0) return inner;
+      this.ran.push(`${held[1]} ${held[3]}; fi`);
+      return { ...inner, stdout: `${inner.stdout}--released--\n` };
     }
     const guarded = ifUnchanged.exec(script);
     if (guarded) {

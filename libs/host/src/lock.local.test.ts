@@ -121,7 +121,7 @@ describe('the host lock on a real file system', () => {
     // the lock is not ours any more and `lost` runs instead; after released() nothing is left to do.
     const marker = join(deployRoot, 'recorded');
     const last = taking.lastStep(`echo once >> ${marker}`, 'echo lost')!;
-    expect((await local.run(['sh', '-c', last])).stdout).toBe('');
+    expect((await local.run(['sh', '-c', last])).stdout).toBe('--released--\n');
     expect((await lockStatus(local, deployRoot)).held).toBe(false);
     await new HostLock(local, deployRoot).acquire({ command: 'deploy e', waitMs: 0 });
     expect((await local.run(['sh', '-c', last])).stdout).toBe('lost\n');

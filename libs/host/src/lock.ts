@@ -70,16 +70,17 @@ export function releaseScript(deployRoot: string, token: string): string {
 }
 
 // Pure: `script` only while the lock is held with `token`, then the lock's release when it succeeded
-// (a failure keeps the lock for the caller to release); exits with its status. A lock no longer held
-// with the token runs `lost` instead: a round trip retried after its first run released the lock
-// already, or a lock taken over as stale meanwhile. Either way nothing is written under another's lock.
+// (printing --released--; a failure keeps the lock for the caller to release); exits with its status.
+// A lock no longer held with the token runs `lost` instead: a round trip retried after its first run
+// released the lock already, or a lock taken over as stale meanwhile. Either way nothing is written
+// under another's lock.
 export function whileHeldScript(deployRoot: string, token: string, script: string, lost: string): string {
   const dir = quote(lockDir(deployRoot));
   return [
     `if grep -q ${quote(`"token":"${token}"`)} ${dir}/holder.json 2>/dev/null; then`,
     `(\n${script}\n)`,
     'rc=$?',
-    `if [ "$rc" -eq 0 ]; then rm -rf ${dir}; fi`,
+    `if [ "$rc" -eq 0 ]; then rm -rf ${dir}; echo '--released--'; fi`,
     'exit $rc',
     'fi',
     lost,

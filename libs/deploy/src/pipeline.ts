@@ -322,6 +322,13 @@ export async function runTransition(
       return await operate(input, paths, state, choice, result, lock);
     }
     const { to } = choice;
+    // A failure before `current` moved: nothing runs differently.
+    const unchanged = (error: unknown) =>
+      result('failed', {
+        plan: choice.plan,
+        version: to.version,
+        message: `${messageOf(error)}\n  nothing changed: ${state.current ?? 'no release'} is still current`,
+      });
     try {
       if (!staged) {
         say(choice, state);
@@ -332,11 +339,7 @@ export async function runTransition(
         if (exitCode !== 0) throw new CommandError({ host: host.name, command, exitCode, stderr: staged.stderr });
       }
     } catch (error) {
-      return result('failed', {
-        plan: choice.plan,
-        version: to.version,
-        message: `${messageOf(error)}\n  nothing changed: ${state.current ?? 'no release'} is still current`,
-      });
+      return unchanged(error);
     }
     // The last safe point: from here on the transition runs to its end (healthy, or rolled back).
     if (interruptedBy(input.signal)) return stopped(choice.plan);
@@ -347,11 +350,7 @@ export async function runTransition(
     } catch (error) {
       // The intent or the switch failed: `current` did not move, nothing runs differently.
       if (error instanceof CommandError && error.exitCode === remote.notSwitched && error.stderr.includes(remote.notSwitchedLine(to.id)))
-        return result('failed', {
-          plan: choice.plan,
-          version: to.version,
-          message: `${messageOf(error)}\n  nothing changed: ${state.current ?? 'no release'} is still current`,
-        });
+        return unchanged(error);
       return await recover(input, paths, state, choice, messageOf(error), result, lock);
     }
     const at = new Date().toISOString();

@@ -35,6 +35,11 @@ function heldReport(dir: string): string {
   return `echo HELD; echo "age=$(( $(date +%s) - $(stat -c %Y ${dir} 2>/dev/null || date +%s) ))"; cat ${dir}/holder.json 2>/dev/null || true`;
 }
 
+// The test that the lock in `dir` (quoted) is held with `token`: its holder file names it.
+function heldWith(dir: string, token: string): string {
+  return `grep -q ${quote(`"token":"${token}"`)} ${dir}/holder.json 2>/dev/null`;
+}
+
 // Makes the lock directory and writes the holder (from stdin: all of it, or its first `holderBytes`
 // when more follows for `then`) into it; a write that fails (disk full, read-only, permission) removes
 // the directory again and prints FAILED with the reason. `then` runs right after the lock is taken, in
@@ -57,8 +62,7 @@ export function acquireScript(deployRoot: string, then = '', holderBytes?: numbe
 // report who holds it now. Two processes taking over the same stale lock: one gets it.
 export function takeoverScript(deployRoot: string, staleToken: string | undefined, then = ''): string {
   const dir = quote(lockDir(deployRoot));
-  const same =
-    staleToken === undefined ? `[ ! -e ${dir}/holder.json ]` : `grep -q ${quote(`"token":"${staleToken}"`)} ${dir}/holder.json 2>/dev/null`;
+  const same = staleToken === undefined ? `[ ! -e ${dir}/holder.json ]` : heldWith(dir, staleToken);
   const body = `if [ -d ${dir} ] && ${same}; then rm -rf ${dir}; fi; ${takeScript(dir, then)}`;
   return `flock ${quote(`${deployRoot}/.homelab.lock.guard`)} sh -c ${quote(body)}`;
 }
@@ -66,7 +70,7 @@ export function takeoverScript(deployRoot: string, staleToken: string | undefine
 // Pure: release only a lock we hold (the token matches).
 export function releaseScript(deployRoot: string, token: string): string {
   const dir = quote(lockDir(deployRoot));
-  return `if grep -q ${quote(`"token":"${token}"`)} ${dir}/holder.json 2>/dev/null; then rm -rf ${dir}; fi`;
+  return `if ${heldWith(dir, token)}; then rm -rf ${dir}; fi`;
 }
 
 // Pure: `script` only while the lock is held with `token`, then the lock's release when it succeeded
@@ -77,7 +81,7 @@ export function releaseScript(deployRoot: string, token: string): string {
 export function whileHeldScript(deployRoot: string, token: string, script: string, lost: string): string {
   const dir = quote(lockDir(deployRoot));
   return [
-    `if grep -q ${quote(`"token":"${token}"`)} ${dir}/holder.json 2>/dev/null; then`,
+    `if ${heldWith(dir, token)}; then`,
     `(\n${script}\n)`,
     'rc=$?',
     `if [ "$rc" -eq 0 ]; then rm -rf ${dir}; echo '--released--'; fi`,
@@ -217,8 +221,7 @@ export class HostLock {
 
   async release(): Promise<void> {
     if (!this.#token) return;
-    const script = releaseScript(this.#deployRoot, this.#token);
-    await this.#executor.sh(script, { display: 'release the host lock' });
+    await this.#executor.sh(releaseScript(this.#deployRoot, this.#token), { display: 'release the host lock' });
     this.released();
   }
 

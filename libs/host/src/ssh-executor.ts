@@ -7,6 +7,7 @@ import { retryDelays, withConnectionRetry, type RetryNotice } from './connection
 import type { CommandResult, Executor, RunOptions } from './executor.ts';
 import { join } from './shell.ts';
 import { sshArgs, sshExitArgs, type SshOptions } from './ssh-args.ts';
+import { SshSession, type SessionResult } from './ssh-session.ts';
 
 export const defaultControlDir = `/tmp/homelab-ssh-${process.getuid?.() ?? 0}`;
 
@@ -19,6 +20,10 @@ export interface SshExecutorOptions extends Partial<SshOptions> {
   allowProduction?: boolean;
   /** Told before each retry of a command whose connection failed. */
   onRetry?: (host: string, notice: RetryNotice) => void;
+  /** The OpenSSH client to run (tests give a stand-in). */
+  ssh?: string;
+  /** Run scripts one after another in one remote shell (on by default); false: one ssh per script. */
+  session?: boolean;
 }
 
 export class SshExecutor implements Executor {
@@ -27,6 +32,9 @@ export class SshExecutor implements Executor {
   readonly #options: SshOptions;
   readonly #prefix: string;
   readonly #onRetry: SshExecutorOptions['onRetry'];
+  readonly #ssh: string;
+  readonly #useSession: boolean;
+  #session?: SshSession;
 
   constructor(spec: HostSpec, options: SshExecutorOptions = {}) {
     if (spec.production && !(options.allowProduction ?? productionAllowed())) throw new ProductionGuardError(spec.inventory, spec.name);
@@ -34,6 +42,8 @@ export class SshExecutor implements Executor {
     this.#spec = spec;
     this.#options = { controlDir: defaultControlDir, ...options };
     this.#onRetry = options.onRetry;
+    this.#ssh = options.ssh ?? 'ssh';
+    this.#useSession = options.session ?? true;
     mkdirSync(this.#options.controlDir, { recursive: true, mode: 0o700 });
     // Lab hosts run their own dockerd: every remote command sees that host's socket.
     this.#prefix = spec.dockerHost ? `export DOCKER_HOST=${join([spec.dockerHost])}; ` : '';
@@ -45,23 +55,13 @@ export class SshExecutor implements Executor {
 
   async sh(script: string, options: RunOptions = {}): Promise<CommandResult> {
     const delays = options.retryConnection === false ? [] : retryDelays(this.#spec.ssh.retrySeconds * 1000);
-    const once = async () => {
-      const result = await execa('ssh', [...sshArgs(this.#spec, this.#options), '--', this.#prefix + script], {
-        input: options.input,
-        stdin: options.input === undefined ? 'ignore' : 'pipe',
-        reject: false,
-        timeout: options.timeoutMs,
-        stripFinalNewline: false,
-        // Its own process group: Ctrl-C on the terminal reaches the CLI, which stops at a safe point,
-        // not the SSH session in the middle of a step.
-        detached: true,
-      });
-      return {
-        timedOut: result.timedOut,
-        stdout: String(result.stdout ?? ''),
-        stderr: String(result.stderr ?? ''),
-        exitCode: result.exitCode ?? (result.timedOut ? 124 : 255),
-      };
+    const once = (): Promise<SessionResult> => {
+      // Scripts one after another share a remote shell; one asked for while another runs gets its own ssh.
+      if (this.#useSession && !this.#session?.busy) {
+        if (!this.#session?.open) this.#session = new SshSession(this.#ssh, sshArgs(this.#spec, this.#options), this.#prefix);
+        return this.#session.run(script, options.input, options.timeoutMs);
+      }
+      return this.#single(script, options);
     };
     let retried = 0;
     const { timedOut, ...out } = await withConnectionRetry(once, delays, async (notice) => {
@@ -83,14 +83,34 @@ export class SshExecutor implements Executor {
     return out;
   }
 
+  // One ssh process for one script.
+  async #single(script: string, options: RunOptions): Promise<SessionResult> {
+    const result = await execa(this.#ssh, [...sshArgs(this.#spec, this.#options), '--', this.#prefix + script], {
+      input: options.input,
+      stdin: options.input === undefined ? 'ignore' : 'pipe',
+      reject: false,
+      timeout: options.timeoutMs,
+      stripFinalNewline: false,
+      // Its own process group: Ctrl-C on the terminal reaches the CLI, which stops at a safe point,
+      // not the SSH session in the middle of a step.
+      detached: true,
+    });
+    return {
+      timedOut: result.timedOut,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+      exitCode: result.exitCode ?? (result.timedOut ? 124 : 255),
+    };
+  }
+
   async attach(script: string, options: { tty: boolean }): Promise<number> {
     const args = [...(options.tty ? ['-t'] : []), ...sshArgs(this.#spec, this.#options), '--', this.#prefix + script];
-    const result = await execa('ssh', args, { stdio: 'inherit', reject: false });
+    const result = await execa(this.#ssh, args, { stdio: 'inherit', reject: false });
     return result.exitCode ?? 255;
   }
 
   async stream(script: string, sink: { stdout: (chunk: string) => void; stderr: (chunk: string) => void }): Promise<number> {
-    const child = execa('ssh', [...sshArgs(this.#spec, this.#options), '--', this.#prefix + script], {
+    const child = execa(this.#ssh, [...sshArgs(this.#spec, this.#options), '--', this.#prefix + script], {
       stdin: 'ignore',
       reject: false,
       buffer: false,
@@ -101,13 +121,18 @@ export class SshExecutor implements Executor {
     return result.exitCode ?? 255;
   }
 
-  // The shared connection may serve other homelab processes (parallel Nx tasks): it is left to
-  // expire after ControlPersist seconds instead of being closed under them.
-  async close(): Promise<void> {}
+  // Ends this executor's remote shell. The shared connection may serve other homelab processes (parallel
+  // Nx tasks): it is left to expire after ControlPersist seconds instead of being closed under them.
+  async close(): Promise<void> {
+    this.#session?.close();
+    this.#session = undefined;
+  }
 
-  /** Ends the shared connection now (lab down, or after a host stopped answering). */
+  /** Ends the shared connection now (lab down, or after a host stopped answering), and the remote shell on it. */
   async closeMaster(): Promise<void> {
-    await execa('ssh', sshExitArgs(this.#spec, this.#options), { reject: false, stdin: 'ignore' });
+    this.#session?.kill();
+    this.#session = undefined;
+    await execa(this.#ssh, sshExitArgs(this.#spec, this.#options), { reject: false, stdin: 'ignore' });
   }
 }
 

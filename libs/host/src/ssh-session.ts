@@ -1,0 +1,168 @@
+// One remote shell per host that runs script after script, so that each step after the first costs the
+// script's own time and not a new SSH session: a session is a login shell (its rc files: 0.1 s of
+// `pyenv init` in a root .bashrc is common) and a channel set-up on every command, even over a shared
+// connection. Framing: a header line "<script bytes> <input bytes>", the script, its input; the host
+// answers on stdout and on stderr, each ended by a marker no script prints (a random token).
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import type { CommandResult } from './executor.ts';
+import { quote } from './shell.ts';
+
+// Pure: the remote loop. Each script runs in its own `sh -c` (as the local transport runs it), reading
+// exactly its input from a pipe; what a script leaves unread is drained, so the next header is next.
+export function sessionDriver(marker: string): string {
+  return [
+    'while IFS= read -r h; do',
+    '  n=${h%% *}; m=${h#* }',
+    '  s=$(head -c "$n"; echo .); s=${s%.}',
+    '  head -c "$m" | { sh -c "$s"; r=$?; cat >/dev/null; exit $r; }',
+    '  r=$?',
+    `  printf '%s:%s\\n' ${marker} "$r"`,
+    `  printf '%s\\n' ${marker} >&2`,
+    'done',
+  ].join('\n');
+}
+
+// Pure: what is written to the driver for one script.
+export function sessionFrame(script: string, input = ''): string {
+  return `${Buffer.byteLength(script)} ${Buffer.byteLength(input)}\n${script}${input}`;
+}
+
+export interface SessionResult extends CommandResult {
+  timedOut: boolean;
+}
+
+// A running remote loop behind one `ssh` process. One script at a time: `busy` says when it is running one.
+export class SshSession {
+  readonly #marker = `--homelab-${randomBytes(12).toString('hex')}--`;
+  readonly #child: ChildProcessByStdio<Writable, Readable, Readable>;
+  #out = '';
+  #err = '';
+  /** Where the search for the markers goes on from. */
+  #seen = { out: 0, err: 0 };
+  #pending?: { done: (r: SessionResult) => void; timer?: NodeJS.Timeout };
+  #exited?: { code: number };
+  #ended = false;
+  #idle?: NodeJS.Timeout;
+  readonly #idleMs: number;
+
+  /**
+   * `command` and `args`: the ssh client and its argv up to the remote command; `prefix` runs first there.
+   * The session ends after `idleMs` without a script.
+   */
+  constructor(command: string, args: readonly string[], prefix: string, idleMs = 15_000) {
+    this.#idleMs = idleMs;
+    // node's own spawn, not execa: an idle session must be unref'd (execa's subprocess cannot be).
+    this.#child = spawn(command, [...args, '--', `${prefix}exec sh -c ${quote(sessionDriver(this.#marker))}`], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group, as every ssh we start: Ctrl-C reaches the CLI, not the step on the host.
+      detached: true,
+    });
+    this.#child.stdout.setEncoding('utf8');
+    this.#child.stderr.setEncoding('utf8');
+    this.#child.stdout.on('data', (chunk: string) => {
+      this.#out += chunk;
+      this.#settle();
+    });
+    this.#child.stderr.on('data', (chunk: string) => {
+      this.#err += chunk;
+      this.#settle();
+    });
+    this.#child.stdin.on('error', () => undefined); // a write to a session that died: its exit says why
+    // 'close': the process ended and its output was read to the end.
+    this.#child.on('error', (error) => {
+      this.#err += `${error.message}\n`;
+    });
+    this.#child.on('close', (code) => {
+      // Killed, never started, or ended in the middle of a script: what a single ssh reports as 255.
+      this.#exited = { code: code !== null && code > 0 ? code : 255 };
+      this.#finish({ stdout: this.#out, stderr: this.#err, exitCode: this.#exited.code, timedOut: false });
+    });
+    this.#hold(false);
+  }
+
+  /** False once the session ended (closed, lost, or timed out): a new one is needed. */
+  get open(): boolean {
+    return !this.#exited && !this.#ended;
+  }
+
+  get busy(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  // Runs one script; a lost session gives ssh's own exit code and message (255), as a single ssh would.
+  run(script: string, input = '', timeoutMs?: number): Promise<SessionResult> {
+    if (this.busy || !this.open) throw new Error('an SSH session runs one script at a time, while it is open');
+    clearTimeout(this.#idle);
+    this.#hold(true);
+    return new Promise((done) => {
+      const timer = timeoutMs
+        ? setTimeout(() => {
+            this.#finish({ stdout: this.#out, stderr: this.#err, exitCode: 124, timedOut: true });
+            this.kill();
+          }, timeoutMs)
+        : undefined;
+      this.#pending = { done, timer };
+      this.#child.stdin.write(sessionFrame(script, input));
+    });
+  }
+
+  /** Ends the remote loop (end of its input); the ssh process exits by itself. */
+  close(): void {
+    clearTimeout(this.#idle);
+    if (this.open) this.#child.stdin.end();
+    this.#ended = true;
+    this.#hold(false);
+  }
+
+  /** Ends it now (a hung or dead link). */
+  kill(): void {
+    this.#child.kill('SIGKILL');
+    this.close();
+  }
+
+  // Both markers seen: the script's output is what came before them. Each chunk is searched once (a long
+  // output comes in many chunks), from where the last search could not have missed a marker.
+  #settle(): void {
+    if (!this.#pending) return;
+    const from = (text: string) => Math.max(0, text.length - this.#marker.length - 16);
+    const at = this.#out.indexOf(this.#marker, this.#seen.out);
+    const status = at < 0 ? null : /^:(\d+)\n/.exec(this.#out.slice(at + this.#marker.length, at + this.#marker.length + 16));
+    const end = this.#err.indexOf(`${this.#marker}\n`, this.#seen.err);
+    this.#seen = { out: at < 0 ? from(this.#out) : at, err: end < 0 ? from(this.#err) : end };
+    if (!status || end < 0) return;
+    const result = {
+      stdout: this.#out.slice(0, at),
+      stderr: this.#err.slice(0, end),
+      exitCode: Number(status[1]),
+      timedOut: false,
+    };
+    this.#out = this.#out.slice(at + this.#marker.length + status[0].length);
+    this.#err = this.#err.slice(end + this.#marker.length + 1);
+    this.#seen = { out: 0, err: 0 };
+    this.#finish(result);
+  }
+
+  #finish(result: SessionResult): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#pending = undefined;
+    clearTimeout(pending.timer);
+    this.#hold(false);
+    if (this.open) {
+      this.#idle = setTimeout(() => this.close(), this.#idleMs);
+      this.#idle.unref();
+    }
+    pending.done(result);
+  }
+
+  // An idle session never keeps this process alive: at its exit the session's input ends and the loop with it.
+  #hold(running: boolean): void {
+    for (const handle of [this.#child, this.#child.stdin, this.#child.stdout, this.#child.stderr] as {
+      ref(): void;
+      unref(): void;
+    }[])
+      running ? handle.ref() : handle.unref();
+  }
+}

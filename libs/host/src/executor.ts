@@ -29,6 +29,11 @@ export interface Executor {
   sh(script: string, options?: RunOptions): Promise<CommandResult>;
   close(): Promise<void>;
   /**
+   * Starts connecting now, so that the connection's set-up overlaps local work; the first script uses
+   * it. Nothing runs on the host, and a connection that fails here fails that script, as it would have.
+   */
+  connect?(): void;
+  /**
    * Runs a script and hands its output over as it comes (logs --follow); the exit code at the end.
    * Not retried, and stopped with this process (Ctrl-C).
    */

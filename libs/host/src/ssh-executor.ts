@@ -33,7 +33,7 @@ export class SshExecutor implements Executor {
   readonly #prefix: string;
   readonly #onRetry: SshExecutorOptions['onRetry'];
   readonly #ssh: string;
-  readonly #useSession: boolean;
+  #useSession: boolean;
   #session?: SshSession;
 
   constructor(spec: HostSpec, options: SshExecutorOptions = {}) {
@@ -53,13 +53,24 @@ export class SshExecutor implements Executor {
     return this.sh(join(argv), { display: options.display ?? join(argv), ...options });
   }
 
+  connect(): void {
+    if (this.#useSession && !this.#session?.open) this.#session = this.#open();
+  }
+
+  #open(): SshSession {
+    return new SshSession(this.#ssh, sshArgs(this.#spec, this.#options), this.#prefix);
+  }
+
   async sh(script: string, options: RunOptions = {}): Promise<CommandResult> {
     const delays = options.retryConnection === false ? [] : retryDelays(this.#spec.ssh.retrySeconds * 1000);
-    const once = (): Promise<SessionResult> => {
+    const once = async (): Promise<SessionResult> => {
       // Scripts one after another share a remote shell; one asked for while another runs gets its own ssh.
       if (this.#useSession && !this.#session?.busy) {
-        if (!this.#session?.open) this.#session = new SshSession(this.#ssh, sshArgs(this.#spec, this.#options), this.#prefix);
-        return this.#session.run(script, options.input, options.timeoutMs);
+        if (!this.#session?.open) this.#session = this.#open();
+        const session = this.#session;
+        const result = await session.run(script, options.input, options.timeoutMs);
+        if (!session.unusable) return result;
+        this.#useSession = false; // nothing ran: this host gets one ssh per script from now on
       }
       return this.#single(script, options);
     };

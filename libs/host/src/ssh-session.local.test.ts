@@ -1,7 +1,7 @@
 // The SSH executor's remote shell for real, with a stand-in `ssh` that runs the remote command in a local
 // `sh` (as sshd runs it in the login shell) and logs each start: the driver, the framing, losing and
 // ending sessions, all on this machine.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { host } from '@homelab/model/testing';
 import { SshError } from './errors.ts';
 import { SshExecutor, type SshExecutorOptions } from './ssh-executor.ts';
-import { sessionFrame } from './ssh-session.ts';
+import { sessionDriver, sessionFrame, SshSession } from './ssh-session.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -17,8 +17,8 @@ afterAll(() => {
 });
 
 // A stand-in OpenSSH client: `-O exit` does nothing; otherwise it logs a start, writes its pid (a test
-// kills it as a lost link would) and runs what follows `--`.
-function standIn() {
+// kills it as a lost link would), runs `login` (what a login shell's rc files would) and runs what follows `--`.
+function standIn(login = '') {
   const dir = mkdtempSync(join(tmpdir(), 'homelab-ssh-session-'));
   dirs.push(dir);
   const ssh = join(dir, 'ssh');
@@ -30,6 +30,7 @@ function standIn() {
       'while [ "$1" != -- ]; do shift; done; shift',
       `echo start >> ${dir}/starts`,
       `echo $$ > ${dir}/pid`,
+      login,
       'exec sh -c "$1"',
     ].join('\n'),
   );
@@ -46,9 +47,22 @@ function standIn() {
 }
 
 describe('the SSH session', () => {
-  it('frames a script and its input by their length in bytes', () => {
-    expect(sessionFrame('cat', 'é\n')).toBe('3 3\ncaté\n');
-    expect(sessionFrame('true')).toBe('4 0\ntrue');
+  it('frames a script and its input by their length in bytes, the marker after them', () => {
+    expect(sessionFrame('cat', 'é\n', '--m--')).toBe('3 3\ncaté\n--m--\n');
+    expect(sessionFrame('true', '', '--m--')).toBe('4 0\ntrue--m--\n');
+  });
+
+  it('a frame cut short (its writer gone in the middle) runs nothing, not a prefix of the script', async () => {
+    const lab = standIn();
+    const target = join(lab.dir, 'b');
+    writeFileSync(target, 'kept');
+    const whole = `rm -rf ${target}/../b-not-this; echo ran > ${lab.dir}/ran`;
+    // The header promises the whole script; the stream ends after a prefix that is itself a command.
+    const cut = `${Buffer.byteLength(whole)} 0\n${whole.slice(0, whole.indexOf('/../'))}`;
+    const loop = await execa('sh', ['-c', sessionDriver('--m--')], { input: cut, reject: false });
+    expect(loop.exitCode).toBe(98);
+    expect(readFileSync(target, 'utf8')).toBe('kept');
+    expect(existsSync(join(lab.dir, 'ran'))).toBe(false);
   });
 
   it('runs scripts one after another in one ssh process, each with exactly its output, exit code and input', async () => {
@@ -70,6 +84,55 @@ describe('the SSH session', () => {
     expect((await ssh.sh('echo again')).stdout).toBe('again\n');
     expect(lab.starts()).toBe(2);
     await ssh.close();
+  });
+
+  it("output a script left to a background process stays that script's; large and multi-byte output arrives whole", async () => {
+    const lab = standIn();
+    const ssh = lab.executor();
+    expect(await ssh.sh('echo A; (sleep 0.3; echo late-from-A; echo late-err >&2) & echo err-A >&2')).toEqual({
+      stdout: 'A\nlate-from-A\n',
+      stderr: 'err-A\nlate-err\n',
+      exitCode: 0,
+    });
+    expect(await ssh.sh('echo B')).toEqual({ stdout: 'B\n', stderr: '', exitCode: 0 });
+    const big = await ssh.sh('yes é | head -n 150000; yes warn | head -n 20000 >&2');
+    expect(big.stdout).toBe('é\n'.repeat(150_000));
+    expect(big.stderr).toBe('warn\n'.repeat(20_000));
+    expect(lab.starts()).toBe(1);
+    await ssh.close();
+  });
+
+  it("what the login shell prints before the loop is ready is no script's output", async () => {
+    const lab = standIn('echo "Welcome to ocean"; echo "pyenv: warning" >&2');
+    const ssh = lab.executor();
+    expect(await ssh.sh('echo first')).toEqual({ stdout: 'first\n', stderr: '', exitCode: 0 });
+    await ssh.close();
+  });
+
+  it('a host whose head is not GNU head (BusyBox) gets one ssh per script, and nothing is lost', async () => {
+    const lab = standIn();
+    const bin = join(lab.dir, 'busybox-like');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'head'), '#!/bin/sh\n[ "$1" = --version ] && { echo "BusyBox v1.36" >&2; exit 1; }\nexec /usr/bin/head "$@"\n');
+    chmodSync(join(bin, 'head'), 0o755);
+    const other = standIn(`PATH=${bin}:$PATH; export PATH`);
+    const ssh = other.executor();
+    expect(await ssh.sh('cat', { input: 'kept\n' })).toEqual({ stdout: 'kept\n', stderr: '', exitCode: 0 });
+    expect((await ssh.sh('echo two')).stdout).toBe('two\n');
+    expect(other.starts()).toBe(3); // the loop that could not run, then one ssh per script
+    await ssh.close();
+  });
+
+  it('closing while a script runs lets it finish; an idle session ends by itself', async () => {
+    const lab = standIn();
+    const ssh = lab.executor();
+    const running = ssh.sh('sleep 0.3; echo finished');
+    await ssh.close();
+    expect((await running).stdout).toBe('finished\n');
+    const session = new SshSession(join(lab.dir, 'ssh'), [], '', 200);
+    expect((await session.run('echo idle')).stdout).toBe('idle\n');
+    expect(session.open).toBe(true);
+    await expect.poll(() => session.open, { timeout: 3_000 }).toBe(false);
   });
 
   it('a script asked for while another runs gets its own ssh, and both answer right', async () => {
@@ -125,12 +188,18 @@ describe('the SSH session', () => {
         `import { SshExecutor } from ${JSON.stringify(join(import.meta.dirname, 'ssh-executor.ts'))};`,
         `const ssh = new SshExecutor(${JSON.stringify(host('ocean'))}, { ssh: ${JSON.stringify(join(lab.dir, 'ssh'))}, controlDir: ${JSON.stringify(join(lab.dir, 'c'))} });`,
         `await ssh.sh('true');`,
+        // Closed while a script runs: the process still waits for its result.
+        `const last = ssh.sh('sleep 0.3; echo finished');`,
+        `await ssh.close();`,
+        `console.log((await last).stdout.trim());`,
+        `await ssh.sh('true');`,
       ].join('\n'),
     );
     const started = Date.now();
     const child = await execa(process.execPath, ['--import', 'tsx', script], { cwd: import.meta.dirname, timeout: 10_000 });
     expect(Date.now() - started).toBeLessThan(8_000); // the idle session (15 s) did not hold it
     expect(child.exitCode).toBe(0);
+    expect(child.stdout).toBe('finished');
     const remote = Number(readFileSync(join(lab.dir, 'pid'), 'utf8'));
     // The remote loop saw the end of its input and ended.
     await expect.poll(() => existsSync(`/proc/${remote}`), { timeout: 5_000 }).toBe(false);

@@ -1,32 +1,47 @@
 // One remote shell per host that runs script after script, so that each step after the first costs the
 // script's own time and not a new SSH session: a session is a login shell (its rc files: 0.1 s of
 // `pyenv init` in a root .bashrc is common) and a channel set-up on every command, even over a shared
-// connection. Framing: a header line "<script bytes> <input bytes>", the script, its input; the host
-// answers on stdout and on stderr, each ended by a marker no script prints (a random token).
+// connection. Framing: a header line "<script bytes> <input bytes>", the script, its input and the
+// session's marker (a random token no script prints) on a line; the host answers on stdout and on
+// stderr, each ended by the marker.
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { CommandResult } from './executor.ts';
 import { quote } from './shell.ts';
 
-// Pure: the remote loop. Each script runs in its own `sh -c` (as the local transport runs it), reading
-// exactly its input from a pipe; what a script leaves unread is drained, so the next header is next.
+/** The loop's exit code when the host cannot run it (no GNU head): one ssh per script there instead. */
+export const sessionUnusable = 97;
+
+// Pure: the remote loop, in POSIX sh. It needs GNU head, which reads exactly the bytes asked for from a
+// pipe (BusyBox's reads ahead and would swallow the next frame); without it, it exits before reading any
+// frame. Then it says it is ready (on both streams, after the login shell's rc files, whose output is not
+// a script's). Per frame:
+// - the script and its input are read whole, and run only if the marker follows them: a frame cut short
+//   (the client gone in the middle of writing it) runs nothing, instead of a prefix of its text;
+// - the script runs in its own `sh -c` (as the local transport runs it) with exactly its input on stdin;
+// - its stdout and stderr go through a `cat` each, so the loop goes on only when every process that holds
+//   them (one the script left in the background too) has closed them, as a single ssh waits for them;
+// - then the markers, the exit code on stdout.
 export function sessionDriver(marker: string): string {
   return [
+    `head --version 2>/dev/null | grep -q '^head (GNU coreutils)' || { echo "homelab: the host's head is not GNU head: one ssh per script" >&2; exit ${sessionUnusable}; }`,
+    'exec 4>&1 5>&2',
+    `printf '%s:ready\\n' ${marker}; printf '%s:ready\\n' ${marker} >&2`,
     'while IFS= read -r h; do',
     '  n=${h%% *}; m=${h#* }',
-    '  s=$(head -c "$n"; echo .); s=${s%.}',
-    '  head -c "$m" | { sh -c "$s"; r=$?; cat >/dev/null; exit $r; }',
-    '  r=$?',
-    `  printf '%s:%s\\n' ${marker} "$r"`,
+    '  s=$(head -c "$n"; echo .); i=$(head -c "$m"; echo .)',
+    `  IFS= read -r t && [ "$t" = ${marker} ] || exit 98`,
+    '  r=$( { { { printf %s "${i%.}" | sh -c "${s%.}" 3>&- 4>&- 5>&-; echo $? >&3; } | cat >&4; } 2>&1 | cat >&5; } 3>&1 )',
+    `  printf '%s:%s\\n' ${marker} "\${r:-255}"`,
     `  printf '%s\\n' ${marker} >&2`,
     'done',
   ].join('\n');
 }
 
-// Pure: what is written to the driver for one script.
-export function sessionFrame(script: string, input = ''): string {
-  return `${Buffer.byteLength(script)} ${Buffer.byteLength(input)}\n${script}${input}`;
+// Pure: what is written to the loop for one script.
+export function sessionFrame(script: string, input: string, marker: string): string {
+  return `${Buffer.byteLength(script)} ${Buffer.byteLength(input)}\n${script}${input}${marker}\n`;
 }
 
 export interface SessionResult extends CommandResult {
@@ -44,6 +59,9 @@ export class SshSession {
   #pending?: { done: (r: SessionResult) => void; timer?: NodeJS.Timeout };
   #exited?: { code: number };
   #ended = false;
+  /** The loop said it is ready; until then a script's frame waits here. */
+  #ready = false;
+  #queued?: string;
   #idle?: NodeJS.Timeout;
   readonly #idleMs: number;
 
@@ -91,6 +109,11 @@ export class SshSession {
     return this.#pending !== undefined;
   }
 
+  /** The host cannot run the loop (it ended before it was ready, saying so): its scripts need one ssh each. */
+  get unusable(): boolean {
+    return !this.#ready && this.#exited?.code === sessionUnusable;
+  }
+
   // Runs one script; a lost session gives ssh's own exit code and message (255), as a single ssh would.
   run(script: string, input = '', timeoutMs?: number): Promise<SessionResult> {
     if (this.busy || !this.open) throw new Error('an SSH session runs one script at a time, while it is open');
@@ -104,16 +127,18 @@ export class SshSession {
           }, timeoutMs)
         : undefined;
       this.#pending = { done, timer };
-      this.#child.stdin.write(sessionFrame(script, input));
+      const frame = sessionFrame(script, input, this.#marker);
+      if (this.#ready) this.#child.stdin.write(frame);
+      else this.#queued = frame;
     });
   }
 
-  /** Ends the remote loop (end of its input); the ssh process exits by itself. */
+  /** Ends the remote loop (end of its input); the ssh process exits by itself. A running script finishes. */
   close(): void {
     clearTimeout(this.#idle);
     if (this.open) this.#child.stdin.end();
     this.#ended = true;
-    this.#hold(false);
+    if (!this.#pending) this.#hold(false); // a script still running keeps its caller's process alive
   }
 
   /** Ends it now (a hung or dead link). */
@@ -125,6 +150,7 @@ export class SshSession {
   // Both markers seen: the script's output is what came before them. Each chunk is searched once (a long
   // output comes in many chunks), from where the last search could not have missed a marker.
   #settle(): void {
+    if (!this.#ready && !this.#started()) return;
     if (!this.#pending) return;
     const from = (text: string) => Math.max(0, text.length - this.#marker.length - 16);
     const at = this.#out.indexOf(this.#marker, this.#seen.out);
@@ -142,6 +168,20 @@ export class SshSession {
     this.#err = this.#err.slice(end + this.#marker.length + 1);
     this.#seen = { out: 0, err: 0 };
     this.#finish(result);
+  }
+
+  // The loop's "ready" on both streams: what came before it (the rc files' words) is no script's output.
+  #started(): boolean {
+    const ready = `${this.#marker}:ready\n`;
+    const out = this.#out.indexOf(ready);
+    const err = this.#err.indexOf(ready);
+    if (out < 0 || err < 0) return false;
+    this.#out = this.#out.slice(out + ready.length);
+    this.#err = this.#err.slice(err + ready.length);
+    this.#ready = true;
+    if (this.#queued) this.#child.stdin.write(this.#queued);
+    this.#queued = undefined;
+    return true;
   }
 
   #finish(result: SessionResult): void {

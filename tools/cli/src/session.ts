@@ -24,6 +24,37 @@ export function executorFactory(ctx: CommandContext, inventory: Inventory): (hos
   return (host) => new SshExecutor(host, { allowProduction: allow, onRetry });
 }
 
+// One executor per host for a command, made at the first need. Given the services a command names (all
+// of them: []), the workspace load starts the connection to each of their hosts as soon as the service
+// is loaded, so that the connection and the login shell on the host start while the rest loads. Nothing
+// runs on a host, and a production inventory without permission connects to nothing: it is refused
+// where it always was, once a host is needed.
+export function hostExecutors(ctx: CommandContext, names: readonly string[] | undefined, make = executorFactory) {
+  const made = new Map<string, Executor>();
+  let factory: ((host: HostSpec) => Executor) | undefined;
+  const executor = (inventory: Inventory, host: HostSpec): Executor => {
+    factory ??= make(ctx, inventory);
+    const found = made.get(host.name) ?? factory(host);
+    made.set(host.name, found);
+    return found;
+  };
+  const placed = (svc: LoadedService, host: HostSpec | undefined, inventory: Inventory) => {
+    if (!host || made.has(host.name) || (names?.length && !names.includes(svc.name))) return;
+    if (inventory.production && !(ctx.allowProduction || productionAllowed())) return;
+    executor(inventory, host).connect?.();
+  };
+  return {
+    hooks: names ? { first: names, placed } : {},
+    /** The guarded factory (it throws for a production inventory without permission). */
+    factory: (inventory: Inventory) => {
+      factory ??= make(ctx, inventory);
+      return (host: HostSpec) => executor(inventory, host);
+    },
+    /** Ends every connection started, used or not. */
+    close: () => Promise.all([...made.values()].map((e) => e.close())),
+  };
+}
+
 // Who acts, for the host's history: the CI actor, else the git user of the checkout, else user@machine.
 export async function actor(root: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.GITHUB_ACTOR) return `${env.GITHUB_ACTOR} (GitHub Actions${env.GITHUB_RUN_ID ? ` run ${env.GITHUB_RUN_ID}` : ''})`;

@@ -30,29 +30,44 @@ export interface Skipped {
   why: string;
 }
 
+/** While the workspace loads. */
+export interface LoadHooks {
+  /** Services to load before the others (those a command names), so that `placed` hears of them first. */
+  first?: readonly string[];
+  /** Told of each service the inventory runs, as soon as it is loaded, with its host there (if any). */
+  placed?: (svc: LoadedService, host: HostSpec | undefined, inventory: Inventory) => void;
+}
+
 // Loads all services; a broken one is reported with its file, the rest still load.
 export async function loadWorkspace(
   inventoryName: string,
   root = findWorkspaceRoot(),
   /** Images to map beyond the inventory's own `images:` (the lab's application images built on request). */
   extraImages: Record<string, string> = {},
+  hooks: LoadHooks = {},
 ): Promise<{ workspace: Workspace; issues: Map<string, ConfigIssue[]> }> {
   const loaded = loadInventory(root, inventoryName);
   const inventory = { ...loaded, images: { ...loaded.images, ...extraImages } };
-  const services: LoadedService[] = [];
+  const names = listServices(root);
+  const first = names.filter((name) => hooks.first?.includes(name));
+  const byName = new Map<string, LoadedService>();
   const absent = new Map<string, string>();
   const issues = new Map<string, ConfigIssue[]>();
-  for (const name of listServices(root)) {
+  for (const name of [...first, ...names.filter((n) => !first.includes(n))]) {
     try {
       const svc = await loadService(root, name);
       const where = placement(svc, inventory);
       if (where.kind === 'absent') absent.set(name, where.why);
-      else services.push(svc);
+      else {
+        byName.set(name, svc);
+        if (where.kind === 'placed') hooks.placed?.(svc, inventory.hosts[svc.spec.host], inventory);
+      }
     } catch (error) {
       if (error instanceof ConfigError) issues.set(name, error.issues);
       else throw error;
     }
   }
+  const services = names.flatMap((name) => byName.get(name) ?? []);
   // Files made from the catalog (nginx vhosts, the zone, the scrape config) join their services' releases.
   const generated = applyCatalog(services, inventory, [...issues.keys()]);
   for (const [name, problems] of generated.issues) issues.set(name, problems);

@@ -7,7 +7,7 @@ import type { AffectedResult } from '../affected/affected.ts';
 import { validateService } from '@homelab/validate';
 import { LocalExecutor } from '@homelab/host';
 import { ConfigError, type ConfigIssue, type LoadedService } from '@homelab/model';
-import { actor, executorFactory, gitSha, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';
+import { actor, gitSha, hostExecutors, progressLogger, resolveAllSecrets, vaultSecretsIfGiven } from '../session.ts';
 import { loadFailure, loadWorkspace, selectRunnable, type Workspace } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 import type { RevisionOptions } from './affected.ts';
@@ -101,52 +101,61 @@ function print(ctx: CommandContext<ManyOptions>, action: Action, results: Deploy
 
 export function manyCommand(action: Action) {
   return async (ctx: CommandContext<ManyOptions>): Promise<number> => {
-    const { workspace, issues } = await loadWorkspace(ctx.inventory, undefined, ctx.options.extraImages);
-    const { services, reported } = await select(ctx, action, workspace, issues);
-    // Nothing to do reaches no host, so needs no production permission either.
-    const executorFor = services.length ? executorFactory(ctx, workspace.inventory) : undefined;
-    // Validation, secrets, the commit and who acts: independent local work, done side by side, and
-    // while each host's first (read-only) round trip is on its way; nothing on a host is decided or
-    // changed before all of it succeeded.
-    const local = Promise.all([
-      prepare(ctx, action, workspace, services),
-      executorFor
-        ? gitSha(
-            workspace.root,
-            services.map((s) => `packages/${s.name}`),
-          )
-        : '',
-      executorFor ? actor(workspace.root) : '',
-    ]);
-    if (!executorFor) await local;
-    const results = !executorFor
-      ? []
-      : await runMany({
-          action,
-          services,
-          inventory: workspace.inventory,
-          executorFor,
-          secretsFor: async (svc) => (await local)[0].get(svc.name) ?? {},
-          gitSha: '',
-          ready: local.then(([, gitSha, by]) => ({ gitSha, by })),
-          lockWaitMs: (ctx.options.lockWait ?? Number(process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600)) * 1000,
-          log: progressLogger(ctx),
-          signal: ctx.signal,
-          to: ctx.options.to,
-        });
-    results.push(...reported);
-    print(ctx, action, results);
-    writeResultsFile(
-      action,
-      workspace.inventory.name,
-      results.map((r) => ({
-        service: r.service,
-        ok: succeeded[action].includes(r.result),
-        summary: `${r.service} on ${r.host}: ${r.result}${r.version && r.version !== '-' ? ` (${r.version})` : ''}${r.message ? `: ${r.message}` : ''}${r.plan?.diff ? `\n${r.plan.diff}` : ''}`,
-      })),
-    );
-    return results.every((r) => succeeded[action].includes(r.result)) ? 0 : 1;
+    const hosts = hostExecutors(ctx, ctx.options.affected ? undefined : ctx.args);
+    try {
+      return await many(ctx, action, hosts);
+    } finally {
+      await hosts.close();
+    }
   };
+}
+
+async function many(ctx: CommandContext<ManyOptions>, action: Action, hosts: ReturnType<typeof hostExecutors>): Promise<number> {
+  const { workspace, issues } = await loadWorkspace(ctx.inventory, undefined, ctx.options.extraImages, hosts.hooks);
+  const { services, reported } = await select(ctx, action, workspace, issues);
+  // Nothing to do reaches no host, so needs no production permission either.
+  const executorFor = services.length ? hosts.factory(workspace.inventory) : undefined;
+  // Validation, secrets, the commit and who acts: independent local work, done side by side, and
+  // while each host's first (read-only) round trip is on its way; nothing on a host is decided or
+  // changed before all of it succeeded.
+  const local = Promise.all([
+    prepare(ctx, action, workspace, services),
+    executorFor
+      ? gitSha(
+          workspace.root,
+          services.map((s) => `packages/${s.name}`),
+        )
+      : '',
+    executorFor ? actor(workspace.root) : '',
+  ]);
+  if (!executorFor) await local;
+  const results = !executorFor
+    ? []
+    : await runMany({
+        action,
+        services,
+        inventory: workspace.inventory,
+        executorFor,
+        secretsFor: async (svc) => (await local)[0].get(svc.name) ?? {},
+        gitSha: '',
+        ready: local.then(([, gitSha, by]) => ({ gitSha, by })),
+        lockWaitMs: (ctx.options.lockWait ?? Number(process.env.HOMELAB_LOCK_WAIT_SECONDS ?? 600)) * 1000,
+        log: progressLogger(ctx),
+        signal: ctx.signal,
+        to: ctx.options.to,
+      });
+  results.push(...reported);
+  print(ctx, action, results);
+  writeResultsFile(
+    action,
+    workspace.inventory.name,
+    results.map((r) => ({
+      service: r.service,
+      ok: succeeded[action].includes(r.result),
+      summary: `${r.service} on ${r.host}: ${r.result}${r.version && r.version !== '-' ? ` (${r.version})` : ''}${r.message ? `: ${r.message}` : ''}${r.plan?.diff ? `\n${r.plan.diff}` : ''}`,
+    })),
+  );
+  return results.every((r) => succeeded[action].includes(r.result)) ? 0 : 1;
 }
 
 // The services whose release changes between --base and --head (defaults: NX_BASE or main, NX_HEAD or HEAD).

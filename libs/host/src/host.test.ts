@@ -27,7 +27,7 @@ describe('ssh args', () => {
     const args = sshArgs(
       host('ocean', {
         address: '10.231.0.2',
-        ssh: { user: 'root', port: 2222, identityFile: '/k/id', knownHosts: '/inv/known_hosts', retrySeconds: 60 },
+        ssh: { user: 'root', port: 2222, identityFile: '/k/id', knownHosts: '/inv/known_hosts', retrySeconds: 60, session: true },
       }),
       { controlDir: '/tmp/c' },
     );

@@ -22,7 +22,7 @@ export interface SshExecutorOptions extends Partial<SshOptions> {
   onRetry?: (host: string, notice: RetryNotice) => void;
   /** The OpenSSH client to run (tests give a stand-in). */
   ssh?: string;
-  /** Run scripts one after another in one remote shell (on by default); false: one ssh per script. */
+  /** Run scripts one after another in one remote shell; false: one ssh per script. The host's `ssh.session` by default. */
   session?: boolean;
 }
 
@@ -43,7 +43,7 @@ export class SshExecutor implements Executor {
     this.#options = { controlDir: defaultControlDir, ...options };
     this.#onRetry = options.onRetry;
     this.#ssh = options.ssh ?? 'ssh';
-    this.#useSession = options.session ?? true;
+    this.#useSession = options.session ?? spec.ssh.session;
     mkdirSync(this.#options.controlDir, { recursive: true, mode: 0o700 });
     // Lab hosts run their own dockerd: every remote command sees that host's socket.
     this.#prefix = spec.dockerHost ? `export DOCKER_HOST=${join([spec.dockerHost])}; ` : '';

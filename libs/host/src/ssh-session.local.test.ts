@@ -37,7 +37,7 @@ function standIn(login = '') {
   chmodSync(ssh, 0o755);
   const spec = host('ocean', {
     address: '127.0.0.1',
-    ssh: { user: 'root', port: 22, identityFile: '/k/id', knownHosts: '/k/known_hosts', retrySeconds: 3 },
+    ssh: { user: 'root', port: 22, identityFile: '/k/id', knownHosts: '/k/known_hosts', retrySeconds: 3, session: true },
   });
   return {
     dir,

@@ -17,6 +17,12 @@ const sshSchema = z
       .max(600)
       .optional()
       .describe('how long a command whose connection failed (not the command itself) is retried, with backoff; 0: never'),
+    session: z
+      .boolean()
+      .optional()
+      .describe(
+        "run a command's scripts one after another in one remote shell (default); false: one ssh per script, for a host whose login shell or tools cannot run the loop",
+      ),
   })
   .strict();
 
@@ -137,7 +143,7 @@ export interface HostSpec {
   description: string;
   docker: boolean;
   gpu: { model: string; vramMiB: number; count: number } | undefined;
-  ssh: { user: string; port: number; identityFile: string; knownHosts: string; retrySeconds: number };
+  ssh: { user: string; port: number; identityFile: string; knownHosts: string; retrySeconds: number; session: boolean };
   deployRoot: string;
   paths: { data: string; config: string };
   uid: number;

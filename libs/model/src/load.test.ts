@@ -136,6 +136,23 @@ describe('loadInventory', () => {
     expect(inv.hosts.ocean?.ssh.knownHosts).toBe(`${root}/inventories/test/known_hosts`);
   });
 
+  it('one remote shell per command on a host unless the host or the defaults say ssh.session: false', () => {
+    const root = ws({
+      'inventories/test/inventory.yaml': inventoryYaml.replace('    user: deploy\n', '    user: deploy\n    session: false\n'),
+      'inventories/test/ocean/host.yaml': 'address: 10.1.1.1\n',
+      'inventories/test/dns01/host.yaml': 'address: 10.1.1.2\nssh:\n  session: true\n',
+    });
+    const inv = loadInventory(root, 'test');
+    expect([inv.hosts.ocean?.ssh.session, inv.hosts.dns01?.ssh.session]).toEqual([false, true]);
+    const plain = ws({ 'inventories/test/inventory.yaml': inventoryYaml, 'inventories/test/ocean/host.yaml': 'address: 10.1.1.1\n' });
+    expect(loadInventory(plain, 'test').hosts.ocean?.ssh.session).toBe(true);
+    const wrong = ws({
+      'inventories/test/inventory.yaml': inventoryYaml,
+      'inventories/test/ocean/host.yaml': 'address: 10.1.1.1\nssh:\n  session: sometimes\n',
+    });
+    expect(() => loadInventory(wrong, 'test')).toThrow(/inventories\/test\/ocean\/host\.yaml: ssh\.session/);
+  });
+
   it('names the host file and field that is wrong', () => {
     const root = ws({
       'inventories/test/inventory.yaml': inventoryYaml,

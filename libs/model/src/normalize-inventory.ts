@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { HostFile, HostSpec, Inventory, InventoryFile } from './inventory-schema.ts';
 
 export const hostDefaults = {
-  ssh: { user: 'root', port: 22, identityFile: '~/.ssh/id_ed25519', retrySeconds: 60 },
+  ssh: { user: 'root', port: 22, identityFile: '~/.ssh/id_ed25519', retrySeconds: 60, session: true },
   deployRoot: '/opt/homelab',
   paths: { data: '/data01', config: '/opt/appdata' },
   uid: 1000,
@@ -37,6 +37,7 @@ export function normalizeHost(name: string, host: HostFile, inventory: Inventory
       identityFile: resolvePath(host.ssh?.identityFile ?? d.ssh?.identityFile ?? hostDefaults.ssh.identityFile, dir),
       knownHosts: resolvePath(inventory.knownHosts, dir),
       retrySeconds: host.ssh?.retrySeconds ?? d.ssh?.retrySeconds ?? hostDefaults.ssh.retrySeconds,
+      session: host.ssh?.session ?? d.ssh?.session ?? hostDefaults.ssh.session,
     },
     deployRoot: host.deployRoot ?? d.deployRoot ?? hostDefaults.deployRoot,
     paths: {

@@ -29,6 +29,7 @@ export function host(name: string, overrides: Partial<HostSpec> = {}): HostSpec 
       identityFile: '/keys/id',
       knownHosts: '/keys/known_hosts',
       retrySeconds: 60,
+      session: true,
     },
     paths: { ...hostDefaults.paths },
     dockerHost: undefined,

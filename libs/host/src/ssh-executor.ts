@@ -7,7 +7,7 @@ import { retryDelays, withConnectionRetry, type RetryNotice } from './connection
 import type { CommandResult, Executor, RunOptions } from './executor.ts';
 import { join } from './shell.ts';
 import { sshArgs, sshExitArgs, type SshOptions } from './ssh-args.ts';
-import { SshSession, type SessionResult } from './ssh-session.ts';
+import { sessionCarries, SshSession, type SessionResult } from './ssh-session.ts';
 
 export const defaultControlDir = `/tmp/homelab-ssh-${process.getuid?.() ?? 0}`;
 
@@ -24,6 +24,8 @@ export interface SshExecutorOptions extends Partial<SshOptions> {
   ssh?: string;
   /** Run scripts one after another in one remote shell; false: one ssh per script. The host's `ssh.session` by default. */
   session?: boolean;
+  /** How long a remote shell may take to start, and stays idle (tests shorten them). */
+  sessionTimings?: { readyMs?: number; idleMs?: number };
 }
 
 export class SshExecutor implements Executor {
@@ -35,6 +37,7 @@ export class SshExecutor implements Executor {
   readonly #ssh: string;
   #useSession: boolean;
   #session?: SshSession;
+  readonly #timings: SshExecutorOptions['sessionTimings'];
 
   constructor(spec: HostSpec, options: SshExecutorOptions = {}) {
     if (spec.production && !(options.allowProduction ?? productionAllowed())) throw new ProductionGuardError(spec.inventory, spec.name);
@@ -44,6 +47,7 @@ export class SshExecutor implements Executor {
     this.#onRetry = options.onRetry;
     this.#ssh = options.ssh ?? 'ssh';
     this.#useSession = options.session ?? spec.ssh.session;
+    this.#timings = options.sessionTimings;
     mkdirSync(this.#options.controlDir, { recursive: true, mode: 0o700 });
     // Lab hosts run their own dockerd: every remote command sees that host's socket.
     this.#prefix = spec.dockerHost ? `export DOCKER_HOST=${join([spec.dockerHost])}; ` : '';
@@ -54,18 +58,20 @@ export class SshExecutor implements Executor {
   }
 
   connect(): void {
+    if (this.#session?.unusable) this.#useSession = false;
     if (this.#useSession && !this.#session?.open) this.#session = this.#open();
   }
 
   #open(): SshSession {
-    return new SshSession(this.#ssh, sshArgs(this.#spec, this.#options), this.#prefix);
+    return new SshSession(this.#ssh, sshArgs(this.#spec, this.#options), this.#prefix, this.#timings);
   }
 
   async sh(script: string, options: RunOptions = {}): Promise<CommandResult> {
     const delays = options.retryConnection === false ? [] : retryDelays(this.#spec.ssh.retrySeconds * 1000);
     const once = async (): Promise<SessionResult> => {
       // Scripts one after another share a remote shell; one asked for while another runs gets its own ssh.
-      if (this.#useSession && !this.#session?.busy) {
+      if (this.#session?.unusable) this.#useSession = false;
+      if (this.#useSession && !this.#session?.busy && sessionCarries(script, options.input)) {
         if (!this.#session?.open) this.#session = this.#open();
         const session = this.#session;
         const result = await session.run(script, options.input, options.timeoutMs);

@@ -59,7 +59,7 @@ describe('the SSH session', () => {
     const whole = `rm -rf ${target}/../b-not-this; echo ran > ${lab.dir}/ran`;
     // The header promises the whole script; the stream ends after a prefix that is itself a command.
     const cut = `${Buffer.byteLength(whole)} 0\n${whole.slice(0, whole.indexOf('/../'))}`;
-    const loop = await execa('sh', ['-c', sessionDriver('--m--')], { input: cut, reject: false });
+    const loop = await execa('sh', ['-c', sessionDriver()], { input: `--m--\n${cut}`, reject: false });
     expect(loop.exitCode).toBe(98);
     expect(readFileSync(target, 'utf8')).toBe('kept');
     expect(existsSync(join(lab.dir, 'ran'))).toBe(false);
@@ -109,6 +109,32 @@ describe('the SSH session', () => {
     await ssh.close();
   });
 
+  it('a script killed on the host fails with its signal (not as a lost connection: it is not sent again)', async () => {
+    const lab = standIn();
+    const ssh = lab.executor();
+    expect(await ssh.sh('kill -9 $$', { allowFailure: true })).toMatchObject({ exitCode: 137 });
+    expect(lab.starts()).toBe(1);
+    await ssh.close();
+  });
+
+  it('input with a NUL byte (no shell variable holds one) goes through an ssh of its own, byte for byte', async () => {
+    const lab = standIn();
+    const ssh = lab.executor();
+    await ssh.sh('true');
+    expect((await ssh.sh('od -An -c', { input: 'a\0b' })).stdout.replace(/\s+/g, ' ').trim()).toBe('a \\0 b');
+    expect(lab.starts()).toBe(2);
+    await ssh.close();
+  });
+
+  it('a loop that is not ready in time (rc files closing stderr) is given up: one ssh per script, nothing lost', async () => {
+    const lab = standIn('exec 2>/dev/null');
+    const ssh = lab.executor({ sessionTimings: { readyMs: 500 } });
+    expect(await ssh.sh('cat', { input: 'kept\n' })).toMatchObject({ stdout: 'kept\n', exitCode: 0 });
+    expect((await ssh.sh('echo two')).stdout).toBe('two\n');
+    expect(lab.starts()).toBe(3);
+    await ssh.close();
+  });
+
   it('a host whose head is not GNU head (BusyBox) gets one ssh per script, and nothing is lost', async () => {
     const lab = standIn();
     const bin = join(lab.dir, 'busybox-like');
@@ -121,15 +147,31 @@ describe('the SSH session', () => {
     expect((await ssh.sh('echo two')).stdout).toBe('two\n');
     expect(other.starts()).toBe(3); // the loop that could not run, then one ssh per script
     await ssh.close();
+    // A loop started early (connect) that could not run is remembered: no second one is tried.
+    const earlyLab = standIn(`PATH=${bin}:$PATH; export PATH`);
+    const early = earlyLab.executor();
+    early.connect();
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await early.sh('echo one')).stdout).toBe('one\n');
+    expect((await early.sh('echo two')).stdout).toBe('two\n');
+    expect(earlyLab.starts()).toBe(3);
+    await early.close();
   });
 
-  it('closing while a script runs lets it finish; an idle session ends by itself', async () => {
-    const lab = standIn();
-    const ssh = lab.executor();
-    const running = ssh.sh('sleep 0.3; echo finished');
+  it('closing while a script runs (or waits for the loop to be ready) lets it finish; an idle session ends by itself', async () => {
+    const lab = standIn('sleep 0.3');
+    const notices: string[] = [];
+    const ssh = lab.executor({ onRetry: (_host, n) => notices.push(n.reason) });
+    const waiting = ssh.sh('echo finished');
     await ssh.close();
-    expect((await running).stdout).toBe('finished\n');
-    const session = new SshSession(join(lab.dir, 'ssh'), [], '', 200);
+    expect((await waiting).stdout).toBe('finished\n');
+    const running = ssh.sh('sleep 0.3; echo finished too');
+    await new Promise((r) => setTimeout(r, 500)); // the loop is ready and runs it
+    await ssh.close();
+    expect((await running).stdout).toBe('finished too\n');
+    expect(notices).toEqual([]); // nothing was taken for a lost connection
+    expect(lab.starts()).toBe(2);
+    const session = new SshSession(join(lab.dir, 'ssh'), [], '', { idleMs: 200 });
     expect((await session.run('echo idle')).stdout).toBe('idle\n');
     expect(session.open).toBe(true);
     await expect.poll(() => session.open, { timeout: 3_000 }).toBe(false);

@@ -13,28 +13,36 @@ import { quote } from './shell.ts';
 /** The loop's exit code when the host cannot run it (no GNU head): one ssh per script there instead. */
 export const sessionUnusable = 97;
 
+/** What the loop prints on both streams once it runs (after the login shell's rc files). */
+export const sessionReady = '--homelab-session-ready--';
+
 // Pure: the remote loop, in POSIX sh. It needs GNU head, which reads exactly the bytes asked for from a
-// pipe (BusyBox's reads ahead and would swallow the next frame); without it, it exits before reading any
-// frame. Then it says it is ready (on both streams, after the login shell's rc files, whose output is not
-// a script's). Per frame:
+// pipe (BusyBox's reads ahead and would swallow the next frame), and a printf builtin (input must never
+// be an argument); without them it exits before reading anything. Then it says it is ready, on both
+// streams: what the rc files printed before is no script's output, and nothing was written that they
+// could read. Its first line of input is the session's marker (on stdin, so that no process list shows
+// it and no script can print it by chance). Per frame:
 // - the script and its input are read whole, and run only if the marker follows them: a frame cut short
 //   (the client gone in the middle of writing it) runs nothing, instead of a prefix of its text;
 // - the script runs in its own `sh -c` (as the local transport runs it) with exactly its input on stdin;
 // - its stdout and stderr go through a `cat` each, so the loop goes on only when every process that holds
 //   them (one the script left in the background too) has closed them, as a single ssh waits for them;
 // - then the markers, the exit code on stdout.
-export function sessionDriver(marker: string): string {
+export function sessionDriver(): string {
+  const unusable = (why: string) => `{ echo "homelab: ${why}: one ssh per script" >&2; exit ${sessionUnusable}; }`;
   return [
-    `head --version 2>/dev/null | grep -q '^head (GNU coreutils)' || { echo "homelab: the host's head is not GNU head: one ssh per script" >&2; exit ${sessionUnusable}; }`,
+    `head --version 2>/dev/null | grep -q '^head (GNU coreutils)' || ${unusable("the host's head is not GNU head")}`,
+    `case $(command -V printf 2>/dev/null) in *builtin*) ;; *) ${unusable('the sh has no printf builtin')} ;; esac`,
     'exec 4>&1 5>&2',
-    `printf '%s:ready\\n' ${marker}; printf '%s:ready\\n' ${marker} >&2`,
+    `echo ${sessionReady}; echo ${sessionReady} >&2`,
+    'IFS= read -r K || exit 0',
     'while IFS= read -r h; do',
     '  n=${h%% *}; m=${h#* }',
     '  s=$(head -c "$n"; echo .); i=$(head -c "$m"; echo .)',
-    `  IFS= read -r t && [ "$t" = ${marker} ] || exit 98`,
+    '  IFS= read -r t && [ "$t" = "$K" ] || exit 98',
     '  r=$( { { { printf %s "${i%.}" | sh -c "${s%.}" 3>&- 4>&- 5>&-; echo $? >&3; } | cat >&4; } 2>&1 | cat >&5; } 3>&1 )',
-    `  printf '%s:%s\\n' ${marker} "\${r:-255}"`,
-    `  printf '%s\\n' ${marker} >&2`,
+    `  printf '%s:%s\\n' "$K" "\${r:-255}"`,
+    `  printf '%s\\n' "$K" >&2`,
     'done',
   ].join('\n');
 }
@@ -42,6 +50,11 @@ export function sessionDriver(marker: string): string {
 // Pure: what is written to the loop for one script.
 export function sessionFrame(script: string, input: string, marker: string): string {
   return `${Buffer.byteLength(script)} ${Buffer.byteLength(input)}\n${script}${input}${marker}\n`;
+}
+
+// Pure: what the loop cannot carry (a shell variable holds no NUL byte): such a script gets its own ssh.
+export function sessionCarries(script: string, input = ''): boolean {
+  return !script.includes('\0') && !input.includes('\0');
 }
 
 export interface SessionResult extends CommandResult {
@@ -58,21 +71,27 @@ export class SshSession {
   #seen = { out: 0, err: 0 };
   #pending?: { done: (r: SessionResult) => void; timer?: NodeJS.Timeout };
   #exited?: { code: number };
+  /** No new script: close() was called (the input ends once a running script is done). */
   #ended = false;
   /** The loop said it is ready; until then a script's frame waits here. */
   #ready = false;
   #queued?: string;
+  /** Not ready in time (rc files that read stdin or close stderr): the host gets one ssh per script. */
+  #stalled = false;
+  #ran = false;
   #idle?: NodeJS.Timeout;
+  readonly #readyTimer: NodeJS.Timeout;
   readonly #idleMs: number;
 
   /**
    * `command` and `args`: the ssh client and its argv up to the remote command; `prefix` runs first there.
-   * The session ends after `idleMs` without a script.
+   * The session ends after `idleMs` without a script, and is given up when the loop is not ready after
+   * `readyMs` (the connection, the login and the rc files).
    */
-  constructor(command: string, args: readonly string[], prefix: string, idleMs = 15_000) {
-    this.#idleMs = idleMs;
+  constructor(command: string, args: readonly string[], prefix: string, options: { idleMs?: number; readyMs?: number } = {}) {
+    this.#idleMs = options.idleMs ?? 15_000;
     // node's own spawn, not execa: an idle session must be unref'd (execa's subprocess cannot be).
-    this.#child = spawn(command, [...args, '--', `${prefix}exec sh -c ${quote(sessionDriver(this.#marker))}`], {
+    this.#child = spawn(command, [...args, '--', `${prefix}exec sh -c ${quote(sessionDriver())}`], {
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, as every ssh we start: Ctrl-C reaches the CLI, not the step on the host.
       detached: true,
@@ -88,15 +107,21 @@ export class SshSession {
       this.#settle();
     });
     this.#child.stdin.on('error', () => undefined); // a write to a session that died: its exit says why
-    // 'close': the process ended and its output was read to the end.
     this.#child.on('error', (error) => {
       this.#err += `${error.message}\n`;
     });
+    // 'close': the process ended and its output was read to the end.
     this.#child.on('close', (code) => {
+      clearTimeout(this.#readyTimer);
       // Killed, never started, or ended in the middle of a script: what a single ssh reports as 255.
       this.#exited = { code: code !== null && code > 0 ? code : 255 };
       this.#finish({ stdout: this.#out, stderr: this.#err, exitCode: this.#exited.code, timedOut: false });
     });
+    this.#readyTimer = setTimeout(() => {
+      this.#stalled = true;
+      this.kill();
+    }, options.readyMs ?? 20_000);
+    this.#readyTimer.unref();
     this.#hold(false);
   }
 
@@ -109,15 +134,19 @@ export class SshSession {
     return this.#pending !== undefined;
   }
 
-  /** The host cannot run the loop (it ended before it was ready, saying so): its scripts need one ssh each. */
+  /**
+   * The host cannot run the loop: it ended before it was ready, saying so, or was not ready in time.
+   * Nothing ran in it; its scripts need one ssh each.
+   */
   get unusable(): boolean {
-    return !this.#ready && this.#exited?.code === sessionUnusable;
+    return !this.#ready && (this.#stalled || this.#exited?.code === sessionUnusable);
   }
 
   // Runs one script; a lost session gives ssh's own exit code and message (255), as a single ssh would.
   run(script: string, input = '', timeoutMs?: number): Promise<SessionResult> {
     if (this.busy || !this.open) throw new Error('an SSH session runs one script at a time, while it is open');
     clearTimeout(this.#idle);
+    this.#ran = true;
     this.#hold(true);
     return new Promise((done) => {
       const timer = timeoutMs
@@ -133,12 +162,16 @@ export class SshSession {
     });
   }
 
-  /** Ends the remote loop (end of its input); the ssh process exits by itself. A running script finishes. */
+  /**
+   * Ends the remote loop by the end of its input, once a running script is done (its result still comes,
+   * and keeps this process alive until it does). One that never ran a script is ended at once.
+   */
   close(): void {
     clearTimeout(this.#idle);
-    if (this.open) this.#child.stdin.end();
     this.#ended = true;
-    if (!this.#pending) this.#hold(false); // a script still running keeps its caller's process alive
+    if (this.#pending) return;
+    if (!this.#ran && !this.#exited) this.#child.kill('SIGKILL');
+    this.#endInput();
   }
 
   /** Ends it now (a hung or dead link). */
@@ -147,16 +180,31 @@ export class SshSession {
     this.close();
   }
 
+  #endInput(): void {
+    if (!this.#exited) this.#child.stdin.end();
+    this.#hold(false);
+  }
+
   // Both markers seen: the script's output is what came before them. Each chunk is searched once (a long
   // output comes in many chunks), from where the last search could not have missed a marker.
   #settle(): void {
     if (!this.#ready && !this.#started()) return;
     if (!this.#pending) return;
-    const from = (text: string) => Math.max(0, text.length - this.#marker.length - 16);
-    const at = this.#out.indexOf(this.#marker, this.#seen.out);
-    const status = at < 0 ? null : /^:(\d+)\n/.exec(this.#out.slice(at + this.#marker.length, at + this.#marker.length + 16));
+    const tail = this.#marker.length + 16;
+    let at = this.#out.indexOf(this.#marker, this.#seen.out);
+    let status: RegExpExecArray | null = null;
+    // The marker with what follows it: the exit code and a newline, or text that is no answer of the loop.
+    while (at >= 0) {
+      const after = this.#out.slice(at + this.#marker.length, at + tail);
+      status = /^:(\d+)\n/.exec(after);
+      if (status || (!after.includes('\n') && after.length < 16)) break;
+      at = this.#out.indexOf(this.#marker, at + 1);
+    }
     const end = this.#err.indexOf(`${this.#marker}\n`, this.#seen.err);
-    this.#seen = { out: at < 0 ? from(this.#out) : at, err: end < 0 ? from(this.#err) : end };
+    this.#seen = {
+      out: at < 0 ? Math.max(0, this.#out.length - tail) : at,
+      err: end < 0 ? Math.max(0, this.#err.length - tail) : end,
+    };
     if (!status || end < 0) return;
     const result = {
       stdout: this.#out.slice(0, at),
@@ -171,15 +219,17 @@ export class SshSession {
   }
 
   // The loop's "ready" on both streams: what came before it (the rc files' words) is no script's output.
+  // Then the marker goes first, and the frame that waited.
   #started(): boolean {
-    const ready = `${this.#marker}:ready\n`;
+    const ready = `${sessionReady}\n`;
     const out = this.#out.indexOf(ready);
     const err = this.#err.indexOf(ready);
     if (out < 0 || err < 0) return false;
+    clearTimeout(this.#readyTimer);
     this.#out = this.#out.slice(out + ready.length);
     this.#err = this.#err.slice(err + ready.length);
     this.#ready = true;
-    if (this.#queued) this.#child.stdin.write(this.#queued);
+    this.#child.stdin.write(`${this.#marker}\n${this.#queued ?? ''}`);
     this.#queued = undefined;
     return true;
   }
@@ -189,11 +239,12 @@ export class SshSession {
     if (!pending) return;
     this.#pending = undefined;
     clearTimeout(pending.timer);
-    this.#hold(false);
-    if (this.open) {
+    if (this.#ended) this.#endInput();
+    else if (this.open) {
+      this.#hold(false);
       this.#idle = setTimeout(() => this.close(), this.#idleMs);
       this.#idle.unref();
-    }
+    } else this.#hold(false);
     pending.done(result);
   }
 

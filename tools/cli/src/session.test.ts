@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Executor } from '@homelab/host';
 import type { HostSpec, Inventory } from '@homelab/model';
 import type { CommandContext } from './commands/context.ts';
@@ -12,6 +12,7 @@ import { loadWorkspace } from './workspace.ts';
 const repoRoot = join(import.meta.dirname, '../../..');
 const dirs: string[] = [];
 afterEach(() => {
+  vi.unstubAllEnvs();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -110,6 +111,7 @@ describe('hostExecutors: the connection to a host starts while the workspace loa
   });
 
   it('a production inventory without permission connects to nothing, and is refused when a host is needed', async () => {
+    vi.stubEnv('HOMELAB_ALLOW_PRODUCTION', ''); // as on a machine not allowed to (the runner sets it)
     const refused = await load('production', ['plex']);
     expect(refused.events[0]).toBe('plex');
     expect(refused.events.filter((e) => e.startsWith('connect'))).toEqual([]);

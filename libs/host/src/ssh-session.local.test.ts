@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { host } from '@homelab/model/testing';
 import { SshError } from './errors.ts';
 import { SshExecutor, type SshExecutorOptions } from './ssh-executor.ts';
-import { sessionDriver, sessionFrame, SshSession } from './ssh-session.ts';
+import { sessionAnswer, sessionDriver, sessionFrame, SshSession } from './ssh-session.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -50,6 +50,36 @@ describe('the SSH session', () => {
   it('frames a script and its input by their length in bytes, the marker after them', () => {
     expect(sessionFrame('cat', 'é\n', '--m--')).toBe('3 3\ncaté\n--m--\n');
     expect(sessionFrame('true', '', '--m--')).toBe('4 0\ntrue--m--\n');
+  });
+
+  it("finds the loop's answer after both markers; a marker a script printed is output, and a split one is waited for", () => {
+    const m = '--m--';
+    expect(sessionAnswer(`out ${m} and more\nx${m}:4\nnext`, `err ${m}\nleft`, m)).toEqual({
+      result: { stdout: `out ${m} and more\nx`, stderr: 'err ', exitCode: 4 },
+      out: 'next',
+      err: 'left',
+    });
+    // Not all of it yet: the search goes on from the marker, not from the start.
+    const part = sessionAnswer(`${'a'.repeat(100)}${m}:1`, '', m);
+    expect(part).toEqual({ from: { out: 100, err: 0 } });
+    expect(sessionAnswer(`${'a'.repeat(100)}${m}:12\n`, `${m}\n`, m, 'from' in part ? part.from : undefined)).toMatchObject({
+      result: { exitCode: 12, stdout: 'a'.repeat(100) },
+    });
+    // A marker cut in two on stderr is found once the rest comes.
+    expect(sessionAnswer(`${m}:0\n`, '--m', m)).toEqual({ from: { out: 0, err: 0 } });
+    expect(sessionAnswer(`${m}:0\n`, `--m--\n`, m)).toMatchObject({ result: { exitCode: 0 } });
+  });
+
+  it('the loop refuses an sh whose printf is no builtin (input would be an argument), in any language', async () => {
+    const loop = await execa('bash', ['-c', `enable -n printf\n${sessionDriver()}`], { input: '', reject: false });
+    expect(loop.exitCode).toBe(97);
+    expect(loop.stderr).toMatch(/no printf builtin/);
+    const german = await execa('bash', ['--posix', '-c', sessionDriver()], {
+      input: '--m--\n',
+      reject: false,
+      env: { LANGUAGE: 'de', LC_ALL: 'C.UTF-8' },
+    });
+    expect(german.stdout).toContain('--homelab-session-ready--');
   });
 
   it('a frame cut short (its writer gone in the middle) runs nothing, not a prefix of the script', async () => {
@@ -126,13 +156,35 @@ describe('the SSH session', () => {
     await ssh.close();
   });
 
-  it('a loop that is not ready in time (rc files closing stderr) is given up: one ssh per script, nothing lost', async () => {
+  it('a loop that is not ready in time (rc files sending stderr elsewhere) is given up: one ssh per script, nothing lost', async () => {
     const lab = standIn('exec 2>/dev/null');
     const ssh = lab.executor({ sessionTimings: { readyMs: 500 } });
     expect(await ssh.sh('cat', { input: 'kept\n' })).toMatchObject({ stdout: 'kept\n', exitCode: 0 });
     expect((await ssh.sh('echo two')).stdout).toBe('two\n');
     expect(lab.starts()).toBe(3);
     await ssh.close();
+  });
+
+  it('a loop the rc files break (stderr or stdin closed) is not taken for a lost connection: one ssh per script', async () => {
+    for (const login of ['exec 2>&-', 'exec </dev/null']) {
+      const lab = standIn(login);
+      const notices: string[] = [];
+      const ssh = lab.executor({ onRetry: (_host, n) => notices.push(n.reason) });
+      expect((await ssh.sh('echo one')).stdout).toBe('one\n');
+      expect((await ssh.sh('echo two')).stdout).toBe('two\n');
+      expect([login, lab.starts(), notices]).toEqual([login, 3, []]);
+      await ssh.close();
+    }
+  });
+
+  it('a connection started for nothing (its service not acted on) is ended at close, even while it logs in', async () => {
+    const lab = standIn('sleep 5');
+    const ssh = lab.executor();
+    ssh.connect();
+    await expect.poll(() => existsSync(join(lab.dir, 'pid'))).toBe(true);
+    const pid = Number(readFileSync(join(lab.dir, 'pid'), 'utf8'));
+    await ssh.close();
+    await expect.poll(() => existsSync(`/proc/${pid}`), { timeout: 2_000 }).toBe(false);
   });
 
   it('a host whose head is not GNU head (BusyBox) gets one ssh per script, and nothing is lost', async () => {

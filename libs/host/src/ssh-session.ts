@@ -10,7 +10,10 @@ import type { Readable, Writable } from 'node:stream';
 import type { CommandResult } from './executor.ts';
 import { quote } from './shell.ts';
 
-/** The loop's exit code when the host cannot run it (no GNU head): one ssh per script there instead. */
+/**
+ * The loop's exit code when it cannot run on the host (no GNU head, no printf builtin, no marker to read):
+ * nothing ran, and that host gets one ssh per script instead.
+ */
 export const sessionUnusable = 97;
 
 /** What the loop prints on both streams once it runs (after the login shell's rc files). */
@@ -32,10 +35,11 @@ export function sessionDriver(): string {
   const unusable = (why: string) => `{ echo "homelab: ${why}: one ssh per script" >&2; exit ${sessionUnusable}; }`;
   return [
     `head --version 2>/dev/null | grep -q '^head (GNU coreutils)' || ${unusable("the host's head is not GNU head")}`,
-    `case $(command -V printf 2>/dev/null) in *builtin*) ;; *) ${unusable('the sh has no printf builtin')} ;; esac`,
+    // A builtin printf works without a PATH (a test of what it does, not of `command -V`'s words, which are translated).
+    `(PATH=/nonexistent; printf '') 2>/dev/null || ${unusable('the sh has no printf builtin')}`,
     'exec 4>&1 5>&2',
     `echo ${sessionReady}; echo ${sessionReady} >&2`,
-    'IFS= read -r K || exit 0',
+    `IFS= read -r K || exit ${sessionUnusable}`,
     'while IFS= read -r h; do',
     '  n=${h%% *}; m=${h#* }',
     '  s=$(head -c "$n"; echo .); i=$(head -c "$m"; echo .)',
@@ -55,6 +59,41 @@ export function sessionFrame(script: string, input: string, marker: string): str
 // Pure: what the loop cannot carry (a shell variable holds no NUL byte): such a script gets its own ssh.
 export function sessionCarries(script: string, input = ''): boolean {
   return !script.includes('\0') && !input.includes('\0');
+}
+
+/** Where the search for an answer goes on from, in each stream. */
+export interface AnswerSearch {
+  out: number;
+  err: number;
+}
+
+// Pure: the loop's answer to a script in what has come so far: its stdout and stderr (what came before the
+// markers), its exit code, and what is left of each stream; or, until both markers are in, where to go on
+// searching (a long output comes in many chunks; each is searched once). A marker followed by anything but
+// ":<exit code>\n" is not the loop's (a script printed it): it is part of the output.
+export function sessionAnswer(
+  out: string,
+  err: string,
+  marker: string,
+  from: AnswerSearch = { out: 0, err: 0 },
+): { result: CommandResult; out: string; err: string } | { from: AnswerSearch } {
+  const tail = marker.length + 16;
+  let at = out.indexOf(marker, from.out);
+  let status: RegExpExecArray | null = null;
+  while (at >= 0) {
+    const after = out.slice(at + marker.length, at + tail);
+    status = /^:(\d+)\n/.exec(after);
+    if (status || (!after.includes('\n') && after.length < 16)) break; // the answer, or not all of it yet
+    at = out.indexOf(marker, at + 1);
+  }
+  const end = err.indexOf(`${marker}\n`, from.err);
+  if (!status || end < 0)
+    return { from: { out: at < 0 ? Math.max(0, out.length - tail) : at, err: end < 0 ? Math.max(0, err.length - tail) : end } };
+  return {
+    result: { stdout: out.slice(0, at), stderr: err.slice(0, end), exitCode: Number(status[1]) },
+    out: out.slice(at + marker.length + status[0].length),
+    err: err.slice(end + marker.length + 1),
+  };
 }
 
 export interface SessionResult extends CommandResult {
@@ -78,6 +117,8 @@ export class SshSession {
   #queued?: string;
   /** Not ready in time (rc files that read stdin or close stderr): the host gets one ssh per script. */
   #stalled = false;
+  /** The ssh process's own exit code (null: killed). */
+  #code?: number | null;
   #ran = false;
   #idle?: NodeJS.Timeout;
   readonly #readyTimer: NodeJS.Timeout;
@@ -113,14 +154,21 @@ export class SshSession {
     // 'close': the process ended and its output was read to the end.
     this.#child.on('close', (code) => {
       clearTimeout(this.#readyTimer);
+      this.#code = code;
       // Killed, never started, or ended in the middle of a script: what a single ssh reports as 255.
       this.#exited = { code: code !== null && code > 0 ? code : 255 };
       this.#finish({ stdout: this.#out, stderr: this.#err, exitCode: this.#exited.code, timedOut: false });
     });
-    this.#readyTimer = setTimeout(() => {
-      this.#stalled = true;
-      this.kill();
-    }, options.readyMs ?? 20_000);
+    // Output that came while this process was busy is read first (I/O comes after timers in a turn).
+    this.#readyTimer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (this.#ready || this.#exited) return;
+          this.#stalled = true;
+          this.kill();
+        }),
+      options.readyMs ?? 20_000,
+    );
     this.#readyTimer.unref();
     this.#hold(false);
   }
@@ -135,11 +183,13 @@ export class SshSession {
   }
 
   /**
-   * The host cannot run the loop: it ended before it was ready, saying so, or was not ready in time.
-   * Nothing ran in it; its scripts need one ssh each.
+   * The host cannot run the loop: it ended saying so, or before it was ready (the rc files closed a
+   * stream it needs), or was not ready in time. Nothing ran in it; its scripts need one ssh each.
    */
   get unusable(): boolean {
-    return !this.#ready && (this.#stalled || this.#exited?.code === sessionUnusable);
+    if (this.#code === sessionUnusable || this.#stalled) return true;
+    // Ended before it was ready, not by ssh (255: the connection or the login failed) nor by us (killed).
+    return !this.#ready && this.#code !== undefined && this.#code !== null && this.#code !== 255;
   }
 
   // Runs one script; a lost session gives ssh's own exit code and message (255), as a single ssh would.
@@ -185,42 +235,25 @@ export class SshSession {
     this.#hold(false);
   }
 
-  // Both markers seen: the script's output is what came before them. Each chunk is searched once (a long
-  // output comes in many chunks), from where the last search could not have missed a marker.
+  // Both markers seen: the script's output is what came before them.
   #settle(): void {
     if (!this.#ready && !this.#started()) return;
     if (!this.#pending) return;
-    const tail = this.#marker.length + 16;
-    let at = this.#out.indexOf(this.#marker, this.#seen.out);
-    let status: RegExpExecArray | null = null;
-    // The marker with what follows it: the exit code and a newline, or text that is no answer of the loop.
-    while (at >= 0) {
-      const after = this.#out.slice(at + this.#marker.length, at + tail);
-      status = /^:(\d+)\n/.exec(after);
-      if (status || (!after.includes('\n') && after.length < 16)) break;
-      at = this.#out.indexOf(this.#marker, at + 1);
+    const answer = sessionAnswer(this.#out, this.#err, this.#marker, this.#seen);
+    if ('from' in answer) {
+      this.#seen = answer.from;
+      return;
     }
-    const end = this.#err.indexOf(`${this.#marker}\n`, this.#seen.err);
-    this.#seen = {
-      out: at < 0 ? Math.max(0, this.#out.length - tail) : at,
-      err: end < 0 ? Math.max(0, this.#err.length - tail) : end,
-    };
-    if (!status || end < 0) return;
-    const result = {
-      stdout: this.#out.slice(0, at),
-      stderr: this.#err.slice(0, end),
-      exitCode: Number(status[1]),
-      timedOut: false,
-    };
-    this.#out = this.#out.slice(at + this.#marker.length + status[0].length);
-    this.#err = this.#err.slice(end + this.#marker.length + 1);
+    this.#out = answer.out;
+    this.#err = answer.err;
     this.#seen = { out: 0, err: 0 };
-    this.#finish(result);
+    this.#finish({ ...answer.result, timedOut: false });
   }
 
   // The loop's "ready" on both streams: what came before it (the rc files' words) is no script's output.
   // Then the marker goes first, and the frame that waited.
   #started(): boolean {
+    if (this.#stalled || this.#exited) return false; // given up: nothing is written to it any more
     const ready = `${sessionReady}\n`;
     const out = this.#out.indexOf(ready);
     const err = this.#err.indexOf(ready);

@@ -58,8 +58,13 @@ export class SshExecutor implements Executor {
   }
 
   connect(): void {
+    if (this.#sessions() && !this.#session?.open) this.#session = this.#open();
+  }
+
+  // Whether scripts go through a remote shell: not on a host whose shell could not run (remembered).
+  #sessions(): boolean {
     if (this.#session?.unusable) this.#useSession = false;
-    if (this.#useSession && !this.#session?.open) this.#session = this.#open();
+    return this.#useSession;
   }
 
   #open(): SshSession {
@@ -70,13 +75,12 @@ export class SshExecutor implements Executor {
     const delays = options.retryConnection === false ? [] : retryDelays(this.#spec.ssh.retrySeconds * 1000);
     const once = async (): Promise<SessionResult> => {
       // Scripts one after another share a remote shell; one asked for while another runs gets its own ssh.
-      if (this.#session?.unusable) this.#useSession = false;
-      if (this.#useSession && !this.#session?.busy && sessionCarries(script, options.input)) {
+      if (this.#sessions() && !this.#session?.busy && sessionCarries(script, options.input)) {
         if (!this.#session?.open) this.#session = this.#open();
         const session = this.#session;
         const result = await session.run(script, options.input, options.timeoutMs);
+        // Unusable: nothing ran; this script and the host's next ones get one ssh each (#sessions).
         if (!session.unusable) return result;
-        this.#useSession = false; // nothing ran: this host gets one ssh per script from now on
       }
       return this.#single(script, options);
     };

@@ -109,7 +109,6 @@ export class SshSession {
   /** Where the search for the markers goes on from. */
   #seen = { out: 0, err: 0 };
   #pending?: { done: (r: SessionResult) => void; timer?: NodeJS.Timeout };
-  #exited?: { code: number };
   /** No new script: close() was called (the input ends once a running script is done). */
   #ended = false;
   /** The loop said it is ready; until then a script's frame waits here. */
@@ -117,7 +116,7 @@ export class SshSession {
   #queued?: string;
   /** Not ready in time (rc files that read stdin or close stderr): the host gets one ssh per script. */
   #stalled = false;
-  /** The ssh process's own exit code (null: killed). */
+  /** The ssh process's own exit code once it ended (null: killed). */
   #code?: number | null;
   #ran = false;
   #idle?: NodeJS.Timeout;
@@ -156,8 +155,7 @@ export class SshSession {
       clearTimeout(this.#readyTimer);
       this.#code = code;
       // Killed, never started, or ended in the middle of a script: what a single ssh reports as 255.
-      this.#exited = { code: code !== null && code > 0 ? code : 255 };
-      this.#finish({ stdout: this.#out, stderr: this.#err, exitCode: this.#exited.code, timedOut: false });
+      this.#finish({ stdout: this.#out, stderr: this.#err, exitCode: code !== null && code > 0 ? code : 255, timedOut: false });
     });
     // Output that came while this process was busy is read first (I/O comes after timers in a turn).
     this.#readyTimer = setTimeout(
@@ -174,6 +172,10 @@ export class SshSession {
   }
 
   /** False once the session ended (closed, lost, or timed out): a new one is needed. */
+  get #exited(): boolean {
+    return this.#code !== undefined;
+  }
+
   get open(): boolean {
     return !this.#exited && !this.#ended;
   }
@@ -189,7 +191,7 @@ export class SshSession {
   get unusable(): boolean {
     if (this.#code === sessionUnusable || this.#stalled) return true;
     // Ended before it was ready, not by ssh (255: the connection or the login failed) nor by us (killed).
-    return !this.#ready && this.#code !== undefined && this.#code !== null && this.#code !== 255;
+    return !this.#ready && this.#exited && this.#code !== null && this.#code !== 255;
   }
 
   // Runs one script; a lost session gives ssh's own exit code and message (255), as a single ssh would.

@@ -16,12 +16,16 @@ import {
 } from '@homelab/vault';
 import type { CommandContext, VaultOptions } from './commands/context.ts';
 
+// True when the command may not reach this inventory's hosts: production, without permission.
+export function productionRefused(ctx: CommandContext, inventory: Inventory): boolean {
+  return inventory.production && !(ctx.allowProduction || productionAllowed());
+}
+
 export function executorFactory(ctx: CommandContext, inventory: Inventory): (host: HostSpec) => Executor {
-  const allow = ctx.allowProduction || productionAllowed();
-  if (inventory.production && !allow) throw new ProductionGuardError(inventory.name, Object.keys(inventory.hosts).join(', '));
+  if (productionRefused(ctx, inventory)) throw new ProductionGuardError(inventory.name, Object.keys(inventory.hosts).join(', '));
   const onRetry = (name: string, n: RetryNotice) =>
     ctx.err(`${name}: connection failed (${n.reason}); trying again in ${n.delayMs / 1000}s (for up to ${n.windowSeconds}s)`);
-  return (host) => new SshExecutor(host, { allowProduction: allow, onRetry });
+  return (host) => new SshExecutor(host, { allowProduction: ctx.allowProduction || productionAllowed(), onRetry });
 }
 
 // One executor per host for a command, made at the first need. Given the services a command names (all
@@ -32,22 +36,25 @@ export function executorFactory(ctx: CommandContext, inventory: Inventory): (hos
 export function hostExecutors(ctx: CommandContext, names: readonly string[] | undefined, make = executorFactory) {
   const made = new Map<string, Executor>();
   let factory: ((host: HostSpec) => Executor) | undefined;
-  const executor = (inventory: Inventory, host: HostSpec): Executor => {
+  // The guarded factory, made once (it throws for a production inventory without permission).
+  const guarded = (inventory: Inventory) => {
     factory ??= make(ctx, inventory);
-    const found = made.get(host.name) ?? factory(host);
+    return factory;
+  };
+  const executor = (inventory: Inventory, host: HostSpec): Executor => {
+    const found = made.get(host.name) ?? guarded(inventory)(host);
     made.set(host.name, found);
     return found;
   };
   const placed = (svc: LoadedService, host: HostSpec | undefined, inventory: Inventory) => {
     if (!host || made.has(host.name) || (names?.length && !names.includes(svc.name))) return;
-    if (inventory.production && !(ctx.allowProduction || productionAllowed())) return;
+    if (productionRefused(ctx, inventory)) return;
     executor(inventory, host).connect?.();
   };
   return {
     hooks: names ? { first: names, placed } : {},
-    /** The guarded factory (it throws for a production inventory without permission). */
     factory: (inventory: Inventory) => {
-      factory ??= make(ctx, inventory);
+      guarded(inventory);
       return (host: HostSpec) => executor(inventory, host);
     },
     /** Ends every connection started, used or not. */

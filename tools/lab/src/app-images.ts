@@ -49,7 +49,7 @@ export async function ensureAppImages(names: string[], workspace: string, log: (
     names.map((n) => appLabImages[n]!),
   );
   await prepareImages(workspace, log, missing);
-  await ensureImages(socket, workspace, log, missing);
+  await ensureImages([socket], workspace, log, missing);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -201,25 +201,25 @@ async function buildRootfs(image: LabImage, dir: string, workspace: string): Pro
   return tar;
 }
 
-// Imports every lab image that a host's dockerd lacks.
 // The images a lab host's dockerd does not have yet.
 export async function missingImages(dockerSocket: string, images = labImages): Promise<LabImage[]> {
   const env = { ...process.env, DOCKER_HOST: `unix://${dockerSocket}` };
-  const missing: LabImage[] = [];
-  for (const image of images)
-    if ((await $({ env })`docker image inspect ${image.ref}`.quiet().nothrow()).exitCode !== 0) missing.push(image);
-  return missing;
+  const have = new Set((await $({ env })`docker images --format ${'{{.Repository}}:{{.Tag}}'}`.quiet()).stdout.split('\n'));
+  return images.filter((image) => !have.has(image.ref));
 }
 
+// Imports every image that a host's dockerd lacks; each is built once, for all the hosts that lack it.
 export async function ensureImages(
-  dockerSocket: string,
+  dockerSockets: string[],
   workspace: string,
   log: (line: string) => void,
   images = labImages,
 ): Promise<void> {
-  const env = { ...process.env, DOCKER_HOST: `unix://${dockerSocket}` };
-  for (const image of await missingImages(dockerSocket, images)) {
-    log(`building ${image.ref} for ${dockerSocket}`);
+  const missing = await Promise.all(dockerSockets.map((socket) => missingImages(socket, images)));
+  for (const image of images) {
+    const lacking = dockerSockets.filter((_, i) => missing[i]?.includes(image));
+    if (!lacking.length) continue;
+    log(`building ${image.ref} for ${lacking.join(', ')}`);
     const dir = mkdtempSync(join(tmpdir(), 'homelab-image-'));
     try {
       const tar = await buildRootfs(image, dir, workspace);
@@ -227,7 +227,11 @@ export async function ensureImages(
         ...(image.entrypoint ? ['--change', `ENTRYPOINT ${JSON.stringify(image.entrypoint)}`] : []),
         ...(image.cmd ? ['--change', `CMD ${JSON.stringify(image.cmd)}`] : []),
       ];
-      await $({ env })`docker import ${changes} ${tar} ${image.ref}`.quiet();
+      await Promise.all(
+        lacking.map((socket) =>
+          $({ env: { ...process.env, DOCKER_HOST: `unix://${socket}` } })`docker import ${changes} ${tar} ${image.ref}`.quiet(),
+        ),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -50,16 +50,12 @@ export async function labUp(root: string, log: Log): Promise<Inventory> {
   if (!identityFile) throw new Error('inventories/lab has no hosts');
   const publicKey = await ensureClientKey(identityFile);
   await Promise.all(hosts.map((spec) => hostUp(labHost(spec.name, spec.address), publicKey)));
-  // Images are prepared (the detector's bundle) only when some host lacks them.
-  const missing = await Promise.all(hosts.map((spec) => missingImages(labHost(spec.name, spec.address).dockerSocket)));
-  await prepareImages(root, () => {}, [...new Set(missing.flat())]);
-  await Promise.all(
-    hosts.map(async (spec, i) => {
-      const h = labHost(spec.name, spec.address);
-      await ensureImages(h.dockerSocket, root, log, missing[i]);
-      log(`lab host ${spec.name} is up at ${spec.address} (netns ${h.netns})`);
-    }),
-  );
+  // Images are prepared (the detector's bundle) only when some host lacks them, and each is built once.
+  const sockets = hosts.map((spec) => labHost(spec.name, spec.address).dockerSocket);
+  const missing = [...new Set((await Promise.all(sockets.map((socket) => missingImages(socket)))).flat())];
+  await prepareImages(root, () => {}, missing);
+  await ensureImages(sockets, root, log, missing);
+  for (const spec of hosts) log(`lab host ${spec.name} is up at ${spec.address} (netns ${labHost(spec.name, spec.address).netns})`);
 
   const knownHosts = hosts
     .map(

@@ -8,7 +8,7 @@ beforeAll(async () => {
   lab = await labWorkspace();
 });
 afterAll(async () => {
-  await lab?.cli(['lock', 'release', 'ocean']);
+  await lab?.cli(['lock', 'release', 'ocean', 'dns01']);
   await lab?.cleanup();
 });
 
@@ -92,6 +92,22 @@ describe('day-two commands on the lab', () => {
     expect((await lab.cli(['lock', 'release', 'ocean'])).exitCode).toBe(0);
     expect((await lab.cli(['deploy', svc().name])).exitCode).toBe(0);
     expect(await get()).toBe('ok v3\n');
+  });
+
+  it('lock acquire of several hosts is all or nothing; a wrong host name changes no lock', async () => {
+    expect((await lab.cli(['lock', 'acquire', 'dns01', '-m', 'moving the rack'])).exitCode).toBe(0);
+    const both = await lab.cli(['lock', 'acquire', 'ocean', 'dns01', '-m', 'kernel update']);
+    expect(both.exitCode).toBe(1);
+    expect(both.stdout).toMatch(/^ocean: locked: "kernel update"/m);
+    expect(both.stderr).toMatch(/dns01 is locked by .*: "moving the rack"/);
+    expect(both.stderr).toContain('ocean: lock released again (not every host could be locked)');
+    expect((await lab.cli(['lock', 'status', 'ocean'])).stdout).toMatch(/^ocean: free$/m);
+    const typo = await lab.cli(['lock', 'release', 'dns01', 'dns02']);
+    expect(typo.exitCode).toBe(1);
+    expect(typo.stderr).toContain('no host "dns02"');
+    expect((await lab.cli(['lock', 'status', 'dns01'])).stdout).toMatch(/^dns01: locked by hand by .*: "moving the rack"/m);
+    expect((await lab.cli(['lock', 'release', 'dns01'])).exitCode).toBe(0);
+    expect((await lab.cli(['lock', 'status', 'dns01'])).stdout).toMatch(/^dns01: free$/m);
   });
 
   it('exec: a command in the container of the current release, its output and exit code passed through', async () => {

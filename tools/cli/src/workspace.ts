@@ -132,17 +132,23 @@ export function selectRunnable(
   return { services, skipped };
 }
 
-// The inventory's host of that name; an unknown name is an error that lists the known ones.
-export function hostNamed(inventory: Inventory, name: string): HostSpec {
-  const host = inventory.hosts[name];
-  if (!host)
-    throw new ConfigError([
-      {
+// The inventory's hosts of those names, in that order; unknown names are one error that lists each of
+// them and the known ones, raised before any host is reached.
+export function hostsNamed(inventory: Inventory, names: readonly string[]): HostSpec[] {
+  const unknown = names.filter((name) => !inventory.hosts[name]);
+  if (unknown.length)
+    throw new ConfigError(
+      unknown.map((name) => ({
         file: `inventories/${inventory.name}`,
         path: name,
         message: `no host "${name}"`,
         hint: `one of: ${Object.keys(inventory.hosts).join(', ')}`,
-      },
-    ]);
-  return host;
+      })),
+    );
+  return names.map((name) => inventory.hosts[name]!);
+}
+
+// The inventory's host of that name; an unknown name is an error that lists the known ones.
+export function hostNamed(inventory: Inventory, name: string): HostSpec {
+  return hostsNamed(inventory, [name])[0]!;
 }

@@ -14,7 +14,7 @@ import { ConfigError, type HostSpec, type Inventory, type LoadedService } from '
 import type { Executor } from '@homelab/host';
 import { formatTable, resultsTable } from '../format.ts';
 import { actor, executorFactory, progressLogger } from '../session.ts';
-import { hostNamed, loadWorkspace, selectRunnable, selectServices } from '../workspace.ts';
+import { hostsNamed, loadWorkspace, selectRunnable, selectServices } from '../workspace.ts';
 import { backupPassword } from './backup-password.ts';
 import type { CommandContext, VaultOptions } from './context.ts';
 
@@ -203,8 +203,8 @@ export async function backupScheduleCommand(ctx: CommandContext<BackupOptions>):
   const { workspace, issues } = await loadWorkspace(ctx.inventory);
   const inventory = workspace.inventory;
   const services = selectRunnable(workspace, [], issues).services.filter((s) => s.spec.backups);
+  hostsNamed(inventory, ctx.args);
   const hosts = hostsOf(inventory, services).filter((h) => ctx.args.length === 0 || ctx.args.includes(h.name));
-  for (const name of ctx.args) hostNamed(inventory, name);
   const results = await withHosts(ctx, inventory, hosts, async (host, hctx) => ({
     host: host.name,
     ...(await installSchedule(

@@ -3,9 +3,9 @@
 import { formatTable } from '../format.ts';
 import { compareGpus } from '@homelab/gpu';
 import { gatherFacts, type HostFacts } from '@homelab/host';
-import { ConfigError, type HostSpec } from '@homelab/model';
+import type { HostSpec } from '@homelab/model';
 import { executorFactory } from '../session.ts';
-import { loadWorkspace } from '../workspace.ts';
+import { hostsNamed, loadWorkspace } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 interface HostReport {
@@ -33,16 +33,7 @@ function gpuCell(facts: HostFacts): string {
 
 export async function factsCommand(ctx: CommandContext): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
-  const unknown = ctx.args.filter((a) => !workspace.inventory.hosts[a]);
-  if (unknown.length)
-    throw new ConfigError(
-      unknown.map((h) => ({
-        file: workspace.inventory.dir,
-        path: 'hosts',
-        message: `no host "${h}" in inventory ${workspace.inventory.name}`,
-        hint: `hosts: ${Object.keys(workspace.inventory.hosts).join(', ')}`,
-      })),
-    );
+  hostsNamed(workspace.inventory, ctx.args);
   const executorFor = executorFactory(ctx, workspace.inventory);
   const hosts = Object.values(workspace.inventory.hosts).filter((h) => ctx.args.length === 0 || ctx.args.includes(h.name));
   const reports: HostReport[] = await Promise.all(

@@ -1,8 +1,7 @@
 // `homelab lock status|acquire|release <host>`
-import { forceRelease, HostLock, isStale, lockStatus, staleLockSeconds, type LockState } from '@homelab/host';
-import { ConfigError } from '@homelab/model';
+import { type Executor, forceRelease, HostLock, isStale, lockStatus, staleLockSeconds, type LockState } from '@homelab/host';
 import { executorFactory } from '../session.ts';
-import { loadWorkspace } from '../workspace.ts';
+import { hostsNamed, loadWorkspace } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 export interface LockOptions {
@@ -15,45 +14,46 @@ export async function lockCommand(ctx: CommandContext<LockOptions>): Promise<num
   const rows: Array<{ host: string } & LockState> = [];
   const [action = 'status', ...names] = ctx.args;
   const { workspace } = await loadWorkspace(ctx.inventory);
+  // Every name is checked before a lock is touched: `release ocean bogus` changes nothing.
+  const hosts = names.length ? hostsNamed(workspace.inventory, names) : Object.values(workspace.inventory.hosts).filter((h) => h.docker);
   const executorFor = executorFactory(ctx, workspace.inventory);
-  const hosts = names.length
-    ? names
-    : Object.values(workspace.inventory.hosts)
-        .filter((h) => h.docker)
-        .map((h) => h.name);
-  for (const name of hosts) {
-    const host = workspace.inventory.hosts[name];
-    if (!host)
-      throw new ConfigError([
-        {
-          file: `inventories/${workspace.inventory.name}`,
-          path: name,
-          message: `no host "${name}"`,
-          hint: `one of: ${Object.keys(workspace.inventory.hosts).join(', ')}`,
-        },
-      ]);
-    const executor = executorFor(host);
-    try {
+  const executors: Executor[] = [];
+  // acquire is all or nothing: a host that cannot be locked releases the locks this command took.
+  const taken: Array<{ name: string; lock: HostLock }> = [];
+  try {
+    for (const host of hosts) {
+      const name = host.name;
+      const executor = executorFor(host);
+      executors.push(executor);
       if (action === 'release') {
         await forceRelease(executor, host.deployRoot);
         ctx.out(`${name}: lock released`);
       } else if (action === 'acquire') {
         // Held until `homelab lock release`: deploys meet it and show the message.
-        await new HostLock(executor, host.deployRoot).acquire({
-          command: 'lock acquire',
-          message: ctx.options.message,
-          manual: true,
-          waitMs: 0,
-        });
+        const lock = new HostLock(executor, host.deployRoot);
+        await lock.acquire({ command: 'lock acquire', message: ctx.options.message, manual: true, waitMs: 0 });
+        taken.push({ name, lock });
         ctx.out(`${name}: locked${ctx.options.message ? `: "${ctx.options.message}"` : ''}; \`homelab lock release ${name}\` to free it`);
       } else {
         const s = await lockStatus(executor, host.deployRoot);
         rows.push({ host: name, ...s });
         if (!ctx.json) ctx.out(s.held ? `${name}: ${describeLock(s)}` : `${name}: free`);
       }
-    } finally {
-      await executor.close();
     }
+  } catch (error) {
+    for (const { name, lock } of taken) {
+      try {
+        await lock.release();
+        ctx.err(`${name}: lock released again (not every host could be locked)`);
+      } catch (releaseError) {
+        ctx.err(
+          `${name}: still locked by this command: ${(releaseError as Error).message.split('\n')[0]}; \`homelab lock release ${name}\` frees it`,
+        );
+      }
+    }
+    throw error;
+  } finally {
+    await Promise.all(executors.map((e) => e.close()));
   }
   if (ctx.json)
     ctx.out(

@@ -1,8 +1,7 @@
 // `homelab prune [host...] [--dry-run] [--keep N]`: release folders and images no retained release needs.
 import { pruneHost, type PrunePlan } from '@homelab/deploy';
-import { ConfigError } from '@homelab/model';
 import { executorFactory } from '../session.ts';
-import { loadWorkspace } from '../workspace.ts';
+import { hostsNamed, loadWorkspace } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 export interface PruneOptions {
@@ -14,16 +13,7 @@ export interface PruneOptions {
 
 export async function pruneCommand(ctx: CommandContext<PruneOptions>): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
-  const unknown = ctx.args.filter((h) => !workspace.inventory.hosts[h]);
-  if (unknown.length)
-    throw new ConfigError(
-      unknown.map((h) => ({
-        file: `inventories/${workspace.inventory.name}`,
-        path: h,
-        message: `no host "${h}"`,
-        hint: `one of: ${Object.keys(workspace.inventory.hosts).join(', ')}`,
-      })),
-    );
+  hostsNamed(workspace.inventory, ctx.args);
   const hosts = Object.values(workspace.inventory.hosts).filter((h) => h.docker && (ctx.args.length === 0 || ctx.args.includes(h.name)));
   const executorFor = executorFactory(ctx, workspace.inventory);
   const results: Array<PrunePlan & { kept: string[] }> = [];

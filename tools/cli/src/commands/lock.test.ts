@@ -1,10 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@homelab/model';
-import type { CommandContext } from './context.ts';
-import { factsCommand } from './facts.ts';
-import { describeLock, lockCommand } from './lock.ts';
-import { pruneCommand } from './prune.ts';
+import { describeLock } from './lock.ts';
 
 describe('lock status', () => {
   const holder = {
@@ -40,31 +36,5 @@ describe('lock status', () => {
     expect(new LockHeldError('ocean', manual, 0).message).toBe(
       'ocean is locked by ci@runner (pid 999999999, "lock acquire", since 2026-11-26T07:00:00Z): "replacing the ZFS disk"\n  fix: it was taken by hand; `homelab lock release ocean` when the work it announces is done',
     );
-  });
-});
-
-// No host is reached: the production inventory without permission refuses every connection, so an
-// unknown name must be reported before that (and before any lock, on any host, is touched).
-describe('host names on the command line', () => {
-  const ctx = (args: string[]): CommandContext =>
-    ({ args, inventory: 'production', allowProduction: false, options: {}, json: false, out: () => {}, err: () => {} }) as CommandContext;
-  const refused = async (run: Promise<number>) => {
-    const error = await run.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  };
-
-  it('every unknown name is one error, listing the known hosts, before anything is reached', async () => {
-    const message = await refused(lockCommand(ctx(['release', 'ocean', 'oecan', 'dns02'])));
-    expect(message).toContain('inventories/production: oecan: no host "oecan"');
-    expect(message).toContain('inventories/production: dns02: no host "dns02"');
-    expect(message).toMatch(/one of: .*ocean/);
-    expect(message).not.toContain('"ocean"');
-    expect(await refused(lockCommand(ctx(['acquire', 'nas'])))).toContain('no host "nas"');
-    expect(await refused(pruneCommand(ctx(['nas'])))).toContain('no host "nas"');
-    expect(await refused(factsCommand(ctx(['ocean', 'nas'])))).toContain('no host "nas"');
   });
 });

@@ -4,11 +4,12 @@ import { formatTable } from '../format.ts';
 import { runHealthTest } from '@homelab/health';
 import { writeResultsFile } from '../results-file.ts';
 import { executorFactory } from '../session.ts';
-import { loadWorkspace, selectRunnable } from '../workspace.ts';
+import { hostsNamed, loadWorkspace, selectRunnable } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 export async function statusCommand(ctx: CommandContext): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
+  hostsNamed(workspace.inventory, ctx.args);
   const executorFor = executorFactory(ctx, workspace.inventory);
   const hosts = Object.values(workspace.inventory.hosts).filter((h) => h.docker && (ctx.args.length === 0 || ctx.args.includes(h.name)));
   const rows: StatusRow[] = [];
@@ -55,9 +56,9 @@ const skippedLine = (s: { service: string; why: string }) => `- ${s.service} ski
 
 export async function healthCommand(ctx: CommandContext<{ wait?: boolean; json?: boolean }>): Promise<number> {
   const { workspace, issues } = await loadWorkspace(ctx.inventory);
+  const { services, skipped } = selectRunnable(workspace, ctx.args, issues);
   const executorFor = executorFactory(ctx, workspace.inventory);
   const rows: Array<{ service: string; host: string; healthy: boolean; detail: string[] }> = [];
-  const { services, skipped } = selectRunnable(workspace, ctx.args, issues);
   if (!ctx.json) for (const s of skipped) ctx.out(skippedLine(s));
   for (const svc of services) {
     const host = workspace.inventory.hosts[svc.spec.host];

@@ -111,7 +111,7 @@ beforeAll(async () => {
   await app.ready;
   // The backfill read and the first windows closed: what it raised about history comes before the baseline.
   await sleep(3 * WINDOW_SECONDS * 1000);
-}, 180_000);
+});
 
 afterAll(async () => {
   await app?.stop();

@@ -168,7 +168,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ws?.cleanup();
   rmSync(`/var/lib/lab/dns01/${p}-restic`, { recursive: true, force: true });
-}, 120_000);
+});
 
 describe('backups and disaster recovery on the lab, with real restic', () => {
   it('backs up, loses the containers and the data, and `homelab dr restore ocean` brings every service back with its data; an older snapshot comes back by id', async () => {
@@ -313,5 +313,5 @@ describe('backups and disaster recovery on the lab, with real restic', () => {
     });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(await count()).toBe(before + 2);
-  }, 120_000);
+  });
 });

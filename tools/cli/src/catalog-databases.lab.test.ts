@@ -33,7 +33,7 @@ beforeAll(async () => {
   await labUp(repoRoot, () => {});
   await removeDatabases();
 }, 300_000);
-afterAll(removeDatabases, 120_000);
+afterAll(removeDatabases);
 
 describe('catalog databases on real MariaDB and Redis in the lab', () => {
   it("each package's database services deploy, and pass the package's own exec probes", async () => {
@@ -90,5 +90,5 @@ describe('catalog databases on real MariaDB and Redis in the lab', () => {
       const report = await runHealthTest({ probes, timeoutSeconds: 90, intervalSeconds: 1 }, probeTarget(ocean, executor, part.name));
       expect(report.healthy, `${part.name}: ${report.detail.join('; ')}`).toBe(true);
     }
-  }, 120_000);
+  });
 });

@@ -28,7 +28,7 @@ beforeAll(async () => {
   await labUp(repoRoot, () => {});
   await removeParts([part], inventory);
 }, 300_000);
-afterAll(() => removeParts([part], inventory), 120_000);
+afterAll(() => removeParts([part], inventory));
 
 describe('Pi-hole forwards .home to BIND 9 on dns01', () => {
   it("BIND 9 and then Pi-hole deploy, and Pi-hole's own probe gets ocean.home from BIND through it", async () => {
@@ -66,5 +66,5 @@ describe('Pi-hole forwards .home to BIND 9 on dns01', () => {
       probeTarget(dns01, new SshExecutor(dns01), 'pihole'),
     );
     expect(report.healthy, report.detail.join('; ')).toBe(true);
-  }, 90_000);
+  });
 });

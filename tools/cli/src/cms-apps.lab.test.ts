@@ -35,7 +35,7 @@ function fromSource(name: string, check: () => Promise<void>): void {
       await ensureAppImages([name], repoRoot, () => {});
       await removeParts([svc], inventory);
     }, 1_800_000);
-    afterAll(() => removeParts([svc], inventory), 120_000);
+    afterAll(() => removeParts([svc], inventory));
 
     it('deploys through the real path and passes its own health test', async () => {
       const [result] = await deployParts([svc], inventory);
@@ -68,7 +68,7 @@ describe('payloadcms: its PostgreSQL deployed from the package, its own database
     await labUp(repoRoot, () => {});
     await removeParts([part], inventory);
   }, 300_000);
-  afterAll(() => removeParts([part], inventory), 120_000);
+  afterAll(() => removeParts([part], inventory));
 
   it('deploys through the real path (health gate: the probe) and answers as the application user, with its password', async () => {
     const [result] = await deployParts([part], inventory);

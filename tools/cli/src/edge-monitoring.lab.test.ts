@@ -110,7 +110,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await homelab('start', 'static-site');
   receiver?.close();
-}, 120_000);
+});
 
 describe('the catalog-driven edge and monitoring on the lab', () => {
   it('Prometheus scrapes every lab target of the generated config with up == 1, and every deployed service passes its probe', async () => {

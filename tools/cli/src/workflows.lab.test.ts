@@ -207,5 +207,5 @@ describe('the workflows, run from their YAML', () => {
     expect(failures(results)).toEqual([]);
     expect(ran(results)).toEqual(['Remove the lab', 'Remove stale SSH control sockets']);
     expect((await execa('ip', ['netns', 'list'])).stdout).not.toMatch(/lab-(ocean|dns01)/);
-  }, 120_000);
+  });
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
     const hostFile = join(root, 'inventories/lab/ocean/host.yaml');
     writeFileSync(hostFile, readFileSync(hostFile, 'utf8').replace(/deployRoot: .*/, `deployRoot: ${deployRoot}`));
   });
-}, 180_000);
+});
 
 afterAll(async () => {
   await removeServices('unix:///run/lab/ocean/docker.sock', [a.name, b.name]);

@@ -215,6 +215,7 @@ export async function ensureImages(
   log: (line: string) => void,
   images = labImages,
 ): Promise<void> {
+  if (!images.length) return;
   const missing = await Promise.all(dockerSockets.map((socket) => missingImages(socket, images)));
   for (const image of images) {
     const lacking = dockerSockets.filter((_, i) => missing[i]?.includes(image));
@@ -227,11 +228,14 @@ export async function ensureImages(
         ...(image.entrypoint ? ['--change', `ENTRYPOINT ${JSON.stringify(image.entrypoint)}`] : []),
         ...(image.cmd ? ['--change', `CMD ${JSON.stringify(image.cmd)}`] : []),
       ];
-      await Promise.all(
+      // Every import ends before the tarball goes; the first failure is the one reported.
+      const imports = await Promise.allSettled(
         lacking.map((socket) =>
           $({ env: { ...process.env, DOCKER_HOST: `unix://${socket}` } })`docker import ${changes} ${tar} ${image.ref}`.quiet(),
         ),
       );
+      const failed = imports.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -69,4 +69,25 @@ describe('connection retry', () => {
     expect(gone.exitCode).toBe(255);
     expect(tries).toBe(3);
   });
+
+  it('stops trying once the operator stopped the command: at once when stopped before, within the wait when stopped during it', async () => {
+    const lost = { exitCode: 255, stderr: 'ssh: connect to host h port 22: Connection timed out' };
+    let calls = 0;
+    const attempt = async () => {
+      calls++;
+      return lost;
+    };
+    const stop = new AbortController();
+    stop.abort('SIGINT');
+    expect(await withConnectionRetry(attempt, [1000, 1000], undefined, stop.signal)).toBe(lost);
+    expect(calls).toBe(1);
+
+    const later = new AbortController();
+    calls = 0;
+    const started = Date.now();
+    const result = await withConnectionRetry(attempt, [60_000], () => void setTimeout(() => later.abort('SIGINT'), 50), later.signal);
+    expect(result).toBe(lost);
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
 });

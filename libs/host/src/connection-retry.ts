@@ -47,19 +47,22 @@ export interface RetryNotice {
 }
 
 // Runs `attempt` and runs it again after each connection failure, waiting by `delays`; the last result
-// (success, a command failure, or the last connection failure) is returned.
+// (success, a command failure, or the last connection failure) is returned. Once `signal` is aborted
+// (the operator stopped the command), the next failure is the last: it is not waited for nor tried again.
 export async function withConnectionRetry<T extends { exitCode: number; stderr: string }>(
   attempt: () => Promise<T>,
   delays: number[],
   onRetry?: (notice: RetryNotice) => void | Promise<void>,
+  signal?: AbortSignal,
 ): Promise<T> {
   const windowSeconds = Math.round(delays.reduce((a, b) => a + b, 0) / 1000);
   for (let i = 0; ; i++) {
     const result = await attempt();
     const delayMs = delays[i];
-    if (delayMs === undefined || !isConnectionFailure(result.exitCode, result.stderr)) return result;
+    if (delayMs === undefined || signal?.aborted || !isConnectionFailure(result.exitCode, result.stderr)) return result;
     const reason = result.stderr.trim().split('\n').at(-1) ?? '';
     await onRetry?.({ attempt: i + 1, delayMs, reason, windowSeconds });
-    await sleep(delayMs);
+    await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+    if (signal?.aborted) return result;
   }
 }

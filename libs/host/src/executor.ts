@@ -18,6 +18,8 @@ export interface RunOptions {
    * default: every script of the release pipeline can run twice. Turn it off for commands that must not.
    */
   retryConnection?: boolean;
+  /** The operator stopped the command: a connection that fails is no longer tried again. */
+  signal?: AbortSignal;
 }
 
 export interface Executor {

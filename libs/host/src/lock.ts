@@ -190,8 +190,10 @@ export class HostLock {
     let input = holderText + (first?.input ?? '');
     let script = acquireScript(this.#deployRoot, first?.script ?? '', first?.input ? Buffer.byteLength(holderText) : undefined);
     for (;;) {
-      const out = await this.#executor.sh(script, { input, display: 'take the host lock', allowFailure: true });
-      if (out.exitCode !== 0) throw new LockError(this.#executor.host, this.#deployRoot, out.stderr.trim() || `exit code ${out.exitCode}`);
+      const out = await this.#executor.sh(script, { input, display: 'take the host lock', allowFailure: true, signal: options.signal });
+      // 255: ssh's own failure (after the executor's retries), not the script's.
+      if (out.exitCode !== 0)
+        throw new LockError(this.#executor.host, this.#deployRoot, out.stderr.trim() || `exit code ${out.exitCode}`, out.exitCode === 255);
       script = acquireScript(this.#deployRoot, then);
       input = holderText;
       if (out.stdout.startsWith('ACQUIRED')) {

@@ -85,11 +85,16 @@ export class SshExecutor implements Executor {
       return this.#single(script, options);
     };
     let retried = 0;
-    const { timedOut, ...out } = await withConnectionRetry(once, delays, async (notice) => {
-      retried += notice.delayMs;
-      this.#onRetry?.(this.#spec.name, notice);
-      await this.closeMaster(); // the shared connection died with the link: the next try makes a new one
-    });
+    const { timedOut, ...out } = await withConnectionRetry(
+      once,
+      delays,
+      async (notice) => {
+        retried += notice.delayMs;
+        this.#onRetry?.(this.#spec.name, notice);
+        await this.closeMaster(); // the shared connection died with the link: the next try makes a new one
+      },
+      options.signal,
+    );
     if (timedOut) await this.closeMaster(); // a hung shared connection must not serve the next command
     if (out.exitCode !== 0 && !options.allowFailure) {
       const hint = out.exitCode === 255 || timedOut ? connectionHint(this.#spec, out.stderr) : undefined;

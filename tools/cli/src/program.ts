@@ -298,11 +298,22 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
     .action(async (hosts, options, cmd) => runner((await import('./commands/lock.ts')).lockCommand, ['status', ...hosts], options, cmd));
   lock
     .command('acquire')
-    .description('hold host locks by hand (maintenance): deploys refuse or wait, showing the message')
+    .description(
+      'hold host locks by hand (maintenance): deploys refuse or wait, showing the message; all or none (a host that cannot be locked, or Ctrl-C, releases the others again)',
+    )
     .argument('<hosts...>', 'hosts to lock')
     .requiredOption('-m, --message <text>', 'why, shown to anyone who meets the lock')
-    .addHelpText('after', examples(['homelab lock acquire ocean -m "replacing the ZFS disk, back at 18:00"', 'homelab lock release ocean']))
-    .action(async (hosts, options, cmd) => runner((await import('./commands/lock.ts')).lockCommand, ['acquire', ...hosts], options, cmd));
+    .addHelpText(
+      'after',
+      examples([
+        'homelab lock acquire ocean -m "replacing the ZFS disk, back at 18:00"',
+        'homelab lock acquire ocean dns01 -m "UPS test"',
+        'homelab lock release ocean',
+      ]),
+    )
+    .action(async (hosts, options, cmd) =>
+      runner((await import('./commands/lock.ts')).lockCommand, ['acquire', ...hosts], options, cmd, true),
+    );
   lock
     .command('release')
     .description('remove a host lock by force (after its holder died)')

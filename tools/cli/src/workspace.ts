@@ -132,20 +132,29 @@ export function selectRunnable(
   return { services, skipped };
 }
 
-// The inventory's hosts of those names, in that order; unknown names are one error that lists each of
-// them and the known ones, raised before any host is reached.
-export function hostsNamed(inventory: Inventory, names: readonly string[]): HostSpec[] {
-  const unknown = names.filter((name) => !inventory.hosts[name]);
-  if (unknown.length)
-    throw new ConfigError(
-      unknown.map((name) => ({
-        file: `inventories/${inventory.name}`,
-        path: name,
-        message: `no host "${name}"`,
-        hint: `one of: ${Object.keys(inventory.hosts).join(', ')}`,
-      })),
-    );
-  return names.map((name) => inventory.hosts[name]!);
+// The inventory's hosts of those names, in that order, each once; unknown names (and, with
+// `docker: true`, hosts that run no Docker) are one error that lists each of them and the hosts that
+// would do, raised before any host is reached.
+export function hostsNamed(inventory: Inventory, names: readonly string[], options: { docker?: boolean } = {}): HostSpec[] {
+  const unique = [...new Set(names)];
+  const fit = Object.values(inventory.hosts).filter((h) => !options.docker || h.docker);
+  const hint = `one of: ${fit.map((h) => h.name).join(', ')}`;
+  const issues = unique.flatMap((name) => {
+    const host = inventory.hosts[name];
+    if (!host) return [{ file: `inventories/${inventory.name}`, path: name, message: `no host "${name}"`, hint }];
+    if (options.docker && !host.docker)
+      return [
+        {
+          file: host.file,
+          path: 'docker',
+          message: `host "${name}" runs no Docker (docker: false): no deploys, locks or releases there`,
+          hint,
+        },
+      ];
+    return [];
+  });
+  if (issues.length) throw new ConfigError(issues);
+  return unique.map((name) => inventory.hosts[name]!);
 }
 
 // The inventory's host of that name; an unknown name is an error that lists the known ones.

@@ -145,7 +145,7 @@ export async function backupListCommand(ctx: CommandContext<BackupOptions>): Pro
 export async function backupCheckCommand(ctx: CommandContext<BackupOptions>): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
   const inventory = workspace.inventory;
-  hostsNamed(inventory, ctx.args);
+  hostsNamed(inventory, ctx.args, { docker: true });
   const hosts = Object.values(inventory.hosts).filter(
     (h) => h.docker && checkedTargets(inventory, h.name).length && (ctx.args.length === 0 || ctx.args.includes(h.name)),
   );

@@ -1,5 +1,16 @@
 // `homelab lock status|acquire|release <host>`
-import { type Executor, forceRelease, HostLock, isStale, lockStatus, staleLockSeconds, type LockState } from '@homelab/host';
+import {
+  type Executor,
+  forceRelease,
+  HostLock,
+  isStale,
+  LockError,
+  LockHeldError,
+  lockStatus,
+  staleLockSeconds,
+  type LockState,
+} from '@homelab/host';
+import type { HostSpec } from '@homelab/model';
 import { executorFactory } from '../session.ts';
 import { hostsNamed, loadWorkspace } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
@@ -15,45 +26,25 @@ export async function lockCommand(ctx: CommandContext<LockOptions>): Promise<num
   const [action = 'status', ...names] = ctx.args;
   const { workspace } = await loadWorkspace(ctx.inventory);
   // Every name is checked before a lock is touched: `release ocean bogus` changes nothing.
-  const hosts = names.length ? hostsNamed(workspace.inventory, names) : Object.values(workspace.inventory.hosts).filter((h) => h.docker);
+  const hosts = names.length
+    ? hostsNamed(workspace.inventory, names, { docker: true })
+    : Object.values(workspace.inventory.hosts).filter((h) => h.docker);
   const executorFor = executorFactory(ctx, workspace.inventory);
-  const executors: Executor[] = [];
-  // acquire is all or nothing: a host that cannot be locked releases the locks this command took.
-  const taken: Array<{ name: string; lock: HostLock }> = [];
-  try {
-    for (const host of hosts) {
-      const name = host.name;
-      const executor = executorFor(host);
-      executors.push(executor);
+  if (action === 'acquire') return acquireAll(ctx, hosts, executorFor);
+  for (const host of hosts) {
+    const executor = executorFor(host);
+    try {
       if (action === 'release') {
         await forceRelease(executor, host.deployRoot);
-        ctx.out(`${name}: lock released`);
-      } else if (action === 'acquire') {
-        // Held until `homelab lock release`: deploys meet it and show the message.
-        const lock = new HostLock(executor, host.deployRoot);
-        await lock.acquire({ command: 'lock acquire', message: ctx.options.message, manual: true, waitMs: 0 });
-        taken.push({ name, lock });
-        ctx.out(`${name}: locked${ctx.options.message ? `: "${ctx.options.message}"` : ''}; \`homelab lock release ${name}\` to free it`);
+        ctx.out(`${host.name}: lock released`);
       } else {
         const s = await lockStatus(executor, host.deployRoot);
-        rows.push({ host: name, ...s });
-        if (!ctx.json) ctx.out(s.held ? `${name}: ${describeLock(s)}` : `${name}: free`);
+        rows.push({ host: host.name, ...s });
+        if (!ctx.json) ctx.out(s.held ? `${host.name}: ${describeLock(s)}` : `${host.name}: free`);
       }
+    } finally {
+      await executor.close();
     }
-  } catch (error) {
-    for (const { name, lock } of taken) {
-      try {
-        await lock.release();
-        ctx.err(`${name}: lock released again (not every host could be locked)`);
-      } catch (releaseError) {
-        ctx.err(
-          `${name}: still locked by this command: ${(releaseError as Error).message.split('\n')[0]}; \`homelab lock release ${name}\` frees it`,
-        );
-      }
-    }
-    throw error;
-  } finally {
-    await Promise.all(executors.map((e) => e.close()));
   }
   if (ctx.json)
     ctx.out(
@@ -64,6 +55,62 @@ export async function lockCommand(ctx: CommandContext<LockOptions>): Promise<num
       ),
     );
   return 0;
+}
+
+// Locks by hand, held until `homelab lock release`: deploys meet them and show the message. All or
+// nothing: when a host cannot be locked, or the operator stops the command (SIGINT/SIGTERM, between two
+// hosts), the locks this command took are released again, and a host whose answer was lost is named.
+// Hosts are taken in name order, so that two operators locking the same hosts cannot each hold half.
+export async function acquireAll(
+  ctx: CommandContext<LockOptions>,
+  hosts: HostSpec[],
+  executorFor: (host: HostSpec) => Executor,
+): Promise<number> {
+  const executors: Executor[] = [];
+  const taken: Array<{ name: string; lock: HostLock }> = [];
+  const undo = async (why: string) => {
+    for (const { name, lock } of taken.reverse()) {
+      try {
+        await lock.release();
+        ctx.err(`${name}: lock released again (${why})`);
+      } catch (error) {
+        ctx.err(
+          `${name}: still locked by this command: ${(error as Error).message.split('\n')[0]}; \`homelab lock release ${name}\` frees it`,
+        );
+      }
+    }
+  };
+  try {
+    for (const host of [...hosts].sort((a, b) => a.name.localeCompare(b.name))) {
+      const executor = executorFor(host);
+      executors.push(executor);
+      const lock = new HostLock(executor, host.deployRoot);
+      try {
+        await lock.acquire({ command: 'lock acquire', message: ctx.options.message, manual: true, waitMs: 0, signal: ctx.signal });
+      } catch (error) {
+        // The host answered that it is locked (or cannot be): nothing of ours is there. Any other failure
+        // may have come after the lock was taken.
+        if (!(error instanceof LockHeldError || (error instanceof LockError && !error.connectionLost)))
+          ctx.err(
+            `${host.name}: no answer came, the lock may have been taken all the same: \`homelab lock status ${host.name}\`, then \`homelab lock release ${host.name}\` if it shows this command`,
+          );
+        await undo(ctx.signal?.aborted ? `stopped by ${String(ctx.signal.reason)}` : 'not every host could be locked');
+        throw error;
+      }
+      taken.push({ name: host.name, lock });
+      ctx.out(
+        `${host.name}: locked${ctx.options.message ? `: "${ctx.options.message}"` : ''}; \`homelab lock release ${host.name}\` to free it`,
+      );
+      // Stopped (SIGINT/SIGTERM) once this host's step was done: what was taken goes again.
+      if (ctx.signal?.aborted) {
+        await undo(`stopped by ${String(ctx.signal.reason)}`);
+        return 130;
+      }
+    }
+    return 0;
+  } finally {
+    await Promise.all(executors.map((e) => e.close()));
+  }
 }
 
 // Pure: who holds a lock, and whether the next deploy will take it over as stale.

@@ -1,6 +1,8 @@
 // Names on the command line are checked before any host is reached.
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@homelab/model';
+import { ConfigError, loadInventory } from '@homelab/model';
+import { repoRoot } from '@homelab/model/testing';
+import { hostsNamed } from '../workspace.ts';
 import { backupCheckCommand } from './backup.ts';
 import type { CommandContext } from './context.ts';
 import { factsCommand } from './facts.ts';
@@ -35,5 +37,26 @@ describe('host names on the command line', () => {
     expect(await refused(statusCommand(ctx(['nas'])))).toContain('no host "nas"');
     expect(await refused(backupCheckCommand(ctx(['nas'])))).toContain('no host "nas"');
     expect(await refused(healthCommand(ctx(['plex', 'plexx'])))).toContain('no service named "plexx"');
+  });
+
+  it('a host without Docker has no locks, releases or status: said, with the hosts that have them', async () => {
+    for (const run of [
+      lockCommand(ctx(['acquire', 'ocean', 'node005'])),
+      statusCommand(ctx(['node005'])),
+      pruneCommand(ctx(['node006'])),
+    ]) {
+      const message = await refused(run);
+      expect(message).toMatch(
+        /inventories\/production\/node00[56]\/host\.yaml: docker: host "node00[56]" runs no Docker \(docker: false\)/,
+      );
+      expect(message).toMatch(/one of: (?!.*node00[56]).*ocean/);
+    }
+    // facts reads any host, Docker or not.
+    await expect(factsCommand(ctx(['node005']))).rejects.toThrow(/refusing to connect/);
+  });
+
+  it('a name given twice is one host', () => {
+    const inventory = loadInventory(repoRoot, 'production');
+    expect(hostsNamed(inventory, ['ocean', 'dns01', 'ocean']).map((h) => h.name)).toEqual(['ocean', 'dns01']);
   });
 });

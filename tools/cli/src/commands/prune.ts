@@ -13,7 +13,7 @@ export interface PruneOptions {
 
 export async function pruneCommand(ctx: CommandContext<PruneOptions>): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
-  hostsNamed(workspace.inventory, ctx.args);
+  hostsNamed(workspace.inventory, ctx.args, { docker: true });
   const hosts = Object.values(workspace.inventory.hosts).filter((h) => h.docker && (ctx.args.length === 0 || ctx.args.includes(h.name)));
   const executorFor = executorFactory(ctx, workspace.inventory);
   const results: Array<PrunePlan & { kept: string[] }> = [];

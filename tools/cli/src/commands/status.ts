@@ -9,7 +9,7 @@ import type { CommandContext } from './context.ts';
 
 export async function statusCommand(ctx: CommandContext): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
-  hostsNamed(workspace.inventory, ctx.args);
+  hostsNamed(workspace.inventory, ctx.args, { docker: true });
   const executorFor = executorFactory(ctx, workspace.inventory);
   const hosts = Object.values(workspace.inventory.hosts).filter((h) => h.docker && (ctx.args.length === 0 || ctx.args.includes(h.name)));
   const rows: StatusRow[] = [];

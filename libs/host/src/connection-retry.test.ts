@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isConnectionFailure, retryDelays, withConnectionRetry, type RetryNotice } from './connection-retry.ts';
+import { isConnectionFailure, mayHaveRun, retryDelays, withConnectionRetry, type RetryNotice } from './connection-retry.ts';
 
 describe('connection retry', () => {
   it('tells a lost or refused connection from a failed command, a rejected key or a wrong host key', () => {
@@ -89,5 +89,15 @@ describe('connection retry', () => {
     expect(result).toBe(lost);
     expect(calls).toBe(1);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('a failed run may have run its script unless ssh failed before anything ran (a refused key or host key)', () => {
+    expect(mayHaveRun(255, 'Connection to 10.231.0.2 closed by remote host.')).toBe(true);
+    expect(mayHaveRun(255, '')).toBe(true);
+    // The last try could not connect; an earlier one may have been cut off mid-script.
+    expect(mayHaveRun(255, 'ssh: connect to host 10.231.0.2 port 22: Connection refused')).toBe(true);
+    expect(mayHaveRun(255, 'root@10.231.0.2: Permission denied (publickey).')).toBe(false);
+    expect(mayHaveRun(255, 'Host key verification failed.')).toBe(false);
+    expect(mayHaveRun(1, 'mkdir: Permission denied')).toBe(false);
   });
 });

@@ -27,6 +27,13 @@ export function isConnectionFailure(exitCode: number, stderr: string): boolean {
   return !stderr.trim() || connectionLost.some((re) => re.test(stderr));
 }
 
+// Pure: whether an ssh run that failed may have run its script on the host: ssh's own failure (255),
+// unless a key or host key was refused (they fail before anything runs, and every try alike). A
+// refused or timed-out connect says nothing of an earlier try that was cut off mid-script.
+export function mayHaveRun(exitCode: number, stderr: string): boolean {
+  return exitCode === 255 && !notTheLink.test(stderr);
+}
+
 // Pure: the waits between tries (1, 2, 4, 8, 8... seconds) whose sum stays within the window.
 export function retryDelays(windowMs: number, firstMs = 1000, maxMs = 8000): number[] {
   const delays: number[] = [];

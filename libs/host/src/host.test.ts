@@ -7,7 +7,7 @@ import { combine, join, quote } from './shell.ts';
 import { sshArgs } from './ssh-args.ts';
 import { factsScript, parseFacts } from './facts.ts';
 import { acquireScript, HostLock, isStale, parseLockOutput, releaseScript } from './lock.ts';
-import { LockHeldError } from './errors.ts';
+import { LockError, LockHeldError } from './errors.ts';
 import type { CommandResult, Executor, RunOptions } from './executor.ts';
 import { SshExecutor } from './ssh-executor.ts';
 import { LocalExecutor } from './local-executor.ts';
@@ -118,7 +118,7 @@ describe('facts', () => {
 
 class ScriptedExecutor implements Executor {
   readonly host = 'ocean';
-  readonly calls: Array<{ script: string; input?: string }> = [];
+  readonly calls: Array<{ script: string; input?: string; signal?: AbortSignal }> = [];
   readonly answer: (script: string, input?: string) => string;
   constructor(answer: (script: string, input?: string) => string) {
     this.answer = answer;
@@ -127,8 +127,11 @@ class ScriptedExecutor implements Executor {
     return this.sh(join(argv), o);
   }
   async sh(script: string, o: RunOptions = {}): Promise<CommandResult> {
-    this.calls.push({ script, input: o.input });
-    return { stdout: this.answer(script, o.input), stderr: '', exitCode: 0 };
+    this.calls.push({ script, input: o.input, signal: o.signal });
+    const stdout = this.answer(script, o.input);
+    return stdout === 'LOST'
+      ? { stdout: '', stderr: 'Connection to 10.0.0.2 closed by remote host.', exitCode: 255 }
+      : { stdout, stderr: '', exitCode: 0 };
   }
   async close() {}
 }
@@ -195,5 +198,24 @@ describe('host lock', () => {
     await lock.release();
     const token = (JSON.parse(ex.calls[0]!.input!) as { token: string }).token;
     expect(ex.calls.map((c) => c.script)).toEqual([acquireScript('/opt/homelab'), releaseScript('/opt/homelab', token)]);
+  });
+
+  it("a lock taken by hand stops trying a lost connection when stopped; a transition's lock keeps trying (to find it again as its own)", async () => {
+    const stop = new AbortController();
+    const ex = new ScriptedExecutor(() => 'ACQUIRED\n');
+    await new HostLock(ex, '/opt/homelab').acquire({ command: 'lock acquire', manual: true, waitMs: 0, signal: stop.signal });
+    await new HostLock(ex, '/opt/homelab').acquire({ command: 'deploy x', waitMs: 0, signal: stop.signal });
+    expect(ex.calls.map((c) => c.signal)).toEqual([stop.signal, undefined]);
+  });
+
+  it('a connection lost while taking the lock may have left it taken: the error says so, and how to see and free it', async () => {
+    const error = await new HostLock(new ScriptedExecutor(() => 'LOST'), '/opt/homelab')
+      .acquire({ command: 'deploy x', waitMs: 0 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockError);
+    expect((error as LockError).connectionLost).toBe(true);
+    expect((error as LockError).hint).toBe(
+      'the connection to ocean failed while the lock was being taken, so it may be held all the same: `homelab lock status ocean` shows it, `homelab lock release ocean` frees it',
+    );
   });
 });

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mayHaveRun } from './connection-retry.ts';
 import { LockError, LockHeldError } from './errors.ts';
 import type { Executor } from './executor.ts';
 import { quote } from './shell.ts';
@@ -144,7 +145,7 @@ export interface AcquireOptions {
   onWait?: (holder: LockHolder | undefined) => void;
   /** Told when a stale lock (its holder gone, or too old) is taken over. */
   onTakeover?: (holder: LockHolder | undefined, ageSeconds: number | undefined) => void;
-  /** Stops waiting for another holder when aborted. */
+  /** Stops waiting for another holder when aborted (and, with `manual`, trying a lost connection again). */
   signal?: AbortSignal;
   /**
    * Run on the host as soon as the lock is taken, in the same round trip (a read under the lock).
@@ -190,10 +191,22 @@ export class HostLock {
     let input = holderText + (first?.input ?? '');
     let script = acquireScript(this.#deployRoot, first?.script ?? '', first?.input ? Buffer.byteLength(holderText) : undefined);
     for (;;) {
-      const out = await this.#executor.sh(script, { input, display: 'take the host lock', allowFailure: true, signal: options.signal });
-      // 255: ssh's own failure (after the executor's retries), not the script's.
+      // A lock taken by hand stops trying a lost connection once the operator stops the command (it has
+      // no release to finish, and says which host may be held). A transition's lock keeps trying, so that
+      // a lock taken before the link dropped is found again as its own and released at the end.
+      const out = await this.#executor.sh(script, {
+        input,
+        display: 'take the host lock',
+        allowFailure: true,
+        signal: options.manual ? options.signal : undefined,
+      });
       if (out.exitCode !== 0)
-        throw new LockError(this.#executor.host, this.#deployRoot, out.stderr.trim() || `exit code ${out.exitCode}`, out.exitCode === 255);
+        throw new LockError(
+          this.#executor.host,
+          this.#deployRoot,
+          out.stderr.trim() || `exit code ${out.exitCode}`,
+          mayHaveRun(out.exitCode, out.stderr),
+        );
       script = acquireScript(this.#deployRoot, then);
       input = holderText;
       if (out.stdout.startsWith('ACQUIRED')) {

@@ -18,15 +18,15 @@ const exitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
 
 // SIGINT/SIGTERM: a command that changes hosts is told through the signal and stops at its next safe
 // point (its host locks released, its rows saying what happened), and the process exits 130/143; a
-// second signal, or any signal to a command that only reads, ends the process at once.
-function signals(graceful: boolean) {
+// second signal, or any signal to a command that only reads, ends the process at once (`graceful` as a
+// string: what that leaves behind, where it is not the usual stale deploy lock).
+function signals(graceful: boolean | string) {
   const controller = new AbortController();
   let received: keyof typeof exitCodes | undefined;
+  const left = typeof graceful === 'string' ? graceful : 'a host lock this process held goes stale and is taken over by the next deploy';
   const handler = (name: keyof typeof exitCodes) => () => {
     if (received || !graceful) {
-      console.error(
-        `\n${name}: stopping now${received ? '; a step already sent to a host finishes there, and a host lock this process held goes stale and is taken over by the next deploy' : ''}`,
-      );
+      console.error(`\n${name}: stopping now${received ? `; a step already sent to a host finishes there, and ${left}` : ''}`);
       process.exit(exitCodes[name]);
     }
     received = name;

@@ -10,7 +10,8 @@ export type Runner = <O extends object>(
   args: string[],
   options: O,
   command: { optsWithGlobals: () => Record<string, unknown> },
-  interruptible?: boolean,
+  /** true, or what a second signal (which ends the process at once) leaves behind, said then. */
+  interruptible?: boolean | string,
 ) => Promise<void>;
 
 function seconds(value: string): number {
@@ -312,7 +313,13 @@ Production hosts are reached only with HOMELAB_ALLOW_PRODUCTION=1 or --allow-pro
       ]),
     )
     .action(async (hosts, options, cmd) =>
-      runner((await import('./commands/lock.ts')).lockCommand, ['acquire', ...hosts], options, cmd, true),
+      runner(
+        (await import('./commands/lock.ts')).lockCommand,
+        ['acquire', ...hosts],
+        options,
+        cmd,
+        'a lock this command took by hand stays until `homelab lock release <host>` (`homelab lock status` shows it)',
+      ),
     );
   lock
     .command('release')

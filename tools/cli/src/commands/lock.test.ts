@@ -131,6 +131,43 @@ describe('lock acquire of several hosts: all or nothing', () => {
     expect(b.calls).toEqual([]);
   });
 
+  it('stopped while a host does not answer: the hosts taken before it are released, in reverse order, and it is named', async () => {
+    const stop = new AbortController();
+    const a = new FakeExecutor('a', [
+      [take, 'ACQUIRED\n'],
+      [release, ''],
+    ]);
+    const b = new FakeExecutor('b', [
+      [take, 'ACQUIRED\n'],
+      [release, ''],
+    ]);
+    const c = new FakeExecutor('c', [
+      [
+        take,
+        () => {
+          stop.abort('SIGTERM');
+          return { exitCode: 255, stderr: 'Connection to c closed by remote host.' };
+        },
+      ],
+    ]);
+    const r = await run({ a, b, c }, ['a', 'b', 'c'], stop.signal);
+    expect(r.error).toBeInstanceOf(LockError);
+    expect(r.err).toEqual([
+      expect.stringMatching(/^c: no answer came, the lock may have been taken all the same/),
+      'b: lock released again (stopped by SIGTERM)',
+      'a: lock released again (stopped by SIGTERM)',
+    ]);
+  });
+
+  it('stopped before the first host: no host is reached', async () => {
+    const stop = new AbortController();
+    stop.abort('SIGINT');
+    const a = new FakeExecutor('a', [[take, 'ACQUIRED\n']]);
+    const r = await run({ a }, ['a'], stop.signal);
+    expect(r.code).toBe(130);
+    expect(a.calls).toEqual([]);
+  });
+
   it('every host locked: exit 0, nothing released', async () => {
     const a = new FakeExecutor('a', [[take, 'ACQUIRED\n']]);
     const b = new FakeExecutor('b', [[take, 'ACQUIRED\n']]);

@@ -26,8 +26,9 @@ export async function lockCommand(ctx: CommandContext<LockOptions>): Promise<num
   const [action = 'status', ...names] = ctx.args;
   const { workspace } = await loadWorkspace(ctx.inventory);
   // Every name is checked before a lock is touched: `release ocean bogus` changes nothing.
+  // Only Docker hosts are locked; status and release read or free a lock on any host.
   const hosts = names.length
-    ? hostsNamed(workspace.inventory, names, { docker: true })
+    ? hostsNamed(workspace.inventory, names, { docker: action === 'acquire' })
     : Object.values(workspace.inventory.hosts).filter((h) => h.docker);
   const executorFor = executorFactory(ctx, workspace.inventory);
   if (action === 'acquire') return acquireAll(ctx, hosts, executorFor);
@@ -82,6 +83,11 @@ export async function acquireAll(
   };
   try {
     for (const host of [...hosts].sort((a, b) => a.name.localeCompare(b.name))) {
+      // Stopped before this host (or before the first): nothing more is taken.
+      if (ctx.signal?.aborted) {
+        await undo(`stopped by ${String(ctx.signal.reason)}`);
+        return 130;
+      }
       const executor = executorFor(host);
       executors.push(executor);
       const lock = new HostLock(executor, host.deployRoot);
@@ -101,11 +107,11 @@ export async function acquireAll(
       ctx.out(
         `${host.name}: locked${ctx.options.message ? `: "${ctx.options.message}"` : ''}; \`homelab lock release ${host.name}\` to free it`,
       );
-      // Stopped (SIGINT/SIGTERM) once this host's step was done: what was taken goes again.
-      if (ctx.signal?.aborted) {
-        await undo(`stopped by ${String(ctx.signal.reason)}`);
-        return 130;
-      }
+    }
+    // Stopped (SIGINT/SIGTERM) while the last host was being taken: what was taken goes again.
+    if (ctx.signal?.aborted) {
+      await undo(`stopped by ${String(ctx.signal.reason)}`);
+      return 130;
     }
     return 0;
   } finally {

@@ -23,21 +23,24 @@ export class LockHeldError extends HomelabError {
 export class SshError extends CommandError {}
 
 /**
- * The lock could not be taken for a reason other than another holder. The host's own refusal leaves
- * nothing behind; a lost connection (`connectionLost`) may have come after the lock was taken.
+ * The lock could not be taken for a reason other than another holder. The host's own refusal, and ssh
+ * refusing the key or host key (`sshRefused`), leave nothing behind; a lost connection
+ * (`connectionLost`) may have come after the lock was taken.
  */
 export class LockError extends HomelabError {
   readonly connectionLost: boolean;
-  constructor(host: string, deployRoot: string, reason: string, connectionLost = false) {
+  constructor(host: string, deployRoot: string, reason: string, connectionLost = false, sshRefused = false) {
     const hint = connectionLost
       ? `the connection to ${host} failed while the lock was being taken, so it may be held all the same: \`homelab lock status ${host}\` shows it, \`homelab lock release ${host}\` frees it`
-      : /No space left/i.test(reason)
-        ? `free disk space (or inodes: df -i) under ${deployRoot} on ${host}`
-        : /Read-only/i.test(reason)
-          ? `the file system under ${deployRoot} on ${host} is read-only: remount it read-write or move deployRoot`
-          : /Permission denied/i.test(reason)
-            ? `the SSH user on ${host} cannot write ${deployRoot}: fix its owner or permissions, or use another deployRoot`
-            : `check ${deployRoot} on ${host}`;
+      : sshRefused
+        ? `ssh to ${host} was refused before anything ran: check the SSH key and the host key in the inventory's known_hosts (the lab writes its own with \`homelab lab up\`)`
+        : /No space left/i.test(reason)
+          ? `free disk space (or inodes: df -i) under ${deployRoot} on ${host}`
+          : /Read-only/i.test(reason)
+            ? `the file system under ${deployRoot} on ${host} is read-only: remount it read-write or move deployRoot`
+            : /Permission denied/i.test(reason)
+              ? `the SSH user on ${host} cannot write ${deployRoot}: fix its owner or permissions, or use another deployRoot`
+              : `check ${deployRoot} on ${host}`;
     super(`cannot take the host lock in ${deployRoot} on ${host}: ${reason || 'unknown reason'}`, { hint });
     this.connectionLost = connectionLost;
   }

@@ -129,9 +129,9 @@ class ScriptedExecutor implements Executor {
   async sh(script: string, o: RunOptions = {}): Promise<CommandResult> {
     this.calls.push({ script, input: o.input, signal: o.signal });
     const stdout = this.answer(script, o.input);
-    return stdout === 'LOST'
-      ? { stdout: '', stderr: 'Connection to 10.0.0.2 closed by remote host.', exitCode: 255 }
-      : { stdout, stderr: '', exitCode: 0 };
+    if (stdout === 'LOST') return { stdout: '', stderr: 'Connection to 10.0.0.2 closed by remote host.', exitCode: 255 };
+    if (stdout === 'REFUSED') return { stdout: '', stderr: 'root@10.0.0.2: Permission denied (publickey).', exitCode: 255 };
+    return { stdout, stderr: '', exitCode: 0 };
   }
   async close() {}
 }
@@ -217,5 +217,14 @@ describe('host lock', () => {
     expect((error as LockError).hint).toBe(
       'the connection to ocean failed while the lock was being taken, so it may be held all the same: `homelab lock status ocean` shows it, `homelab lock release ocean` frees it',
     );
+  });
+
+  it('ssh refusing the key took nothing: the error points at the key, not at the deploy root', async () => {
+    const error = await new HostLock(new ScriptedExecutor(() => 'REFUSED'), '/opt/homelab')
+      .acquire({ command: 'deploy x', waitMs: 0 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockError);
+    expect((error as LockError).connectionLost).toBe(false);
+    expect((error as LockError).hint).toMatch(/^ssh to ocean was refused before anything ran: check the SSH key and the host key/);
   });
 });

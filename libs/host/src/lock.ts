@@ -200,13 +200,11 @@ export class HostLock {
         allowFailure: true,
         signal: options.manual ? options.signal : undefined,
       });
-      if (out.exitCode !== 0)
-        throw new LockError(
-          this.#executor.host,
-          this.#deployRoot,
-          out.stderr.trim() || `exit code ${out.exitCode}`,
-          mayHaveRun(out.exitCode, out.stderr),
-        );
+      if (out.exitCode !== 0) {
+        const lost = mayHaveRun(out.exitCode, out.stderr);
+        const reason = out.stderr.trim() || `exit code ${out.exitCode}`;
+        throw new LockError(this.#executor.host, this.#deployRoot, reason, lost, out.exitCode === 255 && !lost);
+      }
       script = acquireScript(this.#deployRoot, then);
       input = holderText;
       if (out.stdout.startsWith('ACQUIRED')) {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { LockError, LockHeldError } from '@homelab/host';
+import { LockError, LockHeldError, type RunOptions } from '@homelab/host';
 import { FakeExecutor } from '@homelab/deploy/testing';
 import { inventory } from '@homelab/model/testing';
 import type { CommandContext } from './context.ts';
@@ -43,6 +43,14 @@ describe('lock status', () => {
   });
 });
 
+class RecordingExecutor extends FakeExecutor {
+  readonly signals: Array<AbortSignal | undefined> = [];
+  override sh(script: string, o: RunOptions = {}) {
+    this.signals.push(o.signal);
+    return super.sh(script, o);
+  }
+}
+
 // acquireAll on faked hosts: which scripts reach which host, and what the operator is told.
 describe('lock acquire of several hosts: all or nothing', () => {
   const hostSpec = (name: string) => ({ ...inventory([]).hosts.ocean!, name, deployRoot: `/srv/${name}` });
@@ -75,7 +83,8 @@ describe('lock acquire of several hosts: all or nothing', () => {
       [release, ''],
     ]);
     const b = new FakeExecutor('b', [[take, heldByHand]]);
-    const c = new FakeExecutor('c', [[take, 'ACQUIRED\n']]);
+    // c records the signal it is given: a lock taken by hand stops retrying once stopped.
+    const c = new RecordingExecutor('c', [[take, 'ACQUIRED\n']]);
     const r = await run({ a, b, c }, ['c', 'b', 'a']);
     expect(r.error).toBeInstanceOf(LockHeldError);
     expect(r.out).toEqual(['a: locked: "kernel update"; `homelab lock release a` to free it']);
@@ -141,7 +150,8 @@ describe('lock acquire of several hosts: all or nothing', () => {
       [take, 'ACQUIRED\n'],
       [release, ''],
     ]);
-    const c = new FakeExecutor('c', [
+    // c records the signal it is given: a lock taken by hand stops retrying once stopped.
+    const c = new RecordingExecutor('c', [
       [
         take,
         () => {
@@ -151,6 +161,7 @@ describe('lock acquire of several hosts: all or nothing', () => {
       ],
     ]);
     const r = await run({ a, b, c }, ['a', 'b', 'c'], stop.signal);
+    expect(c.signals).toEqual([stop.signal]);
     expect(r.error).toBeInstanceOf(LockError);
     expect(r.err).toEqual([
       expect.stringMatching(/^c: no answer came, the lock may have been taken all the same/),

@@ -7,7 +7,7 @@
 // deploy applications whose image is not built); appImageMap is that mapping, for the lab test
 // (tools/cli/src/cms-apps.lab.test.ts, HOMELAB_LAB_APPS=strapi) and for a deploy by hand.
 import { fileURLToPath } from 'node:url';
-import { ensureImages, type LabImage, missingImages, prepareImages } from './images.ts';
+import { ensureImages, type LabImage } from './images.ts';
 import { labHost } from './layout.ts';
 
 const cache = '/var/lib/lab/apps';
@@ -43,13 +43,12 @@ export const appImageMap: Record<string, string> = {
 export async function ensureAppImages(names: string[], workspace: string, log: (line: string) => void): Promise<void> {
   const unknown = names.filter((n) => !appLabImages[n]);
   if (unknown.length) throw new Error(`no lab application image ${unknown.join(', ')}; one of: ${Object.keys(appLabImages).join(', ')}`);
-  const socket = labHost('ocean', '10.231.0.2').dockerSocket;
-  const missing = await missingImages(
-    socket,
+  await ensureImages(
+    [labHost('ocean', '10.231.0.2').dockerSocket],
+    workspace,
+    log,
     names.map((n) => appLabImages[n]!),
   );
-  await prepareImages(workspace, log, missing);
-  await ensureImages([socket], workspace, log, missing);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

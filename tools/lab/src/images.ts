@@ -202,24 +202,28 @@ async function buildRootfs(image: LabImage, dir: string, workspace: string): Pro
 }
 
 // The images a lab host's dockerd does not have yet.
-export async function missingImages(dockerSocket: string, images = labImages): Promise<LabImage[]> {
+async function missingImages(dockerSocket: string, images = labImages): Promise<LabImage[]> {
   const env = { ...process.env, DOCKER_HOST: `unix://${dockerSocket}` };
   const have = new Set((await $({ env })`docker images --format ${'{{.Repository}}:{{.Tag}}'}`.quiet()).stdout.split('\n'));
   return images.filter((image) => !have.has(image.ref));
 }
 
-// Imports every image that a host's dockerd lacks; each is built once, for all the hosts that lack it.
+// Imports every image that a host's dockerd lacks; each is prepared (e.g. a bundle step, in `workspace`)
+// and built once, for all the hosts that lack it: a lab whose images exist needs nothing from the workspace.
 export async function ensureImages(
   dockerSockets: string[],
   workspace: string,
   log: (line: string) => void,
   images = labImages,
 ): Promise<void> {
-  if (!images.length) return;
   const missing = await Promise.all(dockerSockets.map((socket) => missingImages(socket, images)));
   for (const image of images) {
     const lacking = dockerSockets.filter((_, i) => missing[i]?.includes(image));
     if (!lacking.length) continue;
+    if (image.prepare) {
+      log(`preparing ${image.ref}: ${image.prepare.join(' ')}`);
+      await $({ cwd: workspace })`${image.prepare}`.quiet();
+    }
     log(`building ${image.ref} for ${lacking.join(', ')}`);
     const dir = mkdtempSync(join(tmpdir(), 'homelab-image-'));
     try {
@@ -239,15 +243,5 @@ export async function ensureImages(
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }
-}
-
-// Runs each image's prepare step once (before hosts import images in parallel); give it only the images
-// some host lacks, so that a lab whose images exist needs nothing from the workspace.
-export async function prepareImages(workspace: string, log: (line: string) => void, images = labImages): Promise<void> {
-  for (const image of images) {
-    if (!image.prepare) continue;
-    log(`preparing ${image.ref}: ${image.prepare.join(' ')}`);
-    await $({ cwd: workspace })`${image.prepare}`.quiet();
   }
 }

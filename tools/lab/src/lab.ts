@@ -7,7 +7,7 @@ import { loadInventory, type HostSpec, type Inventory } from '@homelab/model';
 import { $ } from 'zx';
 import { hostDown, hostStatus, hostUp } from './hosts.ts';
 import { ensureLabCa } from './certificates.ts';
-import { ensureImages, missingImages, prepareImages } from './images.ts';
+import { ensureImages } from './images.ts';
 import { installComposePlugin, installPackages } from './install.ts';
 import { labHost } from './layout.ts';
 
@@ -50,11 +50,12 @@ export async function labUp(root: string, log: Log): Promise<Inventory> {
   if (!identityFile) throw new Error('inventories/lab has no hosts');
   const publicKey = await ensureClientKey(identityFile);
   await Promise.all(hosts.map((spec) => hostUp(labHost(spec.name, spec.address), publicKey)));
-  // Images are prepared (the detector's bundle) only when some host lacks them, and each is built once.
-  const sockets = hosts.map((spec) => labHost(spec.name, spec.address).dockerSocket);
-  const missing = [...new Set((await Promise.all(sockets.map((socket) => missingImages(socket)))).flat())];
-  await prepareImages(root, () => {}, missing);
-  await ensureImages(sockets, root, log, missing);
+  // Images are prepared (the detector's bundle) and built only when some host lacks them, each once.
+  await ensureImages(
+    hosts.map((spec) => labHost(spec.name, spec.address).dockerSocket),
+    root,
+    log,
+  );
   for (const spec of hosts) log(`lab host ${spec.name} is up at ${spec.address} (netns ${labHost(spec.name, spec.address).netns})`);
 
   const knownHosts = hosts

@@ -157,6 +157,13 @@ export function hostsNamed(inventory: Inventory, names: readonly string[], optio
   return unique.map((name) => inventory.hosts[name]!);
 }
 
+// The hosts a command names (checked as hostsNamed checks them), or every host when it names none;
+// Docker hosts only with `docker: true`. In the inventory's order.
+export function hostsSelected(inventory: Inventory, names: readonly string[], options: { docker?: boolean } = {}): HostSpec[] {
+  const named = new Set(hostsNamed(inventory, names, options));
+  return Object.values(inventory.hosts).filter((h) => (names.length ? named.has(h) : !options.docker || h.docker));
+}
+
 // The inventory's host of that name; an unknown name is an error that lists the known ones.
 export function hostNamed(inventory: Inventory, name: string): HostSpec {
   return hostsNamed(inventory, [name])[0]!;

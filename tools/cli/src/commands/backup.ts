@@ -14,7 +14,7 @@ import { ConfigError, type HostSpec, type Inventory, type LoadedService } from '
 import type { Executor } from '@homelab/host';
 import { formatTable, resultsTable } from '../format.ts';
 import { actor, executorFactory, progressLogger } from '../session.ts';
-import { hostsNamed, loadWorkspace, selectRunnable, selectServices } from '../workspace.ts';
+import { hostsNamed, hostsSelected, loadWorkspace, selectRunnable, selectServices } from '../workspace.ts';
 import { backupPassword } from './backup-password.ts';
 import type { CommandContext, VaultOptions } from './context.ts';
 
@@ -145,10 +145,7 @@ export async function backupListCommand(ctx: CommandContext<BackupOptions>): Pro
 export async function backupCheckCommand(ctx: CommandContext<BackupOptions>): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
   const inventory = workspace.inventory;
-  hostsNamed(inventory, ctx.args, { docker: true });
-  const hosts = Object.values(inventory.hosts).filter(
-    (h) => h.docker && checkedTargets(inventory, h.name).length && (ctx.args.length === 0 || ctx.args.includes(h.name)),
-  );
+  const hosts = hostsSelected(inventory, ctx.args, { docker: true }).filter((h) => checkedTargets(inventory, h.name).length);
   // One host at a time: a repository shared by hosts is checked once (checkedTargets), and never while another check holds it.
   const results = await withHosts(
     ctx,

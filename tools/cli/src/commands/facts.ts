@@ -5,7 +5,7 @@ import { compareGpus } from '@homelab/gpu';
 import { gatherFacts, type HostFacts } from '@homelab/host';
 import type { HostSpec } from '@homelab/model';
 import { executorFactory } from '../session.ts';
-import { hostsNamed, loadWorkspace } from '../workspace.ts';
+import { hostsSelected, loadWorkspace } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 interface HostReport {
@@ -33,9 +33,8 @@ function gpuCell(facts: HostFacts): string {
 
 export async function factsCommand(ctx: CommandContext): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
-  hostsNamed(workspace.inventory, ctx.args);
+  const hosts = hostsSelected(workspace.inventory, ctx.args);
   const executorFor = executorFactory(ctx, workspace.inventory);
-  const hosts = Object.values(workspace.inventory.hosts).filter((h) => ctx.args.length === 0 || ctx.args.includes(h.name));
   const reports: HostReport[] = await Promise.all(
     hosts.map(async (host): Promise<HostReport> => {
       const executor = executorFor(host);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadInventory } from '@homelab/model';
 import { repoRoot } from '@homelab/model/testing';
-import { hostsNamed } from '../workspace.ts';
+import { hostsNamed, hostsSelected } from '../workspace.ts';
 import { backupCheckCommand } from './backup.ts';
 import type { CommandContext } from './context.ts';
 import { factsCommand } from './facts.ts';
@@ -58,5 +58,14 @@ describe('host names on the command line', () => {
   it('a name given twice is one host', () => {
     const inventory = loadInventory(repoRoot, 'production');
     expect(hostsNamed(inventory, ['ocean', 'dns01', 'ocean']).map((h) => h.name)).toEqual(['ocean', 'dns01']);
+    // A command's selection: the named hosts in the inventory's order, or all of them (Docker ones with docker).
+    const order = Object.keys(inventory.hosts);
+    expect(hostsSelected(inventory, ['ocean', 'dns01', 'ocean']).map((h) => h.name)).toEqual(
+      order.filter((n) => ['ocean', 'dns01'].includes(n)),
+    );
+    expect(hostsSelected(inventory, []).map((h) => h.name)).toEqual(order);
+    expect(hostsSelected(inventory, [], { docker: true }).map((h) => h.name)).toEqual(
+      order.filter((n) => !['node005', 'node006'].includes(n)),
+    );
   });
 });

@@ -1,7 +1,7 @@
 // `homelab prune [host...] [--dry-run] [--keep N]`: release folders and images no retained release needs.
 import { pruneHost, type PrunePlan } from '@homelab/deploy';
 import { executorFactory } from '../session.ts';
-import { hostsNamed, loadWorkspace } from '../workspace.ts';
+import { hostsSelected, loadWorkspace } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 export interface PruneOptions {
@@ -13,8 +13,7 @@ export interface PruneOptions {
 
 export async function pruneCommand(ctx: CommandContext<PruneOptions>): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
-  hostsNamed(workspace.inventory, ctx.args, { docker: true });
-  const hosts = Object.values(workspace.inventory.hosts).filter((h) => h.docker && (ctx.args.length === 0 || ctx.args.includes(h.name)));
+  const hosts = hostsSelected(workspace.inventory, ctx.args, { docker: true });
   const executorFor = executorFactory(ctx, workspace.inventory);
   const results: Array<PrunePlan & { kept: string[] }> = [];
   for (const host of hosts) {

@@ -4,14 +4,13 @@ import { formatTable } from '../format.ts';
 import { runHealthTest } from '@homelab/health';
 import { writeResultsFile } from '../results-file.ts';
 import { executorFactory } from '../session.ts';
-import { hostsNamed, loadWorkspace, selectRunnable } from '../workspace.ts';
+import { hostsSelected, loadWorkspace, selectRunnable } from '../workspace.ts';
 import type { CommandContext } from './context.ts';
 
 export async function statusCommand(ctx: CommandContext): Promise<number> {
   const { workspace } = await loadWorkspace(ctx.inventory);
-  hostsNamed(workspace.inventory, ctx.args, { docker: true });
+  const hosts = hostsSelected(workspace.inventory, ctx.args, { docker: true });
   const executorFor = executorFactory(ctx, workspace.inventory);
-  const hosts = Object.values(workspace.inventory.hosts).filter((h) => h.docker && (ctx.args.length === 0 || ctx.args.includes(h.name)));
   const rows: StatusRow[] = [];
   const down: string[] = [];
   await Promise.all(

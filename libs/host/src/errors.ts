@@ -1,5 +1,6 @@
 // The host library's errors: each names the host and what to do next.
 import { CommandError, HomelabError } from '@homelab/model';
+import { mayHaveRun } from './connection-retry.ts';
 import type { LockHolder } from './lock.ts';
 
 /** The host lock is held by another deploy. */
@@ -24,15 +25,17 @@ export class SshError extends CommandError {}
 
 /**
  * The lock could not be taken for a reason other than another holder. The host's own refusal, and ssh
- * refusing the key or host key (`sshRefused`), leave nothing behind; a lost connection
- * (`connectionLost`) may have come after the lock was taken.
+ * refusing the key or host key, leave nothing behind; a lost connection (`connectionLost`: ssh's
+ * exit code 255 otherwise) may have come after the lock was taken.
  */
 export class LockError extends HomelabError {
   readonly connectionLost: boolean;
-  constructor(host: string, deployRoot: string, reason: string, connectionLost = false, sshRefused = false) {
+  /** `exitCode`: the taking script's, when it failed (not when the host answered that it cannot). */
+  constructor(host: string, deployRoot: string, reason: string, exitCode?: number) {
+    const connectionLost = exitCode !== undefined && mayHaveRun(exitCode, reason);
     const hint = connectionLost
       ? `the connection to ${host} failed while the lock was being taken, so it may be held all the same: \`homelab lock status ${host}\` shows it, \`homelab lock release ${host}\` frees it`
-      : sshRefused
+      : exitCode === 255
         ? `ssh to ${host} was refused before anything ran: check the SSH key and the host key in the inventory's known_hosts (the lab writes its own with \`homelab lab up\`)`
         : /No space left/i.test(reason)
           ? `free disk space (or inodes: df -i) under ${deployRoot} on ${host}`

@@ -208,23 +208,26 @@ describe('host lock', () => {
     expect(ex.calls.map((c) => c.signal)).toEqual([stop.signal, undefined]);
   });
 
-  it('a connection lost while taking the lock may have left it taken: the error says so, and how to see and free it', async () => {
-    const error = await new HostLock(new ScriptedExecutor(() => 'LOST'), '/opt/homelab')
+  // The LockError of a lock taken over a connection that answers `answer` (LOST, REFUSED) to every try.
+  const lockErrorOn = async (answer: string): Promise<LockError> => {
+    const error = await new HostLock(new ScriptedExecutor(() => answer), '/opt/homelab')
       .acquire({ command: 'deploy x', waitMs: 0 })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockError);
-    expect((error as LockError).connectionLost).toBe(true);
-    expect((error as LockError).hint).toBe(
+    return error as LockError;
+  };
+
+  it('a connection lost while taking the lock may have left it taken: the error says so, and how to see and free it', async () => {
+    const error = await lockErrorOn('LOST');
+    expect(error.connectionLost).toBe(true);
+    expect(error.hint).toBe(
       'the connection to ocean failed while the lock was being taken, so it may be held all the same: `homelab lock status ocean` shows it, `homelab lock release ocean` frees it',
     );
   });
 
   it('ssh refusing the key took nothing: the error points at the key, not at the deploy root', async () => {
-    const error = await new HostLock(new ScriptedExecutor(() => 'REFUSED'), '/opt/homelab')
-      .acquire({ command: 'deploy x', waitMs: 0 })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LockError);
-    expect((error as LockError).connectionLost).toBe(false);
-    expect((error as LockError).hint).toMatch(/^ssh to ocean was refused before anything ran: check the SSH key and the host key/);
+    const error = await lockErrorOn('REFUSED');
+    expect(error.connectionLost).toBe(false);
+    expect(error.hint).toMatch(/^ssh to ocean was refused before anything ran: check the SSH key and the host key/);
   });
 });

@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mayHaveRun } from './connection-retry.ts';
 import { LockError, LockHeldError } from './errors.ts';
 import type { Executor } from './executor.ts';
 import { quote } from './shell.ts';
@@ -200,11 +199,8 @@ export class HostLock {
         allowFailure: true,
         signal: options.manual ? options.signal : undefined,
       });
-      if (out.exitCode !== 0) {
-        const lost = mayHaveRun(out.exitCode, out.stderr);
-        const reason = out.stderr.trim() || `exit code ${out.exitCode}`;
-        throw new LockError(this.#executor.host, this.#deployRoot, reason, lost, out.exitCode === 255 && !lost);
-      }
+      if (out.exitCode !== 0)
+        throw new LockError(this.#executor.host, this.#deployRoot, out.stderr.trim() || `exit code ${out.exitCode}`, out.exitCode);
       script = acquireScript(this.#deployRoot, then);
       input = holderText;
       if (out.stdout.startsWith('ACQUIRED')) {

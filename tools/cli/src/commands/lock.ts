@@ -69,6 +69,7 @@ export async function acquireAll(
 ): Promise<number> {
   const executors: Executor[] = [];
   const taken: Array<{ name: string; lock: HostLock }> = [];
+  const stoppedBy = () => (ctx.signal?.aborted ? `stopped by ${String(ctx.signal.reason)}` : undefined);
   const undo = async (why: string) => {
     for (const { name, lock } of taken.reverse()) {
       try {
@@ -81,13 +82,16 @@ export async function acquireAll(
       }
     }
   };
+  // Stopped (SIGINT/SIGTERM): what was taken goes again.
+  const undoIfStopped = async () => {
+    const why = stoppedBy();
+    if (why) await undo(why);
+    return why !== undefined;
+  };
   try {
     for (const host of [...hosts].sort((a, b) => a.name.localeCompare(b.name))) {
       // Stopped before this host (or before the first): nothing more is taken.
-      if (ctx.signal?.aborted) {
-        await undo(`stopped by ${String(ctx.signal.reason)}`);
-        return 130;
-      }
+      if (await undoIfStopped()) return 130;
       const executor = executorFor(host);
       executors.push(executor);
       const lock = new HostLock(executor, host.deployRoot);
@@ -100,7 +104,7 @@ export async function acquireAll(
           ctx.err(
             `${host.name}: no answer came, the lock may have been taken all the same: \`homelab lock status ${host.name}\`, then \`homelab lock release ${host.name}\` if it shows this command`,
           );
-        await undo(ctx.signal?.aborted ? `stopped by ${String(ctx.signal.reason)}` : 'not every host could be locked');
+        await undo(stoppedBy() ?? 'not every host could be locked');
         throw error;
       }
       taken.push({ name: host.name, lock });
@@ -108,11 +112,8 @@ export async function acquireAll(
         `${host.name}: locked${ctx.options.message ? `: "${ctx.options.message}"` : ''}; \`homelab lock release ${host.name}\` to free it`,
       );
     }
-    // Stopped (SIGINT/SIGTERM) while the last host was being taken: what was taken goes again.
-    if (ctx.signal?.aborted) {
-      await undo(`stopped by ${String(ctx.signal.reason)}`);
-      return 130;
-    }
+    // Stopped while the last host was being taken.
+    if (await undoIfStopped()) return 130;
     return 0;
   } finally {
     await Promise.all(executors.map((e) => e.close()));
